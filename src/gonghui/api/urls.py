@@ -1,0 +1,21 @@
+"""The JSON API under /api/v1, assembled from each app's router. Schema: /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from gonghui.api import errors
+from gonghui.api.auth import ActiveSession, BearerToken
+from gonghui.orgs.api import auth_router, orgs_router
+
+api = NinjaAPI(
+    title="工会 Gonghui API",
+    version="1",
+    description="网上工会的接口。除 /auth/token 外，请求须带 `Authorization: Bearer <token>`。",
+    auth=[BearerToken(), ActiveSession()],
+    urls_namespace="api",
+    docs_url=None,  # the Swagger page loads from a CDN: not served; use openapi.json
+)
+errors.install(api)
+api.add_router("/auth", auth_router)
+api.add_router("/orgs", orgs_router)

@@ -1,0 +1,82 @@
+"""Encryption at rest of personal data, and keyed hashes for looking it up.
+
+Values are sealed as `v1:<cipher>:<base64(nonce | ciphertext | tag)>` with AES-256-GCM by
+default or SM4-GCM (国密) when GONGHUI_DATA_CIPHER=sm4-gcm. Both keys are derived with HKDF
+from GONGHUI_DATA_KEY, so one secret serves encryption and the look-up hash, and a
+sealed value names the cipher that sealed it (a deployment can switch ciphers and
+re-encrypt later).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+PREFIX = "v1"
+CIPHERS = ("aes-256-gcm", "sm4-gcm")
+
+
+class DecryptionError(Exception):
+    pass
+
+
+@lru_cache(maxsize=8)
+def _derive(secret: str, purpose: bytes, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"gonghui", info=purpose).derive(secret.encode())
+
+
+def _key(purpose: bytes, length: int) -> bytes:
+    return _derive(settings.GONGHUI_DATA_KEY, purpose, length)
+
+
+def encrypt(plaintext: str, cipher: str | None = None) -> str:
+    cipher = cipher or settings.GONGHUI_DATA_CIPHER
+    nonce = os.urandom(12)
+    data = plaintext.encode()
+    if cipher == "aes-256-gcm":
+        sealed = AESGCM(_key(b"encrypt:aes", 32)).encrypt(nonce, data, PREFIX.encode())
+    elif cipher == "sm4-gcm":
+        encryptor = Cipher(algorithms.SM4(_key(b"encrypt:sm4", 16)), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(PREFIX.encode())
+        sealed = encryptor.update(data) + encryptor.finalize() + encryptor.tag
+    else:
+        raise ValueError(f"unknown cipher {cipher!r}; choose one of {CIPHERS}")
+    return f"{PREFIX}:{cipher}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str) -> str:
+    try:
+        prefix, cipher, payload = token.split(":", 2)
+        raw = base64.b64decode(payload)
+    except ValueError as exc:
+        raise DecryptionError("not a sealed value") from exc
+    if prefix != PREFIX:
+        raise DecryptionError(f"unknown format {prefix!r}")
+    nonce, sealed = raw[:12], raw[12:]
+    try:
+        if cipher == "aes-256-gcm":
+            return AESGCM(_key(b"encrypt:aes", 32)).decrypt(nonce, sealed, PREFIX.encode()).decode()
+        if cipher == "sm4-gcm":
+            decryptor = Cipher(algorithms.SM4(_key(b"encrypt:sm4", 16)), modes.GCM(nonce, sealed[-16:])).decryptor()
+            decryptor.authenticate_additional_data(PREFIX.encode())
+            return (decryptor.update(sealed[:-16]) + decryptor.finalize()).decode()
+    except Exception as exc:  # InvalidTag and friends: wrong key or tampered value
+        raise DecryptionError("the value cannot be decrypted with this key") from exc
+    raise DecryptionError(f"unknown cipher {cipher!r}")
+
+
+def lookup_hash(value: str, kind: str) -> str:
+    """A keyed hash (HMAC-SHA256) of a normalised value, to find and de-duplicate it.
+
+    `kind` separates the hash spaces so that a phone and an ID number never collide.
+    """
+    return hmac.new(_key(b"lookup", 32), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

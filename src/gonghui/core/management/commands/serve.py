@@ -1,0 +1,41 @@
+"""`gonghui serve`: the production server (gunicorn, several workers), never runserver."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Serve Gonghui with gunicorn (several worker processes)."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("GONGHUI_WORKERS", "0")) or None)
+        parser.add_argument("--no-collectstatic", action="store_true", help="skip collecting static files first")
+
+    def handle(self, *args, host: str, port: int, workers: int | None, no_collectstatic: bool, **options) -> None:  # noqa: ANN002, ANN003
+        if not no_collectstatic:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        workers = workers or min(8, 2 * (os.cpu_count() or 1) + 1)
+        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
+        if gunicorn is None:
+            raise CommandError("gunicorn is not installed in this environment")
+        argv = [
+            gunicorn, "gonghui.wsgi:application",
+            "--bind", f"{host}:{port}",
+            "--workers", str(workers),
+            "--timeout", os.environ.get("GONGHUI_REQUEST_TIMEOUT", "60"),
+            "--graceful-timeout", "20",
+            "--access-logfile", "-",
+            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ]
+        self.stdout.write(f"Gonghui: http://{host}:{port}/  ({workers} workers, database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        sys.stdout.flush()
+        os.execv(gunicorn, argv)  # noqa: S606 - replaces this process with the server

@@ -1,0 +1,85 @@
+"""The shared kernel's tables: the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit entry."""
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit entries cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit entries cannot be deleted; see `gonghui audit-purge`")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: who, when, from where, to what, and what changed.
+
+    Append-only: the model refuses updates and deletes, and database triggers (see the
+    migration) refuse them too, except the retention purge of entries older than 180 days.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("新建")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        TRANSITION = "transition", _("状态变更")
+        LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOGOUT = "logout", _("退出")
+        EXPORT = "export", _("导出")
+        REVEAL = "reveal", _("查看完整个人信息")
+        GRANT = "grant", _("授予角色")
+        REVOKE = "revoke", _("撤销角色")
+        MOVE = "move", _("移动")
+        TOKEN = "token", _("接口令牌")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+    )
+    actor_label = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    # Materialized path of the union unit the object belongs to: officials read the audit
+    # of their own subtree. Empty for events with no unit (an unknown username, say).
+    unit_path = models.CharField(_("所属单位路径"), max_length=255, blank=True, db_index=True)
+    # The person the event is about, when it is about a person: lets a worker see who
+    # displayed their full personal data.
+    subject_user_id = models.BigIntegerField(_("涉及账号"), null=True, blank=True, db_index=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    reason = models.TextField(_("原因"), blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=255, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit entries cannot be deleted")

@@ -1,0 +1,49 @@
+"""The two homes: the official's console and the worker's phone page. Read-only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from gonghui.orgs import selectors as org_selectors
+from gonghui.orgs.models import Role
+from gonghui.orgs.session import active_assignment
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_official:
+        return redirect("dashboards:console")
+    return redirect("dashboards:me")
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_official:
+        raise Http404
+    active = active_assignment(request, officials_only=True)
+    summary = org_selectors.subtree_summary(request.user, active.unit) if active else None
+    chart = None
+    if summary:
+        chart = {
+            "levels": {"labels": [r["label"] for r in summary["levels"]], "values": [r["count"] for r in summary["levels"]]},
+            "roles": [{"name": r["label"], "value": r["count"]} for r in summary["roles"] if r["count"]],
+        }
+    return render(request, "dashboards/console.html", {
+        "summary": summary,
+        "chart": chart,
+        "children": org_selectors.unit_children(request.user, active.unit) if active else [],
+        "recent": org_selectors.audit_list(request.user)[:8],
+    })
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """The worker's home on a phone: their union, their account, what happened to it."""
+    memberships = [a for a in request.user.active_roles() if a.role == Role.WORKER]
+    return render(request, "dashboards/me.html", {
+        "memberships": memberships,
+        "recent": org_selectors.recent_activity(request.user, limit=5),
+        "reveals": org_selectors.reveals_of(request.user)[:5],
+    })

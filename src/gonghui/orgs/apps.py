@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OrgsConfig(AppConfig):
+    name = "gonghui.orgs"
+    label = "orgs"
+    verbose_name = "组织与账号"
+
+    def ready(self) -> None:
+        from gonghui.orgs import signals  # noqa: F401

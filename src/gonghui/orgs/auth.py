@@ -1,0 +1,288 @@
+"""Signing in: password or SMS code, lockout, rate limits, and the password policy."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from gonghui.core import audit, sms
+from gonghui.core.crypto import lookup_hash
+from gonghui.core.net import client_ip
+from gonghui.core.phone import InvalidPhone, normalise_mobile
+from gonghui.orgs.models import LoginAttempt, SmsCode, User
+
+
+def phone_hash(phone: str) -> str:
+    return lookup_hash(phone, "phone")
+
+
+def find_user(identifier: str) -> User | None:
+    """The active account named by a username or a mobile number."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    try:
+        phone = normalise_mobile(identifier)
+    except InvalidPhone:
+        phone = None
+    if phone:
+        user = User.objects.filter(phone_hash=phone_hash(phone)).first()
+        if user is not None:
+            return user
+    return User.objects.filter(username=identifier).first()
+
+
+class UsernameOrPhoneBackend(ModelBackend):
+    """Password sign-in with the username or the bound mobile number."""
+
+    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+                     **kwargs: Any) -> User | None:
+        if username is None or password is None:
+            return None
+        user = find_user(username)
+        if user is None:
+            User().set_password(password)  # same cost as a real check: no timing oracle
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+class CharacterClassValidator:
+    """At least `min_classes` of: lower-case, upper-case, digits, other characters."""
+
+    def __init__(self, min_classes: int = 3) -> None:
+        self.min_classes = min_classes
+
+    def validate(self, password: str, user: Any = None) -> None:
+        classes = [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+        if sum(classes) < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "密码须包含小写字母、大写字母、数字、符号中的至少 %(n)d 类。",
+            "密码须包含小写字母、大写字母、数字、符号中的至少 %(n)d 类。",
+            self.min_classes,
+        ) % {"n": self.min_classes}
+
+
+class Refusal(Enum):
+    LOCKED = "locked"
+    RATE_LIMITED = "rate_limited"
+    INVALID = "invalid_credentials"
+    INACTIVE = "inactive"
+
+
+@dataclass
+class LoginOutcome:
+    user: User | None = None
+    refusal: Refusal | None = None
+    message: str = ""
+
+
+def attempt_key(identifier: str, user: User | None) -> str:
+    """What lockout counts against: the account if there is one, otherwise the typed name.
+
+    A typed phone number is kept only as its keyed hash: no plain number in this table.
+    """
+    if user is not None:
+        return f"user:{user.pk}"
+    try:
+        return f"phone:{phone_hash(normalise_mobile(identifier))[:32]}"
+    except InvalidPhone:
+        return f"name:{identifier.strip()[:140]}"
+
+
+def locked_until(key: str) -> Any:
+    lock = (
+        LoginAttempt.objects.filter(username=key, locked_until__gt=timezone.now())
+        .order_by("-locked_until")
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return lock
+
+
+def ip_rate_limited(ip: str | None) -> bool:
+    if not ip:
+        return False
+    since = timezone.now() - timedelta(minutes=10)
+    return LoginAttempt.objects.filter(ip=ip, at__gte=since).count() >= settings.GONGHUI_LOGIN_RATE_PER_IP
+
+
+def note_attempt(*, key: str, ip: str | None, success: bool, channel: str) -> None:
+    """Record an attempt; the failure that reaches the threshold locks the account.
+
+    Counted failures are those of the last GONGHUI_LOCKOUT_MINUTES since the last success
+    and since the last lock ended, so that an expired lock starts a fresh count.
+    """
+    now = timezone.now()
+    attempt = LoginAttempt.objects.create(username=key, ip=ip, at=now, success=success, channel=channel)
+    if success:
+        return
+    window = timedelta(minutes=settings.GONGHUI_LOCKOUT_MINUTES)
+    since = now - window
+    last_success = (
+        LoginAttempt.objects.filter(username=key, success=True).order_by("-at").values_list("at", flat=True).first()
+    )
+    last_lock_end = (
+        LoginAttempt.objects.filter(username=key, locked_until__isnull=False)
+        .order_by("-locked_until")
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    for boundary in (last_success, last_lock_end):
+        if boundary is not None and boundary > since:
+            since = boundary
+    failures = LoginAttempt.objects.filter(username=key, success=False, at__gte=since).count()
+    if failures >= settings.GONGHUI_LOCKOUT_THRESHOLD:
+        LoginAttempt.objects.filter(pk=attempt.pk).update(locked_until=now + window)
+
+
+def lockout_message(until: Any) -> str:
+    minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
+    return _("连续登录失败次数过多，账号已临时锁定，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+
+
+def password_login(request: HttpRequest, identifier: str, password: str, *, channel: str = "password") -> LoginOutcome:
+    """Check a password sign-in with lockout and rate limits; audit it. Does not start a session."""
+    ip = client_ip(request)
+    user = find_user(identifier)
+    key = attempt_key(identifier, user)
+    if ip_rate_limited(ip):
+        return LoginOutcome(refusal=Refusal.RATE_LIMITED, message=_("尝试过于频繁，请稍后再试。"))
+    until = locked_until(key)
+    if until is not None:
+        _audit_failure(identifier, user, "locked")
+        return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
+    from django.contrib.auth import authenticate
+
+    authenticated = authenticate(request, username=identifier, password=password)
+    with transaction.atomic():
+        note_attempt(key=key, ip=ip, success=authenticated is not None, channel=channel)
+        if authenticated is None:
+            _audit_failure(identifier, user, "bad_credentials")
+    if authenticated is None:
+        until = locked_until(key)
+        if until is not None:
+            return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
+        return LoginOutcome(refusal=Refusal.INVALID, message=_("账号或密码不正确。"))
+    return LoginOutcome(user=authenticated)
+
+
+def _audit_failure(identifier: str, user: User | None, why: str) -> None:
+    label = user.username if user is not None else attempt_key(identifier, None).split(":", 1)[1][:150]
+    audit.record(
+        actor=None,
+        action=audit.Action.LOGIN_FAILED,
+        obj=user,
+        actor_label=label,
+        object_repr=label,
+        unit_path=user.primary_unit.path if user is not None and user.primary_unit else "",
+        subject_user_id=user.pk if user is not None else None,
+        reason=why,
+    )
+
+
+# --- SMS one-time codes ---
+
+def _code_hash(phone_digest: str, code: str) -> str:
+    return lookup_hash(f"{phone_digest}:{code}", "sms-code")
+
+
+def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
+    """Send a sign-in code if the number belongs to an account. Returns (accepted, message).
+
+    The answer is the same whether or not the number is registered, so that nobody can
+    learn from it who has an account. Limits: one code per number per resend interval,
+    a few per number per hour, and per address per hour.
+    """
+    try:
+        number = normalise_mobile(phone)
+    except InvalidPhone:
+        return False, _("请输入正确的11位手机号码。")
+    digest = phone_hash(number)
+    now = timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    recent = SmsCode.objects.filter(phone_hash=digest, created_at__gte=hour_ago)
+    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is not None and (now - last).total_seconds() < settings.GONGHUI_SMS_RESEND_SECONDS:
+        return False, _("验证码已发送，请 %(s)d 秒后再重新获取。") % {
+            "s": settings.GONGHUI_SMS_RESEND_SECONDS - int((now - last).total_seconds())
+        }
+    if recent.count() >= settings.GONGHUI_SMS_PER_NUMBER_PER_HOUR:
+        return False, _("该号码获取验证码次数过多，请一小时后再试。")
+    if ip and SmsCode.objects.filter(ip=ip, created_at__gte=hour_ago).count() >= settings.GONGHUI_SMS_PER_ADDRESS_PER_HOUR:
+        return False, _("获取验证码过于频繁，请稍后再试。")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    SmsCode.objects.create(
+        phone_hash=digest, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
+        expires_at=now + timedelta(minutes=settings.GONGHUI_SMS_CODE_MINUTES),
+    )
+    if User.objects.filter(phone_hash=digest, is_active=True).exists():
+        sms.send(number, _("【工会】您的登录验证码是 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {
+            "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
+    return True, _("如该号码已注册，验证码已发送，%(m)d 分钟内有效。") % {"m": settings.GONGHUI_SMS_CODE_MINUTES}
+
+
+def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
+    """Check a phone + one-time code sign-in: single use, expiring, limited attempts, lockout."""
+    ip = client_ip(request)
+    invalid = LoginOutcome(refusal=Refusal.INVALID, message=_("验证码不正确或已过期，请重新获取。"))
+    try:
+        number = normalise_mobile(phone)
+    except InvalidPhone:
+        return LoginOutcome(refusal=Refusal.INVALID, message=_("请输入正确的11位手机号码。"))
+    if ip_rate_limited(ip):
+        return LoginOutcome(refusal=Refusal.RATE_LIMITED, message=_("尝试过于频繁，请稍后再试。"))
+    digest = phone_hash(number)
+    user = User.objects.filter(phone_hash=digest).first()
+    key = attempt_key(number, user)
+    until = locked_until(key)
+    if until is not None:
+        return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
+    now = timezone.now()
+    with transaction.atomic():
+        candidate = (
+            SmsCode.objects.select_for_update()
+            .filter(phone_hash=digest, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        good = (
+            candidate is not None
+            and candidate.attempts < settings.GONGHUI_SMS_MAX_ATTEMPTS
+            and secrets.compare_digest(candidate.code_hash, _code_hash(digest, (code or "").strip()))
+            and user is not None
+            and user.is_active
+        )
+        if candidate is not None and not good:
+            SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
+        if good:
+            # Single use: only the request that flips used_at from NULL wins.
+            good = SmsCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now) == 1
+        note_attempt(key=key, ip=ip, success=good, channel="sms")
+        if not good:
+            _audit_failure(number, user, "bad_sms_code")
+    if not good:
+        until = locked_until(key)
+        return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until)) if until else invalid
+    return LoginOutcome(user=user)

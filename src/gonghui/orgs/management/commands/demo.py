@@ -1,0 +1,43 @@
+"""`gonghui demo`: load the demo tree and accounts once (idempotent), then list the accounts."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from gonghui.orgs import demo
+from gonghui.orgs.models import User
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (Shaanxi tree from the seed) unless it is already there, and print the demo accounts."
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        if demo.already_loaded():
+            self.stdout.write("演示数据已存在，未重复导入。Demo data already loaded; nothing added.")
+        else:
+            counts = demo.build()
+            # Each later service app may ship `<app>/demo.py` with a build() that fills its part.
+            for config in apps.get_app_configs():
+                if not config.name.startswith("gonghui.") or config.name == "gonghui.orgs":
+                    continue
+                try:
+                    module = import_module(f"{config.name}.demo")
+                except ModuleNotFoundError:
+                    continue
+                module.build()
+            self.stdout.write(self.style.SUCCESS(
+                f"演示数据已导入：{counts['units']} 个工会组织，{counts['accounts']} 个演示账号，{counts['members']} 个职工账号。"
+            ))
+        self.stdout.write("")
+        self.stdout.write(f"演示账号（密码均为 {settings.GONGHUI_DEMO_PASSWORD}） / Demo accounts (password above):")
+        for account in demo.ACCOUNTS:
+            user = User.objects.filter(username=account.username).first()
+            if user is None:
+                continue
+            unit = next((a.unit.name for a in user.active_roles()), "")
+            phone = f"  手机 {account.phone}" if account.role == "worker" and account.phone else ""
+            self.stdout.write(f"  {account.username:<11} {user.display_name}  {account.role:<13} {unit}{phone}")

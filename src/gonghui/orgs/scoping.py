@@ -1,0 +1,263 @@
+"""Data scoping: the one place that turns (user, queryset) into what the user may see or change.
+
+Every page, API route, export and task reads through a `Policy`. A policy answers both
+"may this user do X to this object?" and "which objects may this user do X to?" (as a
+queryset), and `get_or_404` answers the same 404 for "does not exist" and "not yours".
+
+Reach of each role, from the unit it is bound to:
+- 系统管理员: everything;
+- 工会干部, 社会化工作者: the unit and its whole subtree;
+- 基层工会主席, 调解员, 心理咨询师: that unit only;
+- 职工: their own records only.
+
+Policies register themselves under the URL keyword that names their objects
+(`unit_id`, `user_id`…): the scoping sweep test walks every URL and API route and
+uses this registry to find another unit's objects to try.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from gonghui.core.models import AuditEvent
+from gonghui.orgs.models import Role, RoleAssignment, Unit, User, subtree_q
+
+M = TypeVar("M", bound=models.Model)
+
+SUBTREE_ROLES = frozenset({Role.OFFICIAL, Role.SOCIAL_WORKER})
+UNIT_ROLES = frozenset({Role.CHAIR, Role.MEDIATOR, Role.COUNSELLOR})
+OFFICIAL_ROLES = SUBTREE_ROLES | UNIT_ROLES
+
+VIEW = "view"
+CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    subtree_paths: tuple[str, ...] = ()
+    unit_ids: tuple[int, ...] = ()
+    own_unit_ids: tuple[int, ...] = ()  # units where the user is a worker (member)
+    user_id: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.subtree_paths or self.unit_ids)
+
+    def unit_q(self, prefix: str) -> Q | None:
+        """Q selecting rows whose unit (reached through `prefix`) lies in this scope; None = nothing."""
+        if self.everything:
+            return Q()
+        path_field = f"{prefix}__path" if prefix else "path"
+        id_field = f"{prefix}_id" if prefix else "id"
+        q = Q()
+        matched = False
+        for path in self.subtree_paths:
+            q |= subtree_q(path, path_field)
+            matched = True
+        if self.unit_ids:
+            q |= Q(**{f"{id_field}__in": self.unit_ids})
+            matched = True
+        return q if matched else None
+
+
+def roles_of(user: Any, roles: Iterable[str] | None = None) -> list[RoleAssignment]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    wanted = set(roles) if roles is not None else None
+    return [a for a in user.active_roles() if wanted is None or a.role in wanted]
+
+
+def scope_for(user: Any, roles: Iterable[str] | None = None) -> Scope:
+    """The scope of the user's active roles (all of them, or only `roles`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True, user_id=user.pk)
+    assignments = roles_of(user, roles)
+    if any(a.role == Role.ADMIN for a in assignments):
+        return Scope(everything=True, user_id=user.pk)
+    subtree = tuple(sorted({a.unit.path for a in assignments if a.role in SUBTREE_ROLES}))
+    # Drop paths already inside another path of the scope.
+    subtree = tuple(p for p in subtree if not any(p != q and p.startswith(q) for q in subtree))
+    units = tuple(sorted({a.unit_id for a in assignments if a.role in UNIT_ROLES}))
+    own = tuple(sorted({a.unit_id for a in assignments if a.role == Role.WORKER}))
+    return Scope(subtree_paths=subtree, unit_ids=units, own_unit_ids=own, user_id=user.pk)
+
+
+class Policy(ABC, Generic[M]):
+    """Who may see or change which rows of one model. Subclasses say how rows reach a unit."""
+
+    model: type[M]
+    url_kwargs: tuple[str, ...] = ()
+    # Roles whose reach lets them act, per action; 职工 is handled by `own_q`.
+    roles_by_action: dict[str, frozenset[str]] = {VIEW: OFFICIAL_ROLES, CHANGE: frozenset({Role.OFFICIAL})}
+
+    def base_queryset(self) -> QuerySet[M]:
+        return self.model._default_manager.all()
+
+    @abstractmethod
+    def unit_q(self, scope: Scope) -> Q | None:
+        """Rows inside the official scope; None when the scope reaches nothing."""
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        """Rows that are the user's own (as a worker); None when there are none."""
+        return None
+
+    def filter(self, user: Any, queryset: QuerySet[M] | None = None, action: str = VIEW) -> QuerySet[M]:
+        queryset = self.base_queryset() if queryset is None else queryset
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return queryset.none()
+        roles = self.roles_by_action.get(action, frozenset())
+        scope = scope_for(user, roles | {Role.ADMIN})
+        condition = self.unit_q(scope) if not scope.is_empty else None
+        own = self.own_q(user, action)
+        if condition is None and own is None:
+            return queryset.none()
+        if condition is None:
+            return queryset.filter(own)
+        if own is not None:
+            condition |= own
+        return queryset.filter(condition)
+
+    def get_or_404(self, user: Any, pk: Any, action: str = VIEW, queryset: QuerySet[M] | None = None) -> M:
+        try:
+            return self.filter(user, queryset, action).get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise Http404(f"{self.model._meta.verbose_name} not found") from exc
+
+    def can(self, user: Any, action: str, obj: M) -> bool:
+        return self.filter(user, self.base_queryset().filter(pk=obj.pk), action).exists()
+
+    def canary(self, obj: M) -> str:
+        """A string that must never appear in a page of someone who may not see `obj`."""
+        return str(obj)
+
+
+class UnitScopedPolicy(Policy[M]):
+    """For models with a foreign key to Unit (`unit_field`) and optionally an owner account."""
+
+    unit_field: str = "unit"
+    owner_field: str | None = None
+    owner_actions: frozenset[str] = frozenset({VIEW})
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        return scope.unit_q(self.unit_field)
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        if self.owner_field is None or action not in self.owner_actions:
+            return None
+        return Q(**{self.owner_field: user.pk})
+
+
+class UnitPolicy(Policy[Unit]):
+    model = Unit
+    url_kwargs = ("unit_id",)
+    roles_by_action = {
+        VIEW: OFFICIAL_ROLES,
+        CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR}),
+        # Creating children and moving units reshapes the tree: officials only.
+        "manage": frozenset({Role.OFFICIAL}),
+    }
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        return scope.unit_q("")
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        if action != VIEW:
+            return None
+        own = scope_for(user, {Role.WORKER}).own_unit_ids
+        return Q(id__in=own) if own else None
+
+
+class UserPolicy(Policy[User]):
+    """Accounts are reached through the units of their active roles; everyone reaches themselves."""
+
+    model = User
+    url_kwargs = ("user_id",)
+    roles_by_action = {
+        VIEW: OFFICIAL_ROLES,
+        CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR}),
+        "reveal": frozenset({Role.OFFICIAL, Role.CHAIR}),
+    }
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        units = scope.unit_q("unit")
+        if units is None:
+            return None
+        if scope.everything:
+            return Q()
+        reachable = RoleAssignment.objects.filter(units, revoked_at__isnull=True).values("user_id")
+        return Q(id__in=reachable)
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        return Q(id=user.pk) if action == VIEW else None
+
+    def canary(self, obj: User) -> str:
+        return obj.username
+
+
+class RoleAssignmentPolicy(UnitScopedPolicy[RoleAssignment]):
+    model = RoleAssignment
+    url_kwargs = ("assignment_id",)
+    owner_field = "user_id"
+    roles_by_action = {VIEW: OFFICIAL_ROLES, CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR})}
+
+    def canary(self, obj: RoleAssignment) -> str:
+        return f"role-assignment-{obj.pk}"
+
+
+class AuditPolicy(Policy[AuditEvent]):
+    """Officials read the audit of their subtree; anyone reads what they did and what was done to them."""
+
+    model = AuditEvent
+    url_kwargs = ("event_id",)
+    roles_by_action = {VIEW: frozenset({Role.OFFICIAL, Role.CHAIR})}
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        if scope.everything:
+            return Q()
+        q = Q()
+        matched = False
+        for path in scope.subtree_paths:
+            q |= subtree_q(path, "unit_path")
+            matched = True
+        if scope.unit_ids:
+            paths = list(Unit.objects.filter(id__in=scope.unit_ids).values_list("path", flat=True))
+            q |= Q(unit_path__in=paths)
+            matched = True
+        return q if matched else None
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        return Q(actor_id=user.pk) | Q(subject_user_id=user.pk) if action == VIEW else None
+
+    def canary(self, obj: AuditEvent) -> str:
+        return f"audit-event-{obj.pk}"
+
+
+REGISTRY: dict[str, Policy[Any]] = {}
+
+
+def register(policy: Policy[Any]) -> Policy[Any]:
+    for kwarg in policy.url_kwargs:
+        if kwarg in REGISTRY and REGISTRY[kwarg] is not policy:
+            raise ValueError(f"URL keyword {kwarg!r} is already claimed by {REGISTRY[kwarg]!r}")
+        REGISTRY[kwarg] = policy
+    return policy
+
+
+units = register(UnitPolicy())
+users = register(UserPolicy())
+role_assignments = register(RoleAssignmentPolicy())
+audit_events = register(AuditPolicy())
+
+
+def policy_for_kwarg(name: str) -> Policy[Any] | None:
+    return REGISTRY.get(name)

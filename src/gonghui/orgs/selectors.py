@@ -1,0 +1,132 @@
+"""Every read of units, accounts and the audit log; the acting user first, the result scoped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from gonghui.core.models import AuditEvent
+from gonghui.orgs import scoping
+from gonghui.orgs.models import Level, Role, RoleAssignment, Unit, User
+
+
+def unit_list(user: User, *, query: str = "", level: int | None = None, under: Unit | None = None) -> QuerySet[Unit]:
+    units = scoping.units.filter(user).select_related("parent")
+    if under is not None:
+        units = units.filter(scoping.subtree_q(under.path))
+    if level:
+        units = units.filter(level=level)
+    if query:
+        units = units.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    return units.order_by("path")
+
+
+def unit_detail(user: User, unit_id: Any) -> Unit:
+    return scoping.units.get_or_404(user, unit_id)
+
+
+def unit_children(user: User, unit: Unit) -> QuerySet[Unit]:
+    return (
+        scoping.units.filter(user, unit.children.all())
+        .annotate(child_count=Count("children", distinct=True))
+        .order_by("code")
+    )
+
+
+def unit_ancestors(user: User, unit: Unit) -> list[Unit]:
+    """The unit's ancestors that the user may open (for the breadcrumb)."""
+    ids = unit.ancestor_ids[:-1]
+    visible = {u.pk: u for u in scoping.units.filter(user, Unit.objects.filter(id__in=ids))}
+    return [visible[i] for i in ids if i in visible]
+
+
+def move_targets(user: User, unit: Unit) -> QuerySet[Unit]:
+    """Units the user may put `unit` under: in their reach, higher in level, not inside it."""
+    return (
+        scoping.units.filter(user, action="manage")
+        .filter(level__lt=unit.level)
+        .exclude(scoping.subtree_q(unit.path))
+        .exclude(pk=unit.parent_id)
+        .order_by("path")
+    )
+
+
+def subtree_summary(user: User, unit: Unit) -> dict[str, Any]:
+    """What the official's home shows at a glance: units by level and accounts by role.
+
+    Two grouped queries, whatever the size of the subtree.
+    """
+    unit = scoping.units.get_or_404(user, unit.pk)
+    inside = scoping.subtree_q(unit.path)
+    by_level = dict(Unit.objects.filter(inside).values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    by_role = dict(
+        RoleAssignment.objects.filter(scoping.subtree_q(unit.path, "unit__path"), revoked_at__isnull=True)
+        .values_list("role")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("role", "n")
+    )
+    levels = [{"level": int(level), "label": str(level.label), "count": by_level.get(level.value, 0)}
+              for level in Level if level.value > unit.level]
+    roles = [{"role": str(role.value), "label": str(role.label), "count": by_role.get(role.value, 0)} for role in Role]
+    return {
+        "unit": unit,
+        "levels": levels,
+        "roles": roles,
+        "unit_count": sum(by_level.values()),
+        "member_accounts": by_role.get(Role.WORKER.value, 0),
+        "official_accounts": sum(n for r, n in by_role.items() if r != Role.WORKER.value),
+        "grassroots": by_level.get(Level.GRASSROOTS.value, 0),
+    }
+
+
+def account_list(user: User, *, query: str = "", role: str = "", unit: Unit | None = None) -> QuerySet[User]:
+    accounts = scoping.users.filter(user)
+    if query:
+        accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    if role or unit is not None:
+        assignments = RoleAssignment.objects.filter(revoked_at__isnull=True)
+        if role:
+            assignments = assignments.filter(role=role)
+        if unit is not None:
+            assignments = assignments.filter(scoping.subtree_q(unit.path, "unit__path"))
+        accounts = accounts.filter(id__in=assignments.values("user_id"))
+    active = RoleAssignment.objects.filter(revoked_at__isnull=True).select_related("unit").order_by("id")
+    return accounts.prefetch_related(Prefetch("role_assignments", queryset=active, to_attr="current_roles")).order_by(
+        "username"
+    )
+
+
+def account_detail(user: User, user_id: Any) -> User:
+    return scoping.users.get_or_404(user, user_id)
+
+
+def account_roles(user: User, account: User) -> list[RoleAssignment]:
+    return list(
+        RoleAssignment.objects.filter(user=account).select_related("unit", "granted_by").order_by("-revoked_at", "id")
+    )
+
+
+def audit_list(user: User, *, action: str = "", query: str = "", subject: User | None = None) -> QuerySet[AuditEvent]:
+    events = scoping.audit_events.filter(user)
+    if action:
+        events = events.filter(action=action)
+    if query:
+        events = events.filter(Q(actor_label__icontains=query) | Q(object_repr__icontains=query))
+    if subject is not None:
+        events = events.filter(subject_user_id=subject.pk)
+    return events.order_by("-at", "-id")
+
+
+def reveals_of(user: User) -> QuerySet[AuditEvent]:
+    """Who displayed this user's full personal data, and when (shown on their own page)."""
+    return AuditEvent.objects.filter(subject_user_id=user.pk, action=AuditEvent.Action.REVEAL).order_by("-at")
+
+
+def recent_activity(user: User, limit: int = 10) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(Q(actor_id=user.pk) | Q(subject_user_id=user.pk)).order_by("-at")[:limit])
+
+
+def role_counts(user: User) -> Counter[str]:
+    return Counter(a.role for a in scoping.roles_of(user))

@@ -1,0 +1,278 @@
+"""Settings of Gonghui, read from environment variables only (see `.env.example`).
+
+`gonghui` (the console script) loads a `.env` file from the working directory into the
+environment first, so that a deployment can keep its variables in one file.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return default if value is None else int(value)
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+TESTING = env_bool("GONGHUI_TESTING", False)
+VAR_DIR = Path(env("GONGHUI_VAR_DIR", str(BASE_DIR / "var")) or BASE_DIR / "var")
+
+SECRET_KEY = env("SECRET_KEY") or ""
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Copy .env.example to .env and fill it in (make demo does this for you)."
+    )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "gonghui.core",
+    "gonghui.orgs",
+    "gonghui.dashboards",
+    "gonghui.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gonghui.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "gonghui.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "gonghui.orgs.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "gonghui.urls"
+WSGI_APPLICATION = "gonghui.wsgi.application"
+ASGI_APPLICATION = "gonghui.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gonghui.orgs.context_processors.console",
+            ],
+        },
+    }
+]
+
+# --- Database: PostgreSQL from DATABASE_URL, else the embedded SQLite file under var/ ---
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "gonghui.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
+                # the start of a transaction so that two writers queue instead of deadlocking.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background work (django.tasks backport): the database backend by default ---
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if TESTING:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# --- Accounts and security baseline (MLPS 2.0 level 3; the standard sets no numbers) ---
+AUTH_USER_MODEL = "orgs.User"
+LOGIN_URL = "orgs:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "orgs:login"
+AUTHENTICATION_BACKENDS = ["gonghui.orgs.auth.UsernameOrPhoneBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("GONGHUI_PASSWORD_MIN_LENGTH", 8)},
+    },
+    {
+        "NAME": "gonghui.orgs.auth.CharacterClassValidator",
+        "OPTIONS": {"min_classes": env_int("GONGHUI_PASSWORD_MIN_CLASSES", 3)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
+GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
+GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # attempts per 10 minutes
+GONGHUI_OFFICIAL_IDLE_MINUTES = env_int("GONGHUI_OFFICIAL_IDLE_MINUTES", 30)
+GONGHUI_WORKER_IDLE_MINUTES = env_int("GONGHUI_WORKER_IDLE_MINUTES", 24 * 60)
+GONGHUI_REQUIRE_OTP_FOR_OFFICIALS = env_bool("GONGHUI_REQUIRE_OTP_FOR_OFFICIALS", False)
+GONGHUI_API_TOKEN_DAYS = env_int("GONGHUI_API_TOKEN_DAYS", 30)
+GONGHUI_AUDIT_RETENTION_DAYS = max(180, env_int("GONGHUI_AUDIT_RETENTION_DAYS", 365))
+GONGHUI_PROXY_COUNT = env_int("GONGHUI_PROXY_COUNT", 0)  # reverse proxies in front (X-Forwarded-For)
+GONGHUI_DEMO_PASSWORD = env("GONGHUI_DEMO_PASSWORD", "Gonghui@2026")
+
+# SMS one-time codes for phone sign-in
+GONGHUI_SMS_BACKEND = env("GONGHUI_SMS_BACKEND", "gonghui.core.sms.ConsoleBackend")
+GONGHUI_SMS_FILE = env("GONGHUI_SMS_FILE", str(VAR_DIR / "sms-outbox.log"))
+GONGHUI_SMS_GATEWAY_URL = env("GONGHUI_SMS_GATEWAY_URL")
+GONGHUI_SMS_GATEWAY_TOKEN = env("GONGHUI_SMS_GATEWAY_TOKEN")
+GONGHUI_SMS_CODE_MINUTES = env_int("GONGHUI_SMS_CODE_MINUTES", 5)
+GONGHUI_SMS_RESEND_SECONDS = env_int("GONGHUI_SMS_RESEND_SECONDS", 60)
+GONGHUI_SMS_PER_NUMBER_PER_HOUR = env_int("GONGHUI_SMS_PER_NUMBER_PER_HOUR", 5)
+GONGHUI_SMS_PER_ADDRESS_PER_HOUR = env_int("GONGHUI_SMS_PER_ADDRESS_PER_HOUR", 20)
+GONGHUI_SMS_MAX_ATTEMPTS = env_int("GONGHUI_SMS_MAX_ATTEMPTS", 5)
+
+# Personal data: AES-256-GCM (default) or SM4-GCM (国密), key from GONGHUI_DATA_KEY.
+GONGHUI_DATA_KEY = env("GONGHUI_DATA_KEY") or ""
+if not GONGHUI_DATA_KEY:
+    raise ImproperlyConfigured("GONGHUI_DATA_KEY is not set: personal data cannot be encrypted without it.")
+GONGHUI_DATA_CIPHER = env("GONGHUI_DATA_CIPHER", "aes-256-gcm")
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_SAVE_EVERY_REQUEST = True  # the idle clock restarts on every request
+SESSION_COOKIE_AGE = GONGHUI_WORKER_IDLE_MINUTES * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Behind TLS (production): secure cookies, HSTS, redirect to https. Off only for a local demo.
+HTTPS = env_bool("GONGHUI_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_bool("GONGHUI_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if GONGHUI_PROXY_COUNT else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy: our own origin only, no inline script, no third party.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Language and time: Chinese first, English on request; stored aware, shown in Shanghai ---
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- Static files: Bootstrap, htmx and ECharts from npm, served by the app (no CDN) ---
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+MEDIA_ROOT = VAR_DIR / "media"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+API_TOKEN_LIFETIME = timedelta(days=GONGHUI_API_TOKEN_DAYS)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from gonghui.api.urls import api
+from gonghui.core.views import healthz
+from gonghui.dashboards.views import home
+
+admin.site.site_header = "工会 Gonghui 系统管理"
+admin.site.site_title = "工会 Gonghui"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("gonghui.orgs.urls")),
+    path("", include("gonghui.dashboards.urls")),
+]
