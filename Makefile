@@ -1,0 +1,84 @@
+# Gonghui — two commands: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gonghui_test
+# 1: fail when PostgreSQL is not reachable (CI); 0: skip the PostgreSQL run with a notice.
+REQUIRE_POSTGRES ?= 0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean
+
+## make demo — install, migrate the embedded SQLite database, load demo data once, serve on PORT.
+demo: install .env
+	$(BIN)/gonghui migrate --noinput
+	$(BIN)/gonghui demo
+	$(BIN)/gonghui serve --port $(PORT)
+
+## make test — install what the tests need, lint, run the suite on SQLite, then on PostgreSQL.
+test: install-dev browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -p no:cacheprovider tests
+	@if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; else url="$(PG_TEST_URL)"; fi; \
+	if $(BIN)/python bench/pg_ready.py "$$url"; then \
+		echo "== PostgreSQL: $$url"; \
+		DATABASE_URL="$$url" $(BIN)/python -m pytest -p no:cacheprovider tests || exit 1; \
+	elif [ "$(REQUIRE_POSTGRES)" = 1 ]; then \
+		echo "PostgreSQL is required but not reachable at $$url" >&2; exit 1; \
+	else \
+		echo "== PostgreSQL not reachable at $$url: the PostgreSQL run was skipped."; \
+	fi
+
+bench: install-dev
+	@for script in bench/*.py; do \
+		case "$$script" in bench/pg_ready.py|bench/_*) continue;; esac; \
+		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
+	done
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+
+typecheck: install-dev
+	$(BIN)/mypy src/gonghui
+
+install: $(VENV)/.runtime assets
+
+install-dev: $(VENV)/.dev assets
+
+$(VENV)/.runtime: pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+assets: node_modules/.installed
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium (and CJK fonts for screenshots) for the browser tests, when missing.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+# A local .env with fresh random keys for the demo (served over plain http on 127.0.0.1).
+.env:
+	@$(PYTHON) -c "import secrets; print('# written by make demo; see .env.example'); \
+	print('SECRET_KEY=' + secrets.token_urlsafe(50)); \
+	print('GONGHUI_DATA_KEY=' + secrets.token_urlsafe(32)); \
+	print('GONGHUI_HTTPS=0')" > $@
+	@echo "wrote .env (keys for this machine's demo)"
+
+messages: install-dev
+	cd src/gonghui && ../../$(BIN)/gonghui makemessages -l en --no-obsolete && ../../$(BIN)/gonghui compilemessages
+
+clean:
+	rm -rf var/static var/screenshots .pytest_cache

@@ -1,0 +1,58 @@
+"""Shared fixtures: the demo tree and its named personas (as Zulip's example_user)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from gonghui.core import sms
+from gonghui.orgs import demo
+from gonghui.orgs.models import Unit, User
+
+PASSWORD = "Gonghui@2026"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser journeys last: they flush the database, and are the slowest."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath).replace("\\", "/"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_outbox() -> None:
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def demo_tree(db: None, settings) -> dict[str, int]:  # noqa: ANN001
+    settings.GONGHUI_DEMO_PASSWORD = PASSWORD
+    return demo.build(workers_per_unit=1)
+
+
+@pytest.fixture
+def persona(demo_tree: dict[str, int]) -> Callable[[str], User]:
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def unit(demo_tree: dict[str, int]) -> Callable[[str], Unit]:
+    def get(code: str) -> Unit:
+        return Unit.objects.get(code=code)
+
+    return get
+
+
+@pytest.fixture
+def client_for(persona: Callable[[str], User]) -> Callable[[str], Client]:
+    """A test client signed in as the persona."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(persona(username))
+        return client
+
+    return make

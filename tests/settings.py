@@ -1,0 +1,14 @@
+"""Settings for the test suite: the real ones, with test keys and in-process SMS and tasks."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghijkl")
+os.environ.setdefault("GONGHUI_DATA_KEY", "test-data-key-0123456789")
+os.environ["GONGHUI_TESTING"] = "1"
+os.environ["GONGHUI_HTTPS"] = "0"
+os.environ["GONGHUI_SMS_BACKEND"] = "gonghui.core.sms.MemoryBackend"
+os.environ.setdefault("GONGHUI_VAR_DIR", str(ROOT / "var" / "test"))
+
+from gonghui.settings import *  # noqa: E402, F403
