@@ -12,11 +12,12 @@ class RequestOrigin:
     user_agent: str = ""
 
 
-_origin: ContextVar[RequestOrigin] = ContextVar("gonghui_request_origin", default=RequestOrigin())
+_NOWHERE = RequestOrigin()
+_origin: ContextVar[RequestOrigin | None] = ContextVar("gonghui_request_origin", default=None)
 
 
 def current_origin() -> RequestOrigin:
-    return _origin.get()
+    return _origin.get() or _NOWHERE
 
 
 def set_origin(origin: RequestOrigin):  # noqa: ANN201 - returns a contextvars Token

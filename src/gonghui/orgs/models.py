@@ -210,6 +210,9 @@ class LoginAttempt(models.Model):
     class Meta:
         indexes = [models.Index(fields=["username", "at"], name="login_user_at_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'failed'}"
+
 
 class SmsCode(models.Model):
     """A one-time sign-in code sent to a phone: only its hash is kept."""
@@ -221,6 +224,9 @@ class SmsCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"SMS code {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(models.Model):
