@@ -22,7 +22,7 @@
         option = {
           tooltip: { trigger: "item", renderMode: "richText" },
           legend: { bottom: 0, type: "scroll" },
-          series: [{ type: "pie", radius: ["35%", "65%"], data: data, label: { formatter: "{b}: {c}" } }]
+          series: [{ type: "pie", radius: ["35%", "65%"], data: data, label: { show: el.clientWidth > 480, formatter: "{b}: {c}" } }]
         };
       } else {
         option = {
