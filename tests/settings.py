@@ -12,3 +12,5 @@ os.environ["GONGHUI_SMS_BACKEND"] = "gonghui.core.sms.MemoryBackend"
 os.environ.setdefault("GONGHUI_VAR_DIR", str(ROOT / "var" / "test"))
 
 from gonghui.settings import *  # noqa: E402, F403
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise looks for it at start

@@ -18,6 +18,7 @@ def _clean_env() -> dict[str, str]:
     """The environment without this test run's own settings."""
     return {k: v for k, v in os.environ.items()
             if not k.startswith("GONGHUI_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG",
+                                                          "DJANGO_ALLOW_ASYNC_UNSAFE",
                                                           "SECRET_KEY", "ALLOWED_HOSTS"}}
 
 

@@ -188,6 +188,7 @@ def test_an_official_required_to_use_a_second_factor_enrols_then_needs_it(person
     assert client.get("/console/").status_code == 200
     device.refresh_from_db()
     assert device.confirmed
+    assert AuditEvent.objects.filter(subject_user_id=official.pk, changes__second_factor="enrolled").exists()
     # Next time the password alone is not enough.
     second = Client()
     assert _login(second, "beiyuanmen", PASSWORD)["Location"] == "/accounts/login/otp/"

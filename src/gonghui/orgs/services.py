@@ -287,6 +287,33 @@ def set_otp_required(*, actor: User, user: User, required: bool) -> User:
     return user
 
 
+@transaction.atomic
+def confirm_second_factor(*, actor: User, device: Any) -> None:
+    """Make a just-verified authenticator the account's only one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    unit = actor.primary_unit
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=actor, unit_path=unit.path if unit else "",
+                 subject_user_id=actor.pk, changes={"second_factor": "enrolled"})
+
+
+@transaction.atomic
+def remove_second_factor(*, actor: User) -> None:
+    """Remove the account's authenticators, unless the account must use one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor.needs_second_factor():
+        raise ValidationError(_("您的账号必须使用动态口令，不能解除绑定。"))
+    removed, _detail = TOTPDevice.objects.filter(user=actor).delete()
+    if removed:
+        unit = actor.primary_unit
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=actor, unit_path=unit.path if unit else "",
+                     subject_user_id=actor.pk, changes={"second_factor": "removed"})
+
+
 def reveal_phone(*, actor: User, user: User, reason: str = "") -> str:
     """The full mobile number, for a role that needs it; every reading is audited."""
     with transaction.atomic():

@@ -135,8 +135,7 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         elif device.verify_token(form.cleaned_data["token"]):
             auth.note_attempt(key=key, ip=client_ip(request), success=True, channel="otp")
             if enrolling:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                services.confirm_second_factor(actor=user, device=device)
             next_url = request.session.pop(PENDING_NEXT, reverse("home"))
             request.session.pop(PENDING_USER, None)
             login(request, user, backend="gonghui.orgs.auth.UsernameOrPhoneBackend")
@@ -168,10 +167,11 @@ def security_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("密码已修改。"))
         return redirect("orgs:security")
     if request.method == "POST" and request.POST.get("action") == "remove_otp":
-        if request.user.needs_second_factor():
-            messages.error(request, _("您的账号必须使用动态口令，不能解除绑定。"))
+        try:
+            services.remove_second_factor(actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
-            TOTPDevice.objects.filter(user=request.user).delete()
             messages.success(request, _("已解除身份验证器绑定。"))
         return redirect("orgs:security")
     devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
@@ -191,9 +191,7 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            services.confirm_second_factor(actor=request.user, device=device)
             otp_login(request, device)
             messages.success(request, _("身份验证器已绑定，今后登录需输入动态口令。"))
             return redirect("orgs:security")
