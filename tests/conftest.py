@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import hypothesis
 import pytest
 from django.test import Client
 
@@ -56,3 +57,8 @@ def client_for(persona: Callable[[str], User]) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+# Property tests must not fail because a shared CI machine is slow for one example.
+hypothesis.settings.register_profile("gonghui", deadline=None, print_blob=True)
+hypothesis.settings.load_profile("gonghui")

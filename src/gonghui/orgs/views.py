@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,6 +30,7 @@ from gonghui.orgs.forms import (
     MoveUnitForm,
     OtpForm,
     SmsLoginForm,
+    StyledPasswordChangeForm,
     UnitEditForm,
     UnitForm,
 )
@@ -160,7 +160,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def security_view(request: HttpRequest) -> HttpResponse:
-    password_form = PasswordChangeForm(request.user, request.POST or None)
+    password_form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "password" and password_form.is_valid():
         password_form.save()
         update_session_auth_hash(request, password_form.user)
@@ -177,7 +177,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
     devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
     tokens = request.user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at")
     return render(request, "orgs/security.html", {
-        "password_form": password_form if request.POST.get("action") == "password" else PasswordChangeForm(request.user),
+        "password_form": password_form if request.POST.get("action") == "password" else StyledPasswordChangeForm(request.user),
         "devices": devices, "tokens": tokens,
     })
 

@@ -33,6 +33,7 @@
           series: [{ type: "bar", data: data.values, itemStyle: { color: "#b71c1c" }, label: { show: true, position: "top" } }]
         };
       }
+      option.animation = false;  // cheaper on low-end phones, and screenshots show the final chart
       chart.setOption(option);
       el.dataset.rendered = "1";
       window.addEventListener("resize", function () { chart.resize(); });
