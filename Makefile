@@ -40,8 +40,12 @@ bench: install-dev
 lint: install-dev
 	$(BIN)/ruff check src tests bench
 
+# The type ratchet (as Sentry's): these modules must stay clean; add modules as they are typed.
+TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/orgs/scoping.py \
+	src/gonghui/orgs/auth.py src/gonghui/core/audit.py src/gonghui/core/crypto.py src/gonghui/core/phone.py \
+	src/gonghui/core/masking.py
 typecheck: install-dev
-	$(BIN)/mypy src/gonghui
+	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 
 install: $(VENV)/.runtime assets
 

@@ -276,7 +276,7 @@ def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
         )
         if candidate is not None and not good:
             SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
-        if good:
+        if good and candidate is not None:
             # Single use: only the request that flips used_at from NULL wins.
             good = SmsCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now) == 1
         note_attempt(key=key, ip=ip, success=good, channel="sms")

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -130,7 +131,7 @@ class Policy(ABC, Generic[M]):
     def get_or_404(self, user: Any, pk: Any, action: str = VIEW, queryset: QuerySet[M] | None = None) -> M:
         try:
             return self.filter(user, queryset, action).get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+        except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             raise Http404(f"{self.model._meta.verbose_name} not found") from exc
 
     def can(self, user: Any, action: str, obj: M) -> bool:
