@@ -128,3 +128,26 @@ def test_a_worker_corrects_their_own_contact(persona) -> None:  # noqa: ANN001
     assert (worker.display_name, worker.phone) == ("张晓明", "13911112222")
     with pytest.raises(ValidationError):
         services.update_own_contact(actor=worker, display_name="张晓明", phone="13900000002")  # worker2's
+
+
+def test_the_unit_switcher_changes_the_console_unit(persona, unit, client_for) -> None:  # noqa: ANN001
+    lianhu = persona("lianhu")
+    second = services.grant_role(actor=persona("xian"), user=lianhu, role=Role.OFFICIAL, unit=unit("610114"))
+    client = client_for("lianhu")
+    assert "莲湖区总工会" in client.get("/console/").content.decode()
+    client.post("/console/switch-unit/", {"assignment": second.pk})
+    page = client.get("/console/").content.decode()
+    assert 'data-testid="console-unit">阎良区总工会' in page
+    # Nobody switches into another account's role.
+    foreign = persona("qingnianlu").active_roles()[0]
+    assert client.post("/console/switch-unit/", {"assignment": foreign.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/orgs/unit/", "/admin/orgs/user/", "/admin/core/auditevent/"])
+def test_the_back_office_opens_for_the_system_admin(url: str, client_for) -> None:  # noqa: ANN001
+    assert client_for("admin").get(url).status_code == 200
+
+
+def test_the_back_office_stays_shut_for_officials(client_for) -> None:  # noqa: ANN001
+    response = client_for("xian").get("/admin/orgs/unit/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
