@@ -141,9 +141,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background work (django.tasks backport): the database backend by default ---
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-if TESTING:
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- Accounts and security baseline (MLPS 2.0 level 3; the standard sets no numbers) ---
 AUTH_USER_MODEL = "orgs.User"
@@ -197,6 +195,20 @@ GONGHUI_DATA_KEY = env("GONGHUI_DATA_KEY") or ""
 if not GONGHUI_DATA_KEY:
     raise ImproperlyConfigured("GONGHUI_DATA_KEY is not set: personal data cannot be encrypted without it.")
 GONGHUI_DATA_CIPHER = env("GONGHUI_DATA_CIPHER", "aes-256-gcm")
+
+# Spreadsheets: the largest sheet an import reads, and the export size that runs as a task.
+GONGHUI_IMPORT_MAX_ROWS = env_int("GONGHUI_IMPORT_MAX_ROWS", 500_000)
+GONGHUI_EXPORT_TASK_ROWS = env_int("GONGHUI_EXPORT_TASK_ROWS", 10_000)
+GONGHUI_UPLOAD_MAX_MB = env_int("GONGHUI_UPLOAD_MAX_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Retention of personal data, in days after the event named (`gonghui purge`).
+GONGHUI_RETENTION_DAYS = {
+    "uploads": env_int("GONGHUI_RETENTION_UPLOADS_DAYS", 7),  # uploaded and exported files
+    "login_attempts": env_int("GONGHUI_RETENTION_LOGIN_DAYS", 30),
+    "sms_codes": env_int("GONGHUI_RETENTION_SMS_DAYS", 1),
+    "transferred_people": env_int("GONGHUI_RETENTION_TRANSFERRED_DAYS", 3 * 365),  # after transfer out
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_SAVE_EVERY_REQUEST = True  # the idle clock restarts on every request

@@ -7,4 +7,4 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织与账号"
 
     def ready(self) -> None:
-        from gonghui.orgs import signals  # noqa: F401
+        from gonghui.orgs import exports, imports, signals  # noqa: F401 - register handlers

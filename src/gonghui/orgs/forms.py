@@ -7,7 +7,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.forms import StyledForm
-from gonghui.orgs.models import Level, Role, Unit
+from gonghui.orgs.models import Enterprise, Industry, Level, Person, Role, Tag, Unit
 
 
 class LoginForm(StyledForm, forms.Form):
@@ -95,3 +95,70 @@ class ContactForm(StyledForm, forms.Form):
 
 class StyledPasswordChangeForm(StyledForm, PasswordChangeForm):
     pass
+
+
+class PersonForm(StyledForm, forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号"), max_length=25, help_text=_("性别和出生日期由身份证号自动得出。"))
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    unit = forms.ModelChoiceField(label=_("所在工会"), queryset=Unit.objects.none())
+    employer = forms.ModelChoiceField(label=_("工作单位"), queryset=Enterprise.objects.none(), required=False)
+    job = forms.CharField(label=_("岗位"), max_length=100, required=False)
+    membership = forms.ChoiceField(label=_("会籍"), choices=Person.Membership.choices)
+    member_since = forms.DateField(label=_("入会日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.all(), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    hukou = forms.CharField(label=_("户籍地"), max_length=200, required=False)
+    residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
+    emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False)
+    emergency_phone = forms.CharField(label=_("紧急联系人电话"), max_length=20, required=False)
+    bank_account = forms.RegexField(label=_("银行账号"), regex=r"^\d{12,30}$", required=False,
+                                    error_messages={"invalid": _("银行账号应为12到30位数字。")})
+    basis = forms.ChoiceField(label=_("处理个人信息的依据"), choices=Person.Basis.choices)
+    basis_note = forms.CharField(label=_("依据说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, units: Any, enterprises: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["employer"].queryset = enterprises
+        if editing:
+            del self.fields["id_number"]
+
+
+class EnterpriseForm(StyledForm, forms.Form):
+    name = forms.CharField(label=_("企业名称"), max_length=200)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=25)
+    industry = forms.ChoiceField(label=_("行业门类"), choices=[("", "—"), *Industry.choices], required=False)
+    size = forms.ChoiceField(label=_("规模"), choices=[("", "—"), *Enterprise.Size.choices], required=False)
+    employees = forms.IntegerField(label=_("职工人数"), min_value=0, required=False)
+    unit = forms.ModelChoiceField(label=_("所属工会"), queryset=Unit.objects.none())
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    status = forms.ChoiceField(label=_("经营状态"), choices=Enterprise.Status.choices)
+    resumed_on = forms.DateField(label=_("复工日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, units: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        if editing:
+            del self.fields["credit_code"]
+            del self.fields["unit"]
+
+
+class ImportForm(StyledForm, forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    unit = forms.ModelChoiceField(label=_("导入到工会"), queryset=Unit.objects.none())
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class OwnContactForm(StyledForm, forms.Form):
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
+    emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False)
+    emergency_phone = forms.CharField(label=_("紧急联系人电话"), max_length=20, required=False,
+                                      widget=forms.TextInput(attrs={"inputmode": "tel"}))

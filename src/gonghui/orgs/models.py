@@ -250,3 +250,176 @@ class ApiToken(models.Model):
     def is_valid(self, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+# --- The registry: enterprises and people (一人一档) ---
+
+class Industry(models.TextChoices):
+    """Sections of GB/T 4754-2017 (国民经济行业分类)."""
+
+    A = "A", _("农、林、牧、渔业")
+    B = "B", _("采矿业")
+    C = "C", _("制造业")
+    D = "D", _("电力、热力、燃气及水生产和供应业")
+    E = "E", _("建筑业")
+    F = "F", _("批发和零售业")
+    G = "G", _("交通运输、仓储和邮政业")
+    H = "H", _("住宿和餐饮业")
+    I = "I", _("信息传输、软件和信息技术服务业")  # noqa: E741 - the standard's own letter
+    J = "J", _("金融业")
+    K = "K", _("房地产业")
+    L = "L", _("租赁和商务服务业")
+    M = "M", _("科学研究和技术服务业")
+    N = "N", _("水利、环境和公共设施管理业")
+    O = "O", _("居民服务、修理和其他服务业")  # noqa: E741
+    P = "P", _("教育")
+    Q = "Q", _("卫生和社会工作")
+    R = "R", _("文化、体育和娱乐业")
+    S = "S", _("公共管理、社会保障和社会组织")
+    T = "T", _("国际组织")
+
+
+class Enterprise(models.Model):
+    class Size(models.TextChoices):
+        MICRO = "micro", _("微型")
+        SMALL = "small", _("小型")
+        MEDIUM = "medium", _("中型")
+        LARGE = "large", _("大型")
+
+    class Status(models.TextChoices):
+        OPERATING = "operating", _("正常经营")
+        SUSPENDED = "suspended", _("停工停产")
+        RESUMED = "resumed", _("已复工")
+        CLOSED = "closed", _("已关闭")
+
+    name = models.CharField(_("企业名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    industry = models.CharField(_("行业门类"), max_length=1, choices=Industry.choices, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    size = models.CharField(_("规模"), max_length=10, choices=Size.choices, blank=True)
+    employees = models.PositiveIntegerField(_("职工人数"), null=True, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="enterprises")
+    province = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", null=True, editable=False)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    status = models.CharField(_("经营状态"), max_length=10, choices=Status.choices, default=Status.OPERATING)
+    resumed_on = models.DateField(_("复工日期"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        indexes = [models.Index(fields=["unit", "status"], name="enterprise_unit_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="resumed") | Q(resumed_on__isnull=False),
+                                   name="enterprise_resumed_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A label on people (劳模, 一线职工…); officials may add their own."""
+
+    name = models.CharField(_("标签"), max_length=30, unique=True)
+    builtin = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+        ordering = ["-builtin", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+BUILTIN_TAGS = ("劳模", "一线职工", "农民工", "灵活就业", "困难职工", "退役军人")
+
+
+class Person(models.Model):
+    """One file per person (一人一档), identified once by their resident ID number."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class Membership(models.TextChoices):
+        MEMBER = "member", _("会员")
+        NON_MEMBER = "non_member", _("非会员")
+        TRANSFERRED = "transferred_out", _("已转出")
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", _("本人单独同意")
+        DUTY = "duty", _("履行法定职责或义务所必需")
+        CONTRACT = "contract", _("订立、履行合同所必需")
+
+    name = models.CharField(_("姓名"), max_length=50)
+    name_initials = models.CharField(max_length=50, db_index=True, editable=False)
+    id_number = EncryptedTextField(_("身份证号"))
+    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_masked = models.CharField(_("身份证号"), max_length=18, db_index=True, editable=False)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    phone = EncryptedTextField(_("手机号"), blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("手机号"), max_length=11, blank=True, editable=False)
+    bank_account = EncryptedTextField(_("银行账号"), blank=True, default="")
+    bank_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    hukou = models.CharField(_("户籍地"), max_length=200, blank=True)
+    residence = models.CharField(_("现居住地"), max_length=200, blank=True)
+    employer = models.ForeignKey(Enterprise, verbose_name=_("工作单位"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="people")
+    unit = models.ForeignKey(Unit, verbose_name=_("所在工会"), on_delete=models.PROTECT, related_name="people")
+    province = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", null=True, editable=False)
+    membership = models.CharField(_("会籍"), max_length=20, choices=Membership.choices, default=Membership.NON_MEMBER)
+    member_since = models.DateField(_("入会日期"), null=True, blank=True)
+    job = models.CharField(_("岗位"), max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="people")
+    emergency_name = models.CharField(_("紧急联系人"), max_length=50, blank=True)
+    emergency_phone = EncryptedTextField(_("紧急联系人电话"), blank=True, default="")
+    user = models.OneToOneField(User, verbose_name=_("账号"), null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="person")
+    basis = models.CharField(_("处理个人信息的依据"), max_length=10, choices=Basis.choices, default=Basis.DUTY)
+    basis_note = models.CharField(_("依据说明"), max_length=200, blank=True)
+    source_job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("职工档案")
+        verbose_name_plural = _("职工档案")
+        indexes = [models.Index(fields=["unit", "membership"], name="person_unit_membership_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(membership="member") | Q(member_since__isnull=False),
+                                   name="person_member_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Consent(models.Model):
+    """A person's separate consent (PIPL Art. 14, 29): what, which wording, when, how; withdrawable (Art. 15)."""
+
+    class Channel(models.TextChoices):
+        APP = "app", _("网上办理")
+        PAPER = "paper", _("纸质签字")
+        IMPORT = "import", _("批量导入时登记")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("用途"), max_length=50)
+    wording_version = models.CharField(_("告知文本版本"), max_length=20)
+    channel = models.CharField(_("方式"), max_length=10, choices=Channel.choices)
+    granted_at = models.DateTimeField(_("同意时间"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息处理同意")
+        verbose_name_plural = _("个人信息处理同意")
+        constraints = [models.UniqueConstraint(fields=["person", "purpose"], condition=Q(withdrawn_at__isnull=True),
+                                               name="one_live_consent_per_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.purpose}"

@@ -42,3 +42,7 @@ register_section(_("组织"), [
     NavItem(_("账号与角色"), "orgs:account_list"),
     NavItem(_("审计日志"), "orgs:audit_list"),
 ])
+register_section(_("名册"), [
+    NavItem(_("职工档案"), "orgs:person_list"),
+    NavItem(_("企业名录"), "orgs:enterprise_list"),
+])

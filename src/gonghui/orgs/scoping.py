@@ -27,8 +27,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from gonghui.core.models import AuditEvent
-from gonghui.orgs.models import Role, RoleAssignment, Unit, User, subtree_q
+from gonghui.core.models import AuditEvent, Job
+from gonghui.orgs.models import Enterprise, Person, Role, RoleAssignment, Unit, User, subtree_q
 
 M = TypeVar("M", bound=models.Model)
 
@@ -215,6 +215,48 @@ class RoleAssignmentPolicy(UnitScopedPolicy[RoleAssignment]):
         return f"role-assignment-{obj.pk}"
 
 
+class PersonPolicy(UnitScopedPolicy[Person]):
+    """People by their union unit; a worker reaches their own file."""
+
+    model = Person
+    url_kwargs = ("person_id",)
+    owner_field = "user_id"
+    roles_by_action = {
+        VIEW: OFFICIAL_ROLES,
+        CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR}),
+        "reveal": frozenset({Role.OFFICIAL, Role.CHAIR}),
+    }
+
+    def canary(self, obj: Person) -> str:
+        return obj.id_masked
+
+
+class EnterprisePolicy(UnitScopedPolicy[Enterprise]):
+    model = Enterprise
+    url_kwargs = ("enterprise_id",)
+    roles_by_action = {VIEW: OFFICIAL_ROLES, CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR})}
+
+    def canary(self, obj: Enterprise) -> str:
+        return obj.credit_code
+
+
+class JobPolicy(Policy[Job]):
+    """A background job is its creator's (it may hold what they uploaded); admins see all."""
+
+    model = Job
+    url_kwargs = ("job_id", "task_id")
+    roles_by_action = {VIEW: frozenset()}
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        return Q() if scope.everything else None
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        return Q(created_by_id=user.pk)
+
+    def canary(self, obj: Job) -> str:
+        return f"job-{obj.pk}-"
+
+
 class AuditPolicy(Policy[AuditEvent]):
     """Officials read the audit of their subtree; anyone reads what they did and what was done to them."""
 
@@ -257,6 +299,9 @@ def register(policy: Policy[Any]) -> Policy[Any]:
 units = register(UnitPolicy())
 users = register(UserPolicy())
 role_assignments = register(RoleAssignmentPolicy())
+people = register(PersonPolicy())
+enterprises = register(EnterprisePolicy())
+jobs = register(JobPolicy())
 audit_events = register(AuditPolicy())
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from gonghui.core.models import AuditEvent
-from gonghui.orgs import scoping
-from gonghui.orgs.models import Level, Role, RoleAssignment, Unit, User
+from gonghui.core.crypto import lookup_hash
+from gonghui.core.models import AuditEvent, Job
+from gonghui.core.phone import InvalidPhone, normalise_mobile
+from gonghui.orgs import rules, scoping
+from gonghui.orgs.models import Enterprise, Level, Person, Role, RoleAssignment, Tag, Unit, User
 
 
 def unit_list(user: User, *, query: str = "", level: int | None = None, under: Unit | None = None) -> QuerySet[Unit]:
@@ -130,3 +133,83 @@ def recent_activity(user: User, limit: int = 10) -> list[AuditEvent]:
 
 def role_counts(user: User) -> Counter[str]:
     return Counter(a.role for a in scoping.roles_of(user))
+
+
+# --- The registry ---
+
+MASKED_ID = re.compile(r"^\d{4}\*{10}\d{3}[\dX]$")
+
+
+def people_list(user: User, *, query: str = "", unit: Unit | None = None, tag: str = "",
+                membership: str = "") -> QuerySet[Person]:
+    """People in the user's reach, found by name, pinyin initials, full or masked ID, or phone."""
+    people = scoping.people.filter(user)
+    query = (query or "").strip()
+    if query:
+        people = people.filter(_person_query(query))
+    if unit is not None:
+        people = people.filter(scoping.subtree_q(unit.path, "unit__path"))
+    if tag:
+        people = people.filter(tags__name=tag)
+    if membership:
+        people = people.filter(membership=membership)
+    return people.select_related("unit", "employer").prefetch_related("tags").order_by("unit__path", "name", "id")
+
+
+def _person_query(query: str) -> Q:
+    compact = query.replace(" ", "").upper()
+    try:
+        return Q(id_hash=lookup_hash(rules.parse_id_number(compact).number, "id"))
+    except rules.InvalidNumber:
+        pass
+    if MASKED_ID.match(compact):
+        return Q(id_masked=compact)
+    try:
+        return Q(phone_hash=lookup_hash(normalise_mobile(query), "phone"))
+    except InvalidPhone:
+        pass
+    if query.isascii() and query.isalpha():
+        return Q(name_initials__startswith=query.lower()) | Q(name__icontains=query)
+    return Q(name__icontains=query)
+
+
+def person_detail(user: User, person_id: Any) -> Person:
+    return scoping.people.get_or_404(user, person_id)
+
+
+def person_history(user: User, person: Person) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(object_type="orgs.person", object_id=str(person.pk)).order_by("-at", "-id")
+
+
+def person_reveals(person: Person) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(object_type="orgs.person", object_id=str(person.pk),
+                                     action=AuditEvent.Action.REVEAL).order_by("-at")
+
+
+def own_person(user: User) -> Person | None:
+    return Person.objects.filter(user=user).select_related("unit", "employer").prefetch_related(
+        "tags", "consents").first()
+
+
+def enterprise_list(user: User, *, query: str = "", unit: Unit | None = None, status: str = "") -> QuerySet[Enterprise]:
+    enterprises = scoping.enterprises.filter(user)
+    query = (query or "").strip()
+    if query:
+        enterprises = enterprises.filter(Q(name__icontains=query) | Q(credit_code=query.upper()))
+    if unit is not None:
+        enterprises = enterprises.filter(scoping.subtree_q(unit.path, "unit__path"))
+    if status:
+        enterprises = enterprises.filter(status=status)
+    return enterprises.select_related("unit").order_by("unit__path", "name", "id")
+
+
+def enterprise_detail(user: User, enterprise_id: Any) -> Enterprise:
+    return scoping.enterprises.get_or_404(user, enterprise_id)
+
+
+def job_detail(user: User, job_id: Any) -> Job:
+    return scoping.jobs.get_or_404(user, job_id)
+
+
+def tags() -> QuerySet[Tag]:
+    return Tag.objects.all()

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit
+from gonghui.core.crypto import lookup_hash
+from gonghui.core.masking import mask_phone
 from gonghui.core.phone import InvalidPhone, normalise_mobile
-from gonghui.orgs import scoping
+from gonghui.orgs import rules, scoping
 from gonghui.orgs.auth import phone_hash
-from gonghui.orgs.models import ApiToken, Level, Role, RoleAssignment, Unit, User
+from gonghui.orgs.models import ApiToken, Consent, Enterprise, Level, Person, Role, RoleAssignment, Unit, User
 
 UNIT_FIELDS = ("code", "name", "level", "kind", "address", "contact_name", "contact_phone", "status")
 
@@ -369,3 +371,184 @@ def revoke_api_token(*, actor: User, raw: str | None = None, token: ApiToken | N
         audit.record(actor=actor, action=audit.Action.TOKEN, obj=actor, unit_path=unit.path if unit else "",
                      subject_user_id=actor.pk, changes={"revoked": count})
     return count
+
+
+# --- The registry: people and enterprises ---
+
+PERSON_FIELDS = ("name", "phone", "hukou", "residence", "job", "membership", "member_since", "emergency_name",
+                 "emergency_phone", "bank_account", "basis", "basis_note")
+
+
+def _person_snapshot(person: Person) -> dict[str, Any]:
+    snap = {f: getattr(person, f) for f in PERSON_FIELDS}
+    snap.update(phone=mask_phone(person.phone), emergency_phone=mask_phone(person.emergency_phone),
+                bank_account=f"****{person.bank_account[-4:]}" if person.bank_account else "",
+                unit=person.unit.name, employer=person.employer.name if person.employer_id else "",
+                tags=sorted(t.name for t in person.tags.all()) if person.pk else [])
+    return snap
+
+
+def _seal(person: Person) -> None:
+    person.phone = _normalised_phone(person.phone)
+    person.phone_hash = lookup_hash(person.phone, "phone") if person.phone else ""
+    person.phone_masked = mask_phone(person.phone)
+    person.emergency_phone = _normalised_phone(person.emergency_phone) if person.emergency_phone else ""
+    person.bank_hash = lookup_hash(person.bank_account, "bank") if person.bank_account else ""
+    person.name_initials = rules.initials(person.name)
+    if person.membership == Person.Membership.MEMBER and not person.member_since:
+        raise ValidationError({"member_since": _("会籍为“会员”时必须填写入会日期。")})
+
+
+@transaction.atomic
+def create_person(*, actor: User, id_number: str, name: str, unit: Unit, tags: Any = (),
+                  employer: Enterprise | None = None, **fields: Any) -> Person:
+    """Open a person's file. The ID number is the identity: one file per person."""
+    unit = scoping.units.get_or_404(actor, unit.pk, action=scoping.CHANGE)
+    try:
+        identity = rules.parse_id_number(id_number)
+    except rules.InvalidNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    digest = lookup_hash(identity.number, "id")
+    if Person.objects.filter(id_hash=digest).exists():
+        raise ValidationError({"id_number": _("此身份证号已建档，请搜索后修改原档案。")})
+    person = Person(name=name.strip(), id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+                    gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
+                    employer=employer, **{k: v for k, v in fields.items() if k in PERSON_FIELDS and v is not None})
+    _seal(person)
+    person.save()
+    person.tags.set(tags)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=person, unit_path=unit.path,
+                 changes=_person_snapshot(person))
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit | None = None,
+                  employer: Any = "unchanged", **fields: Any) -> Person:
+    person = scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE,
+                                       queryset=Person.objects.select_for_update())
+    before = _person_snapshot(person)
+    for name, value in fields.items():
+        if name not in PERSON_FIELDS:
+            raise ValueError(f"not an editable person field: {name}")
+        setattr(person, name, value if value is not None else ("" if name != "member_since" else None))
+    if unit is not None and unit.pk != person.unit_id:
+        unit = scoping.units.get_or_404(actor, unit.pk, action=scoping.CHANGE)
+        person.unit, person.province_id = unit, unit.province_id
+    if employer != "unchanged":
+        person.employer = employer
+    _seal(person)
+    person.save()
+    if tags is not None:
+        person.tags.set(tags)
+    changes = audit.diff(before, _person_snapshot(person))
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path, changes=changes)
+    return person
+
+
+@transaction.atomic
+def update_own_person_contact(*, actor: User, phone: str, residence: str, emergency_name: str,
+                              emergency_phone: str) -> Person:
+    """A worker corrects the contact data of their own file."""
+    person = Person.objects.select_for_update().filter(user=actor).first()
+    if person is None:
+        raise ValidationError(_("您的账号还没有关联职工档案，请联系所在工会。"))
+    before = _person_snapshot(person)
+    person.phone, person.residence = phone, residence.strip()
+    person.emergency_name, person.emergency_phone = emergency_name.strip(), emergency_phone
+    _seal(person)
+    person.save()
+    changes = audit.diff(before, _person_snapshot(person))
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path,
+                     changes=changes, reason=_("本人更正"))
+    return person
+
+
+REVEALABLE = {"id_number": _("身份证号"), "phone": _("手机号"), "bank_account": _("银行账号"),
+              "emergency_phone": _("紧急联系人电话")}
+
+
+def reveal_person_field(*, actor: User, person: Person, field: str, reason: str = "") -> str:
+    """One full personal value, for a role that needs it; audited, and shown to the person."""
+    if field not in REVEALABLE:
+        raise ValueError(field)
+    with transaction.atomic():
+        target = scoping.people.get_or_404(actor, person.pk, action="reveal")
+        audit.record(actor=actor, action=audit.Action.REVEAL, obj=target, unit_path=target.unit.path,
+                     subject_user_id=target.user_id, reason=reason, changes={"field": field})
+    return str(getattr(target, field))
+
+
+@transaction.atomic
+def record_consent(*, actor: User, person: Person, purpose: str, wording_version: str, channel: str) -> Consent:
+    """The person's separate consent (PIPL Art. 14, 29): by themselves online, or recorded by an official."""
+    if person.user_id != actor.pk:
+        person = scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE)
+    consent = Consent.objects.create(person=person, purpose=purpose, wording_version=wording_version, channel=channel)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=person, unit_path=person.unit.path,
+                 subject_user_id=person.user_id, changes={"consent": purpose, "version": wording_version,
+                                                          "channel": channel})
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(*, actor: User, consent: Consent) -> Consent:
+    """PIPL Art. 15: the person may withdraw consent at any time, as easily as they gave it."""
+    consent = Consent.objects.select_for_update().select_related("person__unit").get(pk=consent.pk)
+    if consent.person.user_id != actor.pk:
+        raise PermissionDenied
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=consent.person,
+                     unit_path=consent.person.unit.path, subject_user_id=actor.pk,
+                     changes={"consent": consent.purpose, "withdrawn": True})
+    return consent
+
+
+ENTERPRISE_FIELDS = ("name", "industry", "address", "size", "employees", "contact_name", "contact_phone", "status",
+                     "resumed_on")
+
+
+@transaction.atomic
+def create_enterprise(*, actor: User, credit_code: str, name: str, unit: Unit, **fields: Any) -> Enterprise:
+    unit = scoping.units.get_or_404(actor, unit.pk, action=scoping.CHANGE)
+    try:
+        code = rules.parse_credit_code(credit_code)
+    except rules.InvalidNumber as exc:
+        raise ValidationError({"credit_code": str(exc)}) from exc
+    if Enterprise.objects.filter(credit_code=code).exists():
+        raise ValidationError({"credit_code": _("该信用代码的企业已登记。")})
+    enterprise = Enterprise(credit_code=code, name=name.strip(), unit=unit, province_id=unit.province_id,
+                            **{k: v for k, v in fields.items() if k in ENTERPRISE_FIELDS and v not in (None, "")})
+    _check_enterprise(enterprise)
+    enterprise.save()
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=enterprise, unit_path=unit.path,
+                 changes={"name": enterprise.name, "credit_code": code})
+    return enterprise
+
+
+def _check_enterprise(enterprise: Enterprise) -> None:
+    if enterprise.status == Enterprise.Status.RESUMED and not enterprise.resumed_on:
+        raise ValidationError({"resumed_on": _("经营状态为“已复工”时必须填写复工日期。")})
+
+
+@transaction.atomic
+def update_enterprise(*, actor: User, enterprise: Enterprise, **fields: Any) -> Enterprise:
+    enterprise = scoping.enterprises.get_or_404(actor, enterprise.pk, action=scoping.CHANGE,
+                                                queryset=Enterprise.objects.select_for_update())
+    before = {f: getattr(enterprise, f) for f in ENTERPRISE_FIELDS}
+    for name, value in fields.items():
+        if name not in ENTERPRISE_FIELDS:
+            raise ValueError(f"not an editable enterprise field: {name}")
+        setattr(enterprise, name, value if value is not None else ("" if name not in ("employees", "resumed_on")
+                                                                   else None))
+    _check_enterprise(enterprise)
+    enterprise.save()
+    changes = audit.diff(before, {f: getattr(enterprise, f) for f in ENTERPRISE_FIELDS})
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=enterprise, unit_path=enterprise.unit.path,
+                     changes=changes)
+    return enterprise

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from gonghui.orgs import registry_views as registry
 from gonghui.orgs import views
 
 app_name = "orgs"
@@ -27,4 +28,26 @@ urlpatterns = [
     path("people/accounts/<int:user_id>/reveal-phone/", views.account_reveal_phone_view, name="account_reveal_phone"),
     path("people/roles/<int:assignment_id>/revoke/", views.role_revoke_view, name="role_revoke"),
     path("audit/", views.audit_list_view, name="audit_list"),
+    path("people/", registry.person_list_view, name="person_list"),
+    path("people/new/", registry.person_create_view, name="person_create"),
+    path("people/export.xlsx", registry.person_export_view, name="person_export"),
+    path("people/<int:person_id>/", registry.person_detail_view, name="person_detail"),
+    path("people/<int:person_id>/edit/", registry.person_edit_view, name="person_edit"),
+    path("people/<int:person_id>/reveal/", registry.person_reveal_view, name="person_reveal"),
+    path("enterprises/", registry.enterprise_list_view, name="enterprise_list"),
+    path("enterprises/new/", registry.enterprise_create_view, name="enterprise_create"),
+    path("enterprises/export.xlsx", registry.enterprise_export_view, name="enterprise_export"),
+    path("enterprises/<int:enterprise_id>/", registry.enterprise_detail_view, name="enterprise_detail"),
+    path("people/import/", registry.import_view, {"what": "people"}, name="person_import"),
+    path("people/import-template.xlsx", registry.import_template_view, {"what": "people"}, name="person_template"),
+    path("enterprises/import/", registry.import_view, {"what": "enterprises"}, name="enterprise_import"),
+    path("enterprises/import-template.xlsx", registry.import_template_view, {"what": "enterprises"},
+         name="enterprise_template"),
+    path("jobs/<int:job_id>/", registry.job_detail_view, name="job_detail"),
+    path("jobs/<int:job_id>/commit/", registry.job_commit_view, name="job_commit"),
+    path("jobs/<int:job_id>/annotated.xlsx", registry.job_annotated_view, name="job_annotated"),
+    path("jobs/<int:job_id>/result.xlsx", registry.job_result_view, name="job_result"),
+    path("me/file/", registry.my_file_view, name="my_file"),
+    path("me/consents/", registry.consent_view, name="consent"),
+    path("privacy/", registry.privacy_view, name="privacy"),
 ]
