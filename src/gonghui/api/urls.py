@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from gonghui.api import errors
 from gonghui.api.auth import ActiveSession, BearerToken
 from gonghui.orgs.api import auth_router, orgs_router
+from gonghui.orgs.registry_api import enterprises_router, people_router, tasks_router
 
 api = NinjaAPI(
     title="工会 Gonghui API",
@@ -19,3 +20,6 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/people", people_router)
+api.add_router("/enterprises", enterprises_router)
+api.add_router("/tasks", tasks_router)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from stdnum.cn import ric, uscc
 
-from gonghui.orgs import services
+from gonghui.core.crypto import lookup_hash
+from gonghui.orgs import rules, services
 from gonghui.orgs.auth import phone_hash
-from gonghui.orgs.models import Level, Role, RoleAssignment, Unit, User
+from gonghui.orgs.models import Enterprise, Level, Person, Role, RoleAssignment, Tag, Unit, User
 
 K = Unit.Kind
 
@@ -107,12 +111,137 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强海燕红梅文军小红玉兰晓东"
 
 
+REGIONS = {"610": "610104", "6101040": "610104", "6101140": "610114", "6104": "610402", "6110": "612501"}
+HUKOU = ("陕西省商洛市商州区", "陕西省西安市莲湖区", "陕西省咸阳市秦都区", "陕西省渭南市临渭区", "河南省洛阳市",
+         "陕西省商洛市山阳县", "甘肃省天水市")
+JOBS = ("客房服务员", "厨师", "保安", "收银员", "快递员", "装配工", "电工", "会计", "司机", "保洁员", "店长")
+INDUSTRIES = ("H", "F", "C", "G", "O", "L", "E")
+ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+NAMED_ENTERPRISES = {
+    "610104001001": "陕西美丽豪酒店管理有限公司",
+    "610402001001": "陕西朱雀农副产品物流有限公司",
+    "611002101001": "陕西富卓电子有限公司",
+}
+
+
+def synthetic_id(rng: random.Random, region: str) -> str:
+    """A valid but synthetic 居民身份证 number (checksum per GB 11643)."""
+    birth = date(1962, 1, 1) + timedelta(days=rng.randrange(0, 40 * 365))
+    body = f"{region}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def synthetic_credit_code(rng: random.Random, region: str) -> str:
+    body = "91" + region + "".join(rng.choice(ORG_CHARS) for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+def _region(unit: Unit) -> str:
+    for prefix, region in sorted(REGIONS.items(), key=lambda kv: -len(kv[0])):
+        if unit.code.startswith(prefix):
+            return region
+    return "610104"
+
+
+def build_registry(*, people: int, enterprises: int, seed: int = 2020, street_enterprises: int = 0) -> dict[str, int]:
+    """Enterprises under each grassroots union and people employed there, written in bulk.
+
+    `street_enterprises` puts that many more enterprises under 北院门 (the seed's 1,329 back at work).
+    """
+    from gonghui.orgs.imports import _seal_hashes
+
+    rng = random.Random(seed)
+    grassroots = list(Unit.objects.filter(level=Level.GRASSROOTS).order_by("code"))
+    beiyuanmen_units = [u for u in grassroots if u.code.startswith("610104001")]
+    made: list[Enterprise] = []
+    codes: set[str] = set(Enterprise.objects.values_list("credit_code", flat=True))
+    plan = [grassroots[i % len(grassroots)] for i in range(enterprises)]
+    plan += [beiyuanmen_units[i % len(beiyuanmen_units)] for i in range(street_enterprises)]
+    for index, unit in enumerate(plan):
+        code = synthetic_credit_code(rng, _region(unit))
+        while code in codes:
+            code = synthetic_credit_code(rng, _region(unit))
+        codes.add(code)
+        name = NAMED_ENTERPRISES.get(unit.code) if index < len(grassroots) else None
+        resumed = rng.random() < 0.85
+        made.append(Enterprise(
+            name=name or f"{unit.name.removesuffix('工会')[:8]}第{index + 1}商户有限公司",
+            credit_code=code, industry=rng.choice(INDUSTRIES), size=rng.choice(("micro", "small", "small", "medium")),
+            employees=rng.randrange(5, 300), unit=unit, province_id=unit.province_id,
+            address=ADDRESSES.get(unit.code, unit.address), status="resumed" if resumed else "suspended",
+            resumed_on=date(2020, 2, 10) + timedelta(days=rng.randrange(0, 40)) if resumed else None))
+    Enterprise.objects.bulk_create(made, batch_size=1000)
+    by_unit: dict[int, list[Enterprise]] = {}
+    for enterprise in Enterprise.objects.all():
+        by_unit.setdefault(enterprise.unit_id, []).append(enterprise)
+    tags = list(Tag.objects.all())
+    seen: set[str] = set(Person.objects.values_list("id_hash", flat=True))
+    batch: list[Person] = []
+    links: list[tuple[Person, list[Tag]]] = []
+    created = 0
+    for n in range(people):
+        unit = grassroots[n % len(grassroots)]
+        identity = rules.parse_id_number(synthetic_id(rng, _region(unit)))
+        digest = lookup_hash(identity.number, "id")
+        if digest in seen:
+            continue
+        seen.add(digest)
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        member = rng.random() < 0.8
+        person = Person(
+            name=name, name_initials=rules.initials(name), id_number=identity.number, id_hash=digest,
+            id_masked=identity.masked, gender=identity.gender, birth_date=identity.birth_date,
+            phone=f"15{rng.randrange(0, 10**9):09d}", unit=unit, province_id=unit.province_id,
+            employer=rng.choice(by_unit[unit.pk]) if by_unit.get(unit.pk) else None,
+            membership="member" if member else "non_member",
+            member_since=date(2005, 1, 1) + timedelta(days=rng.randrange(0, 5000)) if member else None,
+            job=rng.choice(JOBS), hukou=rng.choice(HUKOU), residence=unit.address or "西安市莲湖区",
+        )
+        _seal_hashes(person)
+        batch.append(person)
+        links.append((person, rng.sample(tags, k=rng.choice((0, 0, 1, 1, 2)))))
+        if len(batch) >= 2000:
+            created += _flush(batch, links)
+            batch, links = [], []
+    created += _flush(batch, links)
+    return {"people": created, "enterprises": len(made)}
+
+
+def _flush(batch: list[Person], links: list[tuple[Person, list[Tag]]]) -> int:
+    Person.objects.bulk_create(batch, batch_size=1000)
+    Person.tags.through.objects.bulk_create(
+        [Person.tags.through(person_id=p.pk, tag_id=t.pk) for p, tags in links for t in tags], batch_size=2000)
+    return len(batch)
+
+
+def link_demo_workers() -> None:
+    """worker1 and worker2 get their own files, so that their phone pages show them."""
+    from gonghui.orgs.imports import _seal_hashes
+
+    for username, number, code in (("worker1", "61010419900315123", "610104001001"),
+                                   ("worker2", "61010419920808234", "610104002001")):
+        user = User.objects.filter(username=username).first()
+        if user is None or Person.objects.filter(user=user).exists():
+            continue
+        identity = rules.parse_id_number(number + ric.calc_check_digit(number + "0"))
+        unit = Unit.objects.get(code=code)
+        person = Person(name=user.display_name, name_initials=rules.initials(user.display_name),
+                        id_number=identity.number, id_hash=lookup_hash(identity.number, "id"),
+                        id_masked=identity.masked, gender=identity.gender, birth_date=identity.birth_date,
+                        phone=user.phone, unit=unit, province_id=unit.province_id, membership="member",
+                        member_since=date(2016, 5, 1), job="客房服务员", user=user,
+                        employer=Enterprise.objects.filter(unit=unit).order_by("id").first())
+        _seal_hashes(person)
+        person.save()
+
+
 def already_loaded() -> bool:
     return Unit.objects.filter(code="610000").exists()
 
 
 @transaction.atomic
-def build(*, workers_per_unit: int = 3, seed: int = 2020) -> dict[str, int]:
+def build(*, workers_per_unit: int = 3, seed: int = 2020, people: int = 3000, enterprises: int = 200,
+          street_enterprises: int = 0) -> dict[str, int]:
     """Create the tree, the listed accounts and a few member accounts per grassroots union."""
     rng = random.Random(seed)
     root_admin = User.objects.filter(username="admin").first()
@@ -135,13 +264,16 @@ def build(*, workers_per_unit: int = 3, seed: int = 2020) -> dict[str, int]:
             plant(child, unit)
 
     plant(TREE, None)
-    password = settings.GONGHUI_DEMO_PASSWORD
+    # One hash for every demo account (they share the password anyway): hashing it 50 times
+    # would make `make demo` wait half a minute.
+    encoded = make_password(settings.GONGHUI_DEMO_PASSWORD)
     for account in ACCOUNTS:
         user = User.objects.filter(username=account.username).first()
         unit = units[account.unit_code]
         if user is None:
             user = services.create_account(actor=root_admin, username=account.username, display_name=account.name,
-                                           role=account.role, unit=unit, phone=account.phone, password=password)
+                                           role=account.role, unit=unit, phone=account.phone)
+            User.objects.filter(pk=user.pk).update(password=encoded)
         elif not RoleAssignment.objects.filter(user=user, role=account.role, unit=unit).exists():
             RoleAssignment.objects.create(user=user, role=account.role, unit=unit, granted_by=root_admin)
     created = 0
@@ -156,7 +288,10 @@ def build(*, workers_per_unit: int = 3, seed: int = 2020) -> dict[str, int]:
             phone = f"137{serial:08d}"
             if User.objects.filter(phone_hash=phone_hash(phone)).exists():
                 phone = ""
-            services.create_account(actor=root_admin, username=username, display_name=name, role=Role.WORKER,
-                                    unit=unit, phone=phone, password=password)
+            member = services.create_account(actor=root_admin, username=username, display_name=name,
+                                             role=Role.WORKER, unit=unit, phone=phone)
+            User.objects.filter(pk=member.pk).update(password=encoded)
             created += 1
-    return {"units": len(units), "accounts": len(ACCOUNTS), "members": created}
+    registry = build_registry(people=people, enterprises=enterprises, seed=seed, street_enterprises=street_enterprises)
+    link_demo_workers()
+    return {"units": len(units), "accounts": len(ACCOUNTS), "members": created, **registry}

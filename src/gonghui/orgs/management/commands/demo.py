@@ -15,11 +15,19 @@ from gonghui.orgs.models import User
 class Command(BaseCommand):
     help = "Load the demo data (Shaanxi tree from the seed) unless it is already there, and print the demo accounts."
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--size", choices=("street", "city"), default="street",
+                            help="street: ~3,000 people and 200 enterprises; city: ~200,000 people and 北院门 at "
+                                 "its full 1,329 enterprises back at work")
+
+    def handle(self, *args, size: str = "street", **options) -> None:  # noqa: ANN002, ANN003
         if demo.already_loaded():
             self.stdout.write("演示数据已存在，未重复导入。Demo data already loaded; nothing added.")
         else:
-            counts = demo.build()
+            if size == "city":
+                counts = demo.build(people=200_000, enterprises=400, street_enterprises=1329)
+            else:
+                counts = demo.build()
             # Each later service app may ship `<app>/demo.py` with a build() that fills its part.
             for config in apps.get_app_configs():
                 if not config.name.startswith("gonghui.") or config.name == "gonghui.orgs":
@@ -30,7 +38,8 @@ class Command(BaseCommand):
                     continue
                 module.build()
             self.stdout.write(self.style.SUCCESS(
-                f"演示数据已导入：{counts['units']} 个工会组织，{counts['accounts']} 个演示账号，{counts['members']} 个职工账号。"
+                f"演示数据已导入：{counts['units']} 个工会组织，{counts['accounts']} 个演示账号，{counts['members']} 个职工账号，"
+                f"{counts['people']} 份职工档案，{counts['enterprises']} 家企业。"
             ))
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {settings.GONGHUI_DEMO_PASSWORD}） / Demo accounts (password above):")
