@@ -62,3 +62,17 @@ def client_for(persona: Callable[[str], User]) -> Callable[[str], Client]:
 # Property tests must not fail because a shared CI machine is slow for one example.
 hypothesis.settings.register_profile("gonghui", deadline=None, print_blob=True)
 hypothesis.settings.load_profile("gonghui")
+
+
+@pytest.fixture
+def run_queue(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN201
+    """Commit-time callbacks enqueue tasks on the real database queue; then a worker drains it."""
+    from django.core.management import call_command
+
+    def drain(action):  # noqa: ANN001, ANN202
+        with django_capture_on_commit_callbacks(execute=True):
+            result = action()
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        return result
+
+    return drain

@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from gonghui.api.urls import api
-from gonghui.core.models import AuditEvent
+from gonghui.core.models import AuditEvent, Job
 from gonghui.orgs import scoping
 from gonghui.orgs.models import User
 from gonghui.orgs.services import issue_api_token
@@ -36,12 +37,21 @@ VIEWERS = ["beiyuanmen", "meilihao", "worker1", "shegong"]
 
 # Routes anyone may open without signing in.
 PUBLIC = {"healthz", "set_language", "orgs:login", "orgs:login_sms", "orgs:login_sms_send", "orgs:login_otp",
-          "orgs:logout", "api:openapi-json"}
+          "orgs:logout", "api:openapi-json", "orgs:privacy"}
 # Signing out acts on the caller's own session only (and would end the sweep's session).
 SIGN_OUT = {"orgs:logout", "admin:logout"}
 # Keywords of Django's own admin, which only superusers enter (everyone else is sent to its login).
 ADMIN_VALUES = {"app_label": "orgs", "model_name": "unit", "url": "x", "content_type_id": "1", "uidb64": "x",
                 "token": "x", "user_id": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _owner_has_a_job(persona) -> None:  # noqa: ANN001
+    """The owner's own background job (an import with its uploaded file): nobody else's to read."""
+    owner = persona(OWNER)
+    Job.objects.create(kind="people.import", created_by=owner, unit_path=owner.primary_unit.path,
+                       source_file="imports/none.xlsx", source_name="青年路名册.xlsx",
+                       params={"unit": owner.primary_unit.pk, "mode": "validate"}, state=Job.State.DONE)
 
 
 @dataclass
@@ -98,11 +108,17 @@ def canaries(viewer: Any, owner: User) -> set[str]:
 
 
 def snapshot(objects: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The foreign objects' fields, and how many audit entries concern them or the owner's subtree.
+
+    (The viewer's own actions, such as exporting their own list, are audited in their own subtree.)
+    """
     state = {}
+    about = Q(unit_path__startswith=User.objects.get(username=OWNER).primary_unit.path)
     for kwarg, obj in objects.items():
         fresh = type(obj)._default_manager.filter(pk=obj.pk).first()
         state[kwarg] = model_to_dict(fresh) if fresh is not None else None
-    return AuditEvent.objects.count(), state
+        about |= Q(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return AuditEvent.objects.filter(about).count(), state
 
 
 def leaked(body: str, marks: set[str]) -> list[str]:

@@ -105,7 +105,7 @@ def template(sheet: Sheet) -> bytes:
         data.set_column(index, index, column.width, text if column.kind in ("text", "choice") else None)
         if column.kind == "choice":
             data.data_validation(1, index, 1_048_575, index, {
-                "validate": "list", "source": [label for _code, label in column.choices][:60],
+                "validate": "list", "source": [str(label) for _code, label in column.choices][:60],
                 "error_title": _("请从下拉列表选择"), "error_message": _("该列只能填写下拉列表中的值。"),
             })
         elif column.kind == "date":
@@ -137,7 +137,7 @@ def template(sheet: Sheet) -> bytes:
         helper.write_string(row, 1, column.example)
         explain = column.help
         if column.kind == "choice":
-            explain = (explain + " " if explain else "") + _("可选：") + "、".join(label for _c, label in column.choices)
+            explain = (explain + " " if explain else "") + _("可选：") + "、".join(str(label) for _c, label in column.choices)
         helper.write_string(row, 2, explain, wrap)
     keys = book.add_worksheet(KEYS_SHEET)
     for index, column in enumerate(sheet.columns):
@@ -361,9 +361,13 @@ def _parse_row(number: int, raw: list[Any], positions: dict[str, int], sheet: Sh
 
 
 def shown(value: Any, column: Column) -> str:
-    """A cell's text as a problem report may show it: personal data masked."""
+    """A cell's text as a problem report may show it: personal data masked.
+
+    Text too short to be a phone, ID or account number is shown as typed, so that the
+    official sees what is wrong with it.
+    """
     text = _cell_text(value)
-    return mask_id_number(text) if column.sensitive else text
+    return mask_id_number(text) if column.sensitive and len(text) >= 11 else text
 
 
 def normalise_text(text: str) -> str:
@@ -405,9 +409,9 @@ def parse_cell(value: Any, column: Column) -> Any:
     if column.kind == "choice":
         text = _cell_text(value)
         for code, label in column.choices:
-            if text in (label, code):
+            if text in (str(label), code):
                 return code
-        raise ValueError(_("只能填写：%(choices)s。") % {"choices": "、".join(label for _c, label in column.choices)})
+        raise ValueError(_("只能填写：%(choices)s。") % {"choices": "、".join(str(label) for _c, label in column.choices)})
     if column.kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
