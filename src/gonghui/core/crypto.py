@@ -38,6 +38,20 @@ def _key(purpose: bytes, length: int) -> bytes:
     return _derive(settings.GONGHUI_DATA_KEY, purpose, length)
 
 
+class using_key:  # noqa: N801 - used as a context manager, like a function
+    """Seal and open values with another key for a while (the key-rotation command)."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def __enter__(self) -> None:
+        self.saved = settings.GONGHUI_DATA_KEY
+        settings.GONGHUI_DATA_KEY = self.secret
+
+    def __exit__(self, *exc: object) -> None:
+        settings.GONGHUI_DATA_KEY = self.saved
+
+
 def encrypt(plaintext: str, cipher: str | None = None) -> str:
     cipher = cipher or settings.GONGHUI_DATA_CIPHER
     nonce = os.urandom(12)
