@@ -151,3 +151,12 @@ def test_the_back_office_opens_for_the_system_admin(url: str, client_for) -> Non
 def test_the_back_office_stays_shut_for_officials(client_for) -> None:  # noqa: ANN001
     response = client_for("xian").get("/admin/orgs/unit/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_official_opens_an_account_through_the_page(client_for, unit) -> None:  # noqa: ANN001
+    """Forms whose choices depend on the user validate against those choices (a regression)."""
+    response = client_for("beiyuanmen").post("/people/accounts/new/", {
+        "username": "hotel-cook", "display_name": "厨师甲", "phone": "", "role": "worker",
+        "unit": unit("610104001001").pk, "password": ""})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert User.objects.filter(username="hotel-cook").exists()

@@ -18,7 +18,7 @@ from stdnum.cn import ric, uscc
 from gonghui.core.crypto import lookup_hash
 from gonghui.orgs import rules, services
 from gonghui.orgs.auth import phone_hash
-from gonghui.orgs.models import Enterprise, Level, Person, Role, RoleAssignment, Tag, Unit, User
+from gonghui.orgs.models import BUILTIN_TAGS, Enterprise, Level, Person, Role, RoleAssignment, Tag, Unit, User
 
 K = Unit.Kind
 
@@ -174,6 +174,8 @@ def build_registry(*, people: int, enterprises: int, seed: int = 2020, street_en
     by_unit: dict[int, list[Enterprise]] = {}
     for enterprise in Enterprise.objects.all():
         by_unit.setdefault(enterprise.unit_id, []).append(enterprise)
+    for builtin in BUILTIN_TAGS:
+        Tag.objects.get_or_create(name=builtin, defaults={"builtin": True})
     tags = list(Tag.objects.all())
     seen: set[str] = set(Person.objects.values_list("id_hash", flat=True))
     batch: list[Person] = []

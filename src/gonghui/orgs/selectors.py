@@ -174,7 +174,8 @@ def _person_query(query: str) -> Q:
 
 
 def person_detail(user: User, person_id: Any) -> Person:
-    return scoping.people.get_or_404(user, person_id)
+    return scoping.people.get_or_404(user, person_id, queryset=Person.objects.select_related(
+        "unit", "employer", "source_job__created_by"))
 
 
 def person_history(user: User, person: Person) -> QuerySet[AuditEvent]:
