@@ -73,3 +73,8 @@ def test_credit_codes_are_checked() -> None:
 @pytest.mark.parametrize(("name", "expected"), [("张小明", "zxm"), ("李秀英", "lxy"), ("欧阳娜娜", "oynn"), ("Tom", "tom")])
 def test_pinyin_initials(name: str, expected: str) -> None:
     assert rules.initials(name) == expected
+
+
+@given(st.from_regex(r"[1-6][0-9]{16}", fullmatch=True))
+def test_our_check_character_agrees_with_python_stdnum(body: str) -> None:
+    assert rules._check_character(body + "0") == ric.calc_check_digit(body + "0")

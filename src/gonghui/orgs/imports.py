@@ -9,6 +9,8 @@ with the change in the record's history.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -134,8 +136,11 @@ class Planner(ABC):
         self.in_scope = scoping.units.filter(actor, action=scoping.CHANGE)
 
     @abstractmethod
-    def plan(self, rows: list[excel.ParsedRow]) -> list[tuple[excel.ParsedRow, str, Any]]:
-        """Add the problems the database reveals to the rows; say what each clean row would do."""
+    def plan(self, rows: list[excel.ParsedRow], build: bool = True) -> list[tuple[excel.ParsedRow, str, Any]]:
+        """Add the problems the database reveals to the rows; say what each clean row would do.
+
+        With build=False (the checking pass) new records are only counted, not constructed.
+        """
 
     @abstractmethod
     def apply(self, planned: list[tuple[excel.ParsedRow, str, Any]]) -> None:
@@ -175,7 +180,7 @@ class PeoplePlanner(Planner):
     fields = ("name", "phone", "job", "membership", "member_since", "hukou", "residence", "emergency_name",
               "emergency_phone", "bank_account", "basis")
 
-    def plan(self, rows: list[excel.ParsedRow]) -> list[tuple[excel.ParsedRow, str, Any]]:
+    def plan(self, rows: list[excel.ParsedRow], build: bool = True) -> list[tuple[excel.ParsedRow, str, Any]]:
         units = self._units(rows)
         employers = {e.credit_code: e for e in Enterprise.objects.filter(
             credit_code__in={r.values["employer_code"] for r in rows if r.values.get("employer_code")})}
@@ -208,7 +213,9 @@ class PeoplePlanner(Planner):
                                                   _("此人已在其他工会建档，请联系对方办理转移。")))
             if not row.ok:
                 continue
-            identity = rules.parse_id_number(values["id_number"])
+            if person is None and not build:
+                planned.append((row, "created", None))
+                continue
             fields = {
                 "name": values["name"], "phone": values.get("phone") or "", "job": values.get("job") or "",
                 "membership": membership, "member_since": values.get("member_since"),
@@ -221,6 +228,7 @@ class PeoplePlanner(Planner):
             employer = employers.get(values.get("employer_code") or "")
             tag_objects = {tags[t] for t in names}
             if person is None:
+                identity = rules.parse_id_number(values["id_number"])
                 new = Person(id_number=identity.number, id_hash=digest, id_masked=identity.masked,
                              gender=identity.gender, birth_date=identity.birth_date, unit=unit,
                              province_id=unit.province_id, employer=employer, source_job=self.job,
@@ -282,7 +290,7 @@ class EnterprisePlanner(Planner):
     fields = ("name", "industry", "size", "employees", "address", "contact_name", "contact_phone", "status",
               "resumed_on")
 
-    def plan(self, rows: list[excel.ParsedRow]) -> list[tuple[excel.ParsedRow, str, Any]]:
+    def plan(self, rows: list[excel.ParsedRow], build: bool = True) -> list[tuple[excel.ParsedRow, str, Any]]:
         units = self._units(rows)
         codes = {r.values["credit_code"]: r for r in rows if r.values.get("credit_code")}
         existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=list(codes)).select_related("unit")}
@@ -363,9 +371,15 @@ def run_import(job: Job) -> None:
         jobs.progress(job, done // (2 if write else 1), total)
 
     write = job.params.get("mode") == "commit"
+    # The checked rows are spooled to a temporary file, so that writing them needs neither a
+    # second read of the workbook nor all of them in memory at once.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the second pass
     try:
         for batch in _batches(excel.read(path, planner.sheet, on_progress=report)):
-            planned = planner.plan(batch)
+            planned = planner.plan(batch, build=False)
+            if write:
+                pickle.dump([excel.ParsedRow(r.number, r.values, [], r.problems) for r in batch], spool,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             for row in batch:
                 counts["rows"] += 1
                 if not row.ok:
@@ -376,6 +390,7 @@ def run_import(job: Job) -> None:
             for _row, outcome, _item in planned:
                 counts[outcome] += 1
     except excel.FileRefused as exc:
+        spool.close()
         raise jobs.JobError(str(exc)) from exc
     total = counts["rows"]
     accept_clean = bool(job.params.get("accept_clean"))
@@ -392,17 +407,24 @@ def run_import(job: Job) -> None:
                                          problem_count=problem_count, message=message, progress_total=total,
                                          progress_done=total // 2 if write else total)
     if not write:
+        spool.close()
         return
     written = {"created": 0, "updated": 0, "unchanged": 0}
     done = 0
-    for batch in _batches(excel.read(path, planner.sheet)):
-        with transaction.atomic():
-            planned = planner.plan(batch)
-            planner.apply(planned)
-        for _row, outcome, _item in planned:
-            written[outcome] += 1
-        done += len(batch)
-        jobs.progress(job, total // 2 + done // 2, total)
+    spool.seek(0)
+    with spool:
+        while True:
+            try:
+                batch = pickle.load(spool)  # noqa: S301 - our own spool, written above in this process
+            except EOFError:
+                break
+            with transaction.atomic():
+                planned = planner.plan(batch)
+                planner.apply(planned)
+            for _row, outcome, _item in planned:
+                written[outcome] += 1
+            done += len(batch)
+            jobs.progress(job, total // 2 + done // 2, total)
     counts.update(written)
     from gonghui.core import audit
 
