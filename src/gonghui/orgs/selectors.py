@@ -57,9 +57,9 @@ def move_targets(user: User, unit: Unit) -> QuerySet[Unit]:
 
 
 def subtree_summary(user: User, unit: Unit) -> dict[str, Any]:
-    """What the official's home shows at a glance: units by level and accounts by role.
+    """What the official's home shows at a glance: units by level, accounts by role, people, enterprises.
 
-    Two grouped queries, whatever the size of the subtree.
+    Four grouped queries, whatever the size of the subtree.
     """
     unit = scoping.units.get_or_404(user, unit.pk)
     inside = scoping.subtree_q(unit.path)
@@ -70,6 +70,10 @@ def subtree_summary(user: User, unit: Unit) -> dict[str, Any]:
         .annotate(n=Count("user_id", distinct=True))
         .values_list("role", "n")
     )
+    people = Person.objects.filter(scoping.subtree_q(unit.path, "unit__path")).aggregate(
+        total=Count("id"), members=Count("id", filter=Q(membership=Person.Membership.MEMBER)))
+    firms = Enterprise.objects.filter(scoping.subtree_q(unit.path, "unit__path")).aggregate(
+        total=Count("id"), resumed=Count("id", filter=Q(status=Enterprise.Status.RESUMED)))
     levels = [{"level": int(level), "label": str(level.label), "count": by_level.get(level.value, 0)}
               for level in Level if level.value > unit.level]
     roles = [{"role": str(role.value), "label": str(role.label), "count": by_role.get(role.value, 0)} for role in Role]
@@ -81,6 +85,10 @@ def subtree_summary(user: User, unit: Unit) -> dict[str, Any]:
         "member_accounts": by_role.get(Role.WORKER.value, 0),
         "official_accounts": sum(n for r, n in by_role.items() if r != Role.WORKER.value),
         "grassroots": by_level.get(Level.GRASSROOTS.value, 0),
+        "people": people["total"],
+        "members": people["members"],
+        "enterprises": firms["total"],
+        "resumed": firms["resumed"],
     }
 
 
