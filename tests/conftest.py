@@ -65,9 +65,16 @@ hypothesis.settings.load_profile("gonghui")
 
 
 @pytest.fixture
-def run_queue(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN201
-    """Commit-time callbacks enqueue tasks on the real database queue; then a worker drains it."""
+def run_queue(django_capture_on_commit_callbacks, monkeypatch):  # noqa: ANN001, ANN201
+    """Commit-time callbacks enqueue tasks on the real database queue; then a worker drains it.
+
+    The worker closes "old" connections between tasks; inside a test's transaction that would
+    close the test's own connection (Django's test runner unhooks the same call from requests).
+    """
     from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def drain(action):  # noqa: ANN001, ANN202
         with django_capture_on_commit_callbacks(execute=True):

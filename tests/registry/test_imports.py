@@ -230,21 +230,17 @@ def test_the_import_template_has_dropdowns_and_instructions(client_for) -> None:
     assert "<dataValidation" in sheet and "会员" in sheet
 
 
-def test_the_import_api_reports_through_the_task_route(tmp_path, persona, unit, demo_tree, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
-    from django.core.management import call_command
-
+def test_the_import_api_reports_through_the_task_route(tmp_path, persona, unit, run_queue) -> None:  # noqa: ANN001
     from gonghui.orgs.services import issue_api_token
 
     _, raw = issue_api_token(user=persona("beiyuanmen"))
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     rows = [*_rows(), {"姓名": "钱七", "身份证号": valid_id("61010419700101222"), "手机号": "1234"}]
     content = people_file(tmp_path / "api.xlsx", rows).read_bytes()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/v1/people/import", {"file": SimpleUploadedFile("api.xlsx", content),
-                                                         "unit": "610104001001"})
+    response = run_queue(lambda: client.post("/api/v1/people/import", {
+        "file": SimpleUploadedFile("api.xlsx", content), "unit": "610104001001"}))
     assert response.status_code == 202, response.content
     task = response.json()["task"]
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     status = client.get(f"/api/v1/tasks/{task}").json()
     assert status["state"] == "done"
     assert status["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 1}
