@@ -54,6 +54,12 @@ def test_a_worker_signs_in_with_an_sms_code_on_a_phone(live_server, demo_tree, p
     expect(page.get_by_text("139****0001")).to_be_visible()
     assert page.locator(".sidebar").count() == 0
     screenshot(page, "worker-home-phone")
+    page.get_by_role("link", name="我的档案", exact=True).click()
+    expect(page.get_by_test_id("file-name")).to_have_text("张小明")
+    page.get_by_label("现居住地").fill("西安市莲湖区北院门 88 号")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("联系方式已更新")).to_be_visible()
+    screenshot(page, "worker-file-phone")
     # The officials' console is not there for a worker.
     response = page.goto(f"{live_server.url}/console/")
     assert response is not None and response.status == 404
