@@ -383,7 +383,7 @@ def _person_snapshot(person: Person) -> dict[str, Any]:
     snap = {f: getattr(person, f) for f in PERSON_FIELDS}
     snap.update(phone=mask_phone(person.phone), emergency_phone=mask_phone(person.emergency_phone),
                 bank_account=f"****{person.bank_account[-4:]}" if person.bank_account else "",
-                unit=person.unit.name, employer=person.employer.name if person.employer_id else "",
+                unit=person.unit.name, employer=person.employer.name if person.employer is not None else "",
                 tags=sorted(t.name for t in person.tags.all()) if person.pk else [])
     return snap
 
