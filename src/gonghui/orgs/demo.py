@@ -163,7 +163,7 @@ def build_registry(*, people: int, enterprises: int, seed: int = 2020, street_en
             code = synthetic_credit_code(rng, _region(unit))
         codes.add(code)
         name = NAMED_ENTERPRISES.get(unit.code) if index < len(grassroots) else None
-        resumed = rng.random() < 0.85
+        resumed = index >= enterprises or rng.random() < 0.85  # the street's 1,329 are all back at work
         made.append(Enterprise(
             name=name or f"{unit.name.removesuffix('工会')[:8]}第{index + 1}商户有限公司",
             credit_code=code, industry=rng.choice(INDUSTRIES), size=rng.choice(("micro", "small", "small", "medium")),
