@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.orgs import auth, scoping, selectors, services
@@ -128,9 +129,9 @@ def patch_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Unit:
 
 
 @orgs_router.post("/{unit_id}/children", response={201: UnitOut}, summary="新建下级工会")
-def create_child(request: HttpRequest, unit_id: int, payload: UnitIn) -> tuple[int, Unit]:
+def create_child(request: HttpRequest, unit_id: int, payload: UnitIn) -> Status[Unit]:
     parent = scoping.units.get_or_404(request.auth, unit_id, action="manage")
-    return 201, services.create_unit(actor=request.auth, parent=parent, **payload.dict())
+    return Status(201, services.create_unit(actor=request.auth, parent=parent, **payload.dict()))
 
 
 @orgs_router.post("/{unit_id}/move", response=UnitOut, summary="移动工会组织（连同全部下级）")

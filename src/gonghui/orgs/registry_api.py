@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.core import excel
@@ -190,7 +191,7 @@ def export_people(request: HttpRequest, q: str = "", unit: int | None = None, ta
                "membership": membership if membership in Person.Membership.values else ""}
     result = exports.export(actor=request.auth, what="people", filters=filters, full=full)
     if isinstance(result, Job):
-        return 202, {"task": result.pk}
+        return Status(202, {"task": result.pk})
     return _xlsx(result, "people.xlsx")
 
 
@@ -201,8 +202,8 @@ def people_template(request: HttpRequest) -> HttpResponse:
 
 @people_router.post("/import", response={202: TaskRef}, summary="导入职工名册（后台任务）")
 def import_people(request: HttpRequest, file: File[UploadedFile], unit: Form[str], mode: Form[str] = "validate",
-                  accept_clean: Form[bool] = False) -> tuple[int, dict[str, int]]:
-    return 202, _start_import(request, "people.import", file, unit, mode, accept_clean)
+                  accept_clean: Form[bool] = False) -> Status[dict[str, int]]:
+    return Status(202, _start_import(request, "people.import", file, unit, mode, accept_clean))
 
 
 @people_router.get("/{person_id}", response=PersonOut, summary="一份职工档案")
@@ -211,11 +212,11 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 
 
 @people_router.post("", response={201: PersonOut}, summary="新建职工档案")
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     data = payload.dict()
     unit = scoping.units.get_or_404(request.auth, data.pop("unit_id"), action=scoping.CHANGE)
     tags = _tags(data.pop("tags"))
-    return 201, services.create_person(actor=request.auth, unit=unit, tags=tags, **data)
+    return Status(201, services.create_person(actor=request.auth, unit=unit, tags=tags, **data))
 
 
 @people_router.patch("/{person_id}", response=PersonOut, summary="修改职工档案")
@@ -241,7 +242,7 @@ def export_enterprises(request: HttpRequest, q: str = "", status: str = "") -> A
     result = exports.export(actor=request.auth, what="enterprises",
                             filters={"query": q[:50], "status": status if status in Enterprise.Status.values else ""})
     if isinstance(result, Job):
-        return 202, {"task": result.pk}
+        return Status(202, {"task": result.pk})
     return _xlsx(result, "enterprises.xlsx")
 
 
@@ -252,8 +253,8 @@ def enterprises_template(request: HttpRequest) -> HttpResponse:
 
 @enterprises_router.post("/import", response={202: TaskRef}, summary="导入企业名录（后台任务）")
 def import_enterprises(request: HttpRequest, file: File[UploadedFile], unit: Form[str], mode: Form[str] = "validate",
-                       accept_clean: Form[bool] = False) -> tuple[int, dict[str, int]]:
-    return 202, _start_import(request, "enterprises.import", file, unit, mode, accept_clean)
+                       accept_clean: Form[bool] = False) -> Status[dict[str, int]]:
+    return Status(202, _start_import(request, "enterprises.import", file, unit, mode, accept_clean))
 
 
 @enterprises_router.get("/{enterprise_id}", response=EnterpriseOut, summary="一家企业")
@@ -262,10 +263,10 @@ def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
 
 
 @enterprises_router.post("", response={201: EnterpriseOut}, summary="登记企业")
-def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status[Enterprise]:
     data = payload.dict()
     unit = scoping.units.get_or_404(request.auth, data.pop("unit_id"), action=scoping.CHANGE)
-    return 201, services.create_enterprise(actor=request.auth, unit=unit, **data)
+    return Status(201, services.create_enterprise(actor=request.auth, unit=unit, **data))
 
 
 @enterprises_router.patch("/{enterprise_id}", response=EnterpriseOut, summary="修改企业信息")
