@@ -85,7 +85,7 @@ PEOPLE = excel.Sheet(
         excel.Column("phone", "手机号", sensitive=True, example="13812345678", clean=_phone_optional, width=14),
         excel.Column("unit_code", "所在工会编码", example="610104001001",
                      help="留空则为导入时选择的工会；须在其下级范围内。", width=16),
-        excel.Column("employer_code", "工作单位信用代码", example="91610104MA6TXXXXXX",
+        excel.Column("employer_code", "工作单位信用代码", example="916101044JURQ283FG",
                      help="工作单位的统一社会信用代码，须已在企业名录中。", clean=_credit_code_optional, width=22),
         excel.Column("job", "岗位", example="客房服务员", max_length=100),
         excel.Column("membership", "会籍", kind="choice", choices=tuple(Person.Membership.choices), example="会员"),
@@ -108,7 +108,7 @@ ENTERPRISES = excel.Sheet(
     unique_key="credit_code",
     columns=(
         excel.Column("name", "企业名称", required=True, example="陕西美丽豪酒店管理有限公司", width=28),
-        excel.Column("credit_code", "统一社会信用代码", required=True, example="91610104MA6TXXXXXX",
+        excel.Column("credit_code", "统一社会信用代码", required=True, example="916101044JURQ283FG",
                      clean=_credit_code, width=22),
         excel.Column("industry", "行业门类", kind="choice", choices=tuple(Industry.choices), example="住宿和餐饮业",
                      width=22),
