@@ -57,7 +57,7 @@ def encrypt(plaintext: str, cipher: str | None = None) -> str:
     nonce = os.urandom(12)
     data = plaintext.encode()
     if cipher == "aes-256-gcm":
-        sealed = AESGCM(_key(b"encrypt:aes", 32)).encrypt(nonce, data, PREFIX.encode())
+        sealed = _aesgcm(_key(b"encrypt:aes", 32)).encrypt(nonce, data, PREFIX.encode())
     elif cipher == "sm4-gcm":
         encryptor = Cipher(algorithms.SM4(_key(b"encrypt:sm4", 16)), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(PREFIX.encode())
@@ -78,7 +78,7 @@ def decrypt(token: str) -> str:
     nonce, sealed = raw[:12], raw[12:]
     try:
         if cipher == "aes-256-gcm":
-            return AESGCM(_key(b"encrypt:aes", 32)).decrypt(nonce, sealed, PREFIX.encode()).decode()
+            return _aesgcm(_key(b"encrypt:aes", 32)).decrypt(nonce, sealed, PREFIX.encode()).decode()
         if cipher == "sm4-gcm":
             decryptor = Cipher(algorithms.SM4(_key(b"encrypt:sm4", 16)), modes.GCM(nonce, sealed[-16:])).decryptor()
             decryptor.authenticate_additional_data(PREFIX.encode())
@@ -88,9 +88,20 @@ def decrypt(token: str) -> str:
     raise DecryptionError(f"unknown cipher {cipher!r}")
 
 
+@lru_cache(maxsize=8)
+def _aesgcm(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
 def lookup_hash(value: str, kind: str) -> str:
     """A keyed hash (HMAC-SHA256) of a normalised value, to find and de-duplicate it.
 
     `kind` separates the hash spaces so that a phone and an ID number never collide.
     """
-    return hmac.new(_key(b"lookup", 32), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return _lookup_hash(settings.GONGHUI_DATA_KEY, value, kind)
+
+
+@lru_cache(maxsize=16384)
+def _lookup_hash(secret: str, value: str, kind: str) -> str:
+    key = _derive(secret, b"lookup", 32)
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -372,6 +372,8 @@ def shown(value: Any, column: Column) -> str:
 
 def normalise_text(text: str) -> str:
     """Full-width letters and digits to half-width, spaces trimmed (NFKC keeps Chinese as it is)."""
+    if text.isascii():
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 

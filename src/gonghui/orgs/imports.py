@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,10 +229,13 @@ class PeoplePlanner(Planner):
             tag_objects = {tags[t] for t in names}
             if person is None:
                 identity = rules.parse_id_number(values["id_number"])
-                new = Person(id_number=identity.number, id_hash=digest, id_masked=identity.masked,
-                             gender=identity.gender, birth_date=identity.birth_date, unit=unit,
-                             province_id=unit.province_id, employer=employer, source_job=self.job,
-                             name_initials=rules.initials(fields["name"]), **fields)
+                phone = fields["phone"]
+                new = dict(fields, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+                           gender=identity.gender, birth_date=identity.birth_date, unit_id=unit.pk,
+                           province_id=unit.province_id, employer_id=employer.pk if employer else None,
+                           source_job_id=self.job.pk, name_initials=rules.initials(fields["name"]),
+                           phone_hash=lookup_hash(phone, "phone") if phone else "", phone_masked=mask_phone(phone),
+                           bank_hash=lookup_hash(fields["bank_account"], "bank") if fields["bank_account"] else "")
                 planned.append((row, "created", (new, tag_objects)))
                 continue
             before = {f: getattr(person, f) for f in self.fields}
@@ -253,11 +256,9 @@ class PeoplePlanner(Planner):
     def apply(self, planned: list[tuple[excel.ParsedRow, str, Any]]) -> None:
         created = [item for _row, outcome, item in planned if outcome == "created"]
         updated = [item for _row, outcome, item in planned if outcome == "updated"]
-        people = [p for p, _t in created]
-        for person in people:
-            _seal_hashes(person)
-        Person.objects.bulk_create(people, batch_size=500)
-        links = [Person.tags.through(person_id=p.pk, tag_id=t.pk) for p, tags in created for t in tags]
+        ids = _insert([values for values, _t in created])
+        links = [Person.tags.through(person_id=ids[values["id_hash"]], tag_id=t.pk) for values, tags in created
+                 for t in tags]
         if updated:
             for person, _t, _c in updated:
                 _seal_hashes(person)
@@ -275,6 +276,47 @@ class PeoplePlanner(Planner):
                        changes=changes, reason=_("表格导入 #%(job)s") % {"job": self.job.pk})
             for p, _t, changes in updated
         ], batch_size=500)
+
+
+def _insert(people: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new people (field values by attname) with one executemany; returns {id_hash: id}.
+
+    Each value goes through its field's own preparation (so personal data is sealed exactly as
+    by the ORM); building model instances and the ORM's bulk insert cost several times more per
+    row for the same statement.
+    """
+    if not people:
+        return {}
+    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {f.attname: f.get_default() for f in fields}
+    defaults.update(created_at=now, updated_at=now)
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(Person._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    prepare = [_preparer(f) for f in fields]
+    rows = [[prep(values.get(f.attname, defaults[f.attname])) for f, prep in zip(fields, prepare, strict=True)]
+            for values in people]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return dict(Person.objects.filter(id_hash__in=[v["id_hash"] for v in people]).values_list("id_hash", "id"))
+
+
+def _preparer(field: Any) -> Any:
+    """The cheapest exact preparation of one field's value for the database."""
+    from django.db import models as m
+
+    from gonghui.core.fields import EncryptedTextField
+
+    if isinstance(field, EncryptedTextField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, m.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(field, m.DateField):
+        return connection.ops.adapt_datefield_value
+    if isinstance(field, m.CharField | m.TextField | m.IntegerField | m.BooleanField | m.ForeignKey):
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def _seal_hashes(person: Person) -> None:

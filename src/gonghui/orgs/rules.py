@@ -35,6 +35,7 @@ class Identity:
     masked: str
 
 
+@lru_cache(maxsize=8192)
 def parse_id_number(raw: str) -> Identity:
     """A 居民身份证 number (GB 11643): 18 characters, checksum and birth date verified.
 
