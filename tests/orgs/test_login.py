@@ -197,3 +197,16 @@ def test_an_official_required_to_use_a_second_factor_enrols_then_needs_it(person
 
 def test_demo_accounts_do_not_require_a_second_factor(persona) -> None:  # noqa: ANN001
     assert not any(persona(name).needs_second_factor() for name in ("admin", "xian", "beiyuanmen", "worker1"))
+
+
+def test_removing_the_authenticator_needs_a_current_code(client_for, persona, settings) -> None:  # noqa: ANN001
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    official = persona("beiyuanmen")
+    device = TOTPDevice.objects.create(user=official, name="phone", confirmed=True)
+    client = client_for("beiyuanmen")
+    wrong = "000000" if totp(device.bin_key) != 0 else "111111"
+    client.post("/accounts/security/", {"action": "remove_otp", "token": wrong})
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    client.post("/accounts/security/", {"action": "remove_otp", "token": f"{totp(device.bin_key):06d}"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert AuditEvent.objects.filter(subject_user_id=official.pk, changes__second_factor="removed").exists()

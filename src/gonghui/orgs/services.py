@@ -303,12 +303,16 @@ def confirm_second_factor(*, actor: User, device: Any) -> None:
 
 
 @transaction.atomic
-def remove_second_factor(*, actor: User) -> None:
-    """Remove the account's authenticators, unless the account must use one."""
+def remove_second_factor(*, actor: User, token: str) -> None:
+    """Remove the account's authenticator, unless the account must use one; a current code proves
+    that whoever asks holds the authenticator, not only an open session."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if actor.needs_second_factor():
         raise ValidationError(_("您的账号必须使用动态口令，不能解除绑定。"))
+    device = TOTPDevice.objects.filter(user=actor, confirmed=True).first()
+    if device is not None and not device.verify_token((token or "").strip()):
+        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"))
     removed, _detail = TOTPDevice.objects.filter(user=actor).delete()
     if removed:
         unit = actor.primary_unit

@@ -168,7 +168,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
         return redirect("orgs:security")
     if request.method == "POST" and request.POST.get("action") == "remove_otp":
         try:
-            services.remove_second_factor(actor=request.user)
+            services.remove_second_factor(actor=request.user, token=request.POST.get("token", ""))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
