@@ -176,8 +176,12 @@ def write_rows(sheet: Sheet, rows: Iterable[dict[str, Any]], target: IO[bytes] |
                 data.write_datetime(count, index, dt.datetime.combine(value, dt.time()), date_format)
             elif isinstance(value, bool):
                 data.write_string(count, index, _("是") if value else _("否"))
-            elif isinstance(value, int | Decimal) and column.kind in ("int", "decimal"):
-                data.write_number(count, index, float(value) if isinstance(value, Decimal) else value)
+            elif isinstance(value, int) and column.kind == "int":
+                data.write_number(count, index, value)
+            elif isinstance(value, Decimal):
+                # Written as text: an Excel number is a binary float, and an amount must reach the
+                # official's sheet exactly as the ledger holds it.
+                data.write_string(count, index, f"{value:.2f}")
             else:
                 data.write_string(count, index, str(value))
         if progress is not None and count % 1000 == 0:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -137,10 +136,6 @@ def reveals_of(user: User) -> QuerySet[AuditEvent]:
 
 def recent_activity(user: User, limit: int = 10) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(Q(actor_id=user.pk) | Q(subject_user_id=user.pk)).order_by("-at")[:limit])
-
-
-def role_counts(user: User) -> Counter[str]:
-    return Counter(a.role for a in scoping.roles_of(user))
 
 
 # --- The registry ---
