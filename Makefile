@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gonghui_test
 REQUIRE_POSTGRES ?= 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean
+.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts
 
 ## make demo — install, migrate the embedded SQLite database, load demo data once, serve on PORT.
 demo: install .env
@@ -47,7 +47,7 @@ TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/
 typecheck: install-dev
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 
-install: $(VENV)/.runtime assets
+install: $(VENV)/.runtime assets pdf-fonts
 
 install-dev: $(VENV)/.dev assets
 
@@ -67,10 +67,16 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium (and CJK fonts for screenshots) for the browser tests, when missing.
-browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+# Debian's Chromium (and CJK fonts for screenshots and printed forms) for the browser tests, when missing.
+browser: pdf-fonts
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# WeasyPrint's Pango and the Noto CJK fonts for printed forms (审批表), when missing.
+pdf-fonts:
+	@if ! fc-list 2>/dev/null | grep -qi "noto sans cjk" || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	fi
 
 # A local .env with fresh random keys for the demo (served over plain http on 127.0.0.1).

@@ -28,7 +28,9 @@ def _clean_outbox() -> None:
 @pytest.fixture
 def demo_tree(db: None, settings) -> dict[str, int]:  # noqa: ANN001
     settings.GONGHUI_DEMO_PASSWORD = PASSWORD
-    return demo.build(workers_per_unit=1, people=120, enterprises=40)
+    counts = demo.build(workers_per_unit=1, people=120, enterprises=40)
+    demo.build_services()
+    return counts
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "gonghui.core",
     "gonghui.orgs",
+    "gonghui.relief",
     "gonghui.dashboards",
     "gonghui.api",
 ]
@@ -200,6 +201,7 @@ GONGHUI_DATA_CIPHER = env("GONGHUI_DATA_CIPHER", "aes-256-gcm")
 GONGHUI_IMPORT_MAX_ROWS = env_int("GONGHUI_IMPORT_MAX_ROWS", 500_000)
 GONGHUI_EXPORT_TASK_ROWS = env_int("GONGHUI_EXPORT_TASK_ROWS", 10_000)
 GONGHUI_UPLOAD_MAX_MB = env_int("GONGHUI_UPLOAD_MAX_MB", 50)
+GONGHUI_ATTACHMENT_MAX_MB = env_int("GONGHUI_ATTACHMENT_MAX_MB", 10)  # invoices, diagnoses, photos
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Retention of personal data, in days after the event named (`gonghui purge`).
@@ -208,6 +210,8 @@ GONGHUI_RETENTION_DAYS = {
     "login_attempts": env_int("GONGHUI_RETENTION_LOGIN_DAYS", 30),
     "sms_codes": env_int("GONGHUI_RETENTION_SMS_DAYS", 1),
     "transferred_people": env_int("GONGHUI_RETENTION_TRANSFERRED_DAYS", 3 * 365),  # after transfer out
+    # Hardship files: at least 10 years after exit (困难职工档案管理).
+    "hardship_files": max(3653, env_int("GONGHUI_RETENTION_HARDSHIP_DAYS", 3653)),
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("gonghui.orgs.urls")),
+    path("", include("gonghui.relief.urls")),
     path("", include("gonghui.dashboards.urls")),
 ]

@@ -343,8 +343,9 @@ def _match_header(header: list[Any], sheet: Sheet) -> dict[str, int]:
     positions = {}
     missing = []
     for column in sheet.columns:
-        if column.header in names:
-            positions[column.key] = names.index(column.header)
+        wanted = normalise_text(column.header)  # "金额（元）" reads as "金额(元)" once normalised
+        if wanted in names:
+            positions[column.key] = names.index(wanted)
         elif column.required:
             missing.append(column.header)
     if missing:

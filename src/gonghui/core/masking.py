@@ -28,3 +28,10 @@ def mask_name(name: str | None) -> str:
     if len(name) == 2:
         return f"{name[0]}*"
     return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
+
+
+def mask_bank_account(account: str | None) -> str:
+    """6222020200112233445 → ****3445 (only the last four digits are shown)."""
+    if not account:
+        return ""
+    return f"****{account[-4:]}" if len(account) > 4 else "*" * len(account)

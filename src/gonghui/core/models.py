@@ -1,4 +1,4 @@
-"""The shared kernel's tables: the append-only audit log."""
+"""The shared kernel's tables: the append-only audit log, background jobs, the payments ledger, attachments."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.fields import EncryptedTextField
 
 
 class AppendOnlyError(Exception):
@@ -135,3 +137,130 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+# --- The payments ledger: every yuan paid out, append-only ---
+
+class PaymentEntryQuerySet(models.QuerySet["PaymentEntry"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("ledger entries cannot be deleted; post a reversal")
+
+
+class PaymentEntry(models.Model):
+    """One payment to one payee. Amount, payee and key never change; a mistake is reversed.
+
+    State moves pending → exported (in a bank file) → paid / failed; a paid or failed entry
+    may be reversed by a new entry of the opposite amount (`reverses`). Database triggers
+    (see the migration) refuse edits of the money fields and deletes.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待支付")
+        EXPORTED = "exported", _("已报银行")
+        PAID = "paid", _("已支付")
+        FAILED = "failed", _("支付失败")
+        REVERSED = "reversed", _("已冲正")
+
+    idempotency_key = models.CharField(_("幂等键"), max_length=120, unique=True)
+    payee_person_id = models.BigIntegerField(_("收款人档案"), db_index=True)
+    payee_name = models.CharField(_("收款人"), max_length=50)
+    bank_account = EncryptedTextField(_("收款账号"), blank=True, default="")
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    purpose_code = models.CharField(_("用途（政策/活动）"), max_length=60, db_index=True)
+    purpose_ref = models.CharField(_("来源"), max_length=80, blank=True)  # "relief.application:12"
+    memo = models.CharField(_("摘要"), max_length=200, blank=True)
+    unit_id_ref = models.BigIntegerField(_("经办工会"))
+    unit_path = models.CharField(max_length=255, db_index=True)
+    province_id_ref = models.BigIntegerField(null=True, blank=True)  # distribution key
+    period = models.DateField(_("记账日期"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversal", verbose_name=_("冲正的原分录"))
+    batch = models.ForeignKey("BankBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
+    # The state a reversed entry had when it was reversed: was money paid, and recovered?
+    reversed_from_state = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PaymentEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("支付分录")
+        verbose_name_plural = _("支付分录")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["purpose_code", "payee_person_id"], name="ledger_purpose_payee_idx"),
+                   models.Index(fields=["state", "unit_path"], name="ledger_state_unit_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero"),
+            models.CheckConstraint(
+                condition=models.Q(reverses__isnull=True, amount__gt=0) | models.Q(reverses__isnull=False, amount__lt=0),
+                name="ledger_reversal_is_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"P{self.pk:08d} {self.payee_name} {self.amount}"
+
+    @property
+    def number(self) -> str:
+        return f"P{self.pk:08d}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("ledger entries cannot be deleted; post a reversal")
+
+
+class BankBatch(models.Model):
+    """A payment file sent to the bank's bulk-payment service, and what the bank returned."""
+
+    class State(models.TextChoices):
+        EXPORTED = "exported", _("已导出，待银行回盘")
+        RETURNED = "returned", _("银行已回盘")
+
+    unit_id_ref = models.BigIntegerField()
+    unit_path = models.CharField(max_length=255, db_index=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.EXPORTED)
+    entry_count = models.PositiveIntegerField(default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    paid_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("银行批量代发")
+        verbose_name_plural = _("银行批量代发")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"B{self.pk:06d}"
+
+
+# --- File attachments (invoices, diagnoses, photos) ---
+
+class Attachment(models.Model):
+    """An uploaded file, checked by its content (not its name), owned by one object of an app."""
+
+    owner_type = models.CharField(max_length=60)  # "relief.application"
+    owner_id = models.BigIntegerField()
+    unit_path = models.CharField(max_length=255, db_index=True)
+    label = models.CharField(_("说明"), max_length=60, blank=True)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_as = models.CharField(max_length=255)  # under MEDIA_ROOT
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_constraint=False)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        indexes = [models.Index(fields=["owner_type", "owner_id"], name="attachment_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name

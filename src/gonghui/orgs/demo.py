@@ -237,6 +237,24 @@ def link_demo_workers() -> None:
         person.save()
 
 
+def build_services() -> dict[str, dict[str, int]]:
+    """Each service app may ship `<app>/demo.py` with a build() that fills its part (found, not imported here)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    built = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("gonghui.") or config.name == "gonghui.orgs":
+            continue
+        try:
+            module = import_module(f"{config.name}.demo")
+        except ModuleNotFoundError:
+            continue
+        built[config.label] = module.build()
+    return built
+
+
 def already_loaded() -> bool:
     return Unit.objects.filter(code="610000").exists()
 

@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from gonghui.core.models import AuditEvent, Job
+from gonghui.core.models import AuditEvent, BankBatch, Job, PaymentEntry
 from gonghui.orgs.models import Enterprise, Person, Role, RoleAssignment, Unit, User, subtree_q
 
 M = TypeVar("M", bound=models.Model)
@@ -98,6 +98,8 @@ class Policy(ABC, Generic[M]):
 
     model: type[M]
     url_kwargs: tuple[str, ...] = ()
+    # Reference data every official reads alike (relief policies): nothing of it is another unit's.
+    shared: bool = False
     # Roles whose reach lets them act, per action; 职工 is handled by `own_q`.
     roles_by_action: dict[str, frozenset[str]] = {VIEW: OFFICIAL_ROLES, CHANGE: frozenset({Role.OFFICIAL})}
 
@@ -257,6 +259,44 @@ class JobPolicy(Policy[Job]):
         return f"job-{obj.pk}-"
 
 
+class UnitPathPolicy(Policy[M]):
+    """For core rows that carry their unit's materialized path (`unit_path`) instead of a foreign key."""
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        if scope.everything:
+            return Q()
+        q = Q()
+        matched = False
+        for path in scope.subtree_paths:
+            q |= subtree_q(path, "unit_path")
+            matched = True
+        if scope.unit_ids:
+            paths = list(Unit.objects.filter(id__in=scope.unit_ids).values_list("path", flat=True))
+            q |= Q(unit_path__in=paths)
+            matched = True
+        return q if matched else None
+
+
+class PaymentEntryPolicy(UnitPathPolicy[PaymentEntry]):
+    """The payments ledger: officials and chairs of the paying unit's tree; a payee sees none here."""
+
+    model = PaymentEntry
+    url_kwargs = ("entry_id",)
+    roles_by_action = {VIEW: frozenset({Role.OFFICIAL, Role.CHAIR}), CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR})}
+
+    def canary(self, obj: PaymentEntry) -> str:
+        return obj.number
+
+
+class BankBatchPolicy(UnitPathPolicy[BankBatch]):
+    model = BankBatch
+    url_kwargs = ("bank_batch_id",)
+    roles_by_action = {VIEW: frozenset({Role.OFFICIAL, Role.CHAIR}), CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR})}
+
+    def canary(self, obj: BankBatch) -> str:
+        return f"bank-batch-{obj.pk}-"
+
+
 class AuditPolicy(Policy[AuditEvent]):
     """Officials read the audit of their subtree; anyone reads what they did and what was done to them."""
 
@@ -282,7 +322,7 @@ class AuditPolicy(Policy[AuditEvent]):
         return Q(actor_id=user.pk) | Q(subject_user_id=user.pk) if action == VIEW else None
 
     def canary(self, obj: AuditEvent) -> str:
-        return f"audit-event-{obj.pk}"
+        return f'audit-event-{obj.pk}"'  # the closing quote of the id: event 11 is not event 110
 
 
 REGISTRY: dict[str, Policy[Any]] = {}
@@ -303,6 +343,8 @@ people = register(PersonPolicy())
 enterprises = register(EnterprisePolicy())
 jobs = register(JobPolicy())
 audit_events = register(AuditPolicy())
+payments = register(PaymentEntryPolicy())
+bank_batches = register(BankBatchPolicy())
 
 
 def policy_for_kwarg(name: str) -> Policy[Any] | None:

@@ -6,11 +6,11 @@ from gonghui.core import audit_guard
 
 
 def forwards(apps, schema_editor):
-    audit_guard.install(schema_editor)
+    audit_guard.install(schema_editor, ("audit",))
 
 
 def backwards(apps, schema_editor):
-    audit_guard.remove(schema_editor)
+    audit_guard.remove(schema_editor, ("audit",))
 
 
 class Migration(migrations.Migration):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -28,15 +25,7 @@ class Command(BaseCommand):
                 counts = demo.build(people=200_000, enterprises=400, street_enterprises=1329)
             else:
                 counts = demo.build()
-            # Each later service app may ship `<app>/demo.py` with a build() that fills its part.
-            for config in apps.get_app_configs():
-                if not config.name.startswith("gonghui.") or config.name == "gonghui.orgs":
-                    continue
-                try:
-                    module = import_module(f"{config.name}.demo")
-                except ModuleNotFoundError:
-                    continue
-                module.build()
+            demo.build_services()
             self.stdout.write(self.style.SUCCESS(
                 f"演示数据已导入：{counts['units']} 个工会组织，{counts['accounts']} 个演示账号，{counts['members']} 个职工账号，"
                 f"{counts['people']} 份职工档案，{counts['enterprises']} 家企业。"

@@ -1,0 +1,75 @@
+"""File attachments: checked by what the bytes are, not by the name, and kept out of the web root."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core.models import Attachment
+
+# (magic prefix, offset, content type, extension)
+SIGNATURES = (
+    (b"%PDF-", 0, "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
+    (b"WEBP", 8, "image/webp", "webp"),
+    (b"ftypheic", 4, "image/heic", "heic"),
+    (b"ftypheix", 4, "image/heic", "heic"),
+    (b"ftypmif1", 4, "image/heic", "heic"),
+)
+
+
+class AttachmentRefused(ValueError):
+    """The file is not one we keep (the message is for the user)."""
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, offset, content_type, extension in SIGNATURES:
+        if head[offset:offset + len(magic)] == magic:
+            return content_type, extension
+    return None
+
+
+def check(upload: Any) -> tuple[str, str]:
+    limit = settings.GONGHUI_ATTACHMENT_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        raise AttachmentRefused(_("“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限，请压缩后再传。")
+                                % {"name": upload.name, "size": upload.size / 1048576,
+                                   "limit": settings.GONGHUI_ATTACHMENT_MAX_MB})
+    if upload.size == 0:
+        raise AttachmentRefused(_("“%(name)s”是空文件。") % {"name": upload.name})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    kind = sniff(head)
+    if kind is None:
+        raise AttachmentRefused(_("“%(name)s”不是 PDF 或图片（JPG、PNG、WEBP、HEIC），请上传发票、诊断证明的照片或扫描件。")
+                                % {"name": upload.name})
+    return kind
+
+
+def save(*, actor: Any, upload: Any, owner_type: str, owner_id: int, unit_path: str, label: str = "") -> Attachment:
+    """Store one checked upload for its owner. Call `check` first to refuse before any write."""
+    content_type, extension = check(upload)
+    relative = Path("attachments") / timezone.now().strftime("%Y/%m") / f"{uuid.uuid4().hex}.{extension}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            handle.write(chunk)
+    return Attachment.objects.create(
+        owner_type=owner_type, owner_id=owner_id, unit_path=unit_path, label=label[:60],
+        name=Path(upload.name).name[:200], content_type=content_type, size=upload.size, sha256=digest.hexdigest(),
+        stored_as=str(relative), uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+
+
+def path_of(attachment: Attachment) -> Path:
+    return Path(settings.MEDIA_ROOT) / attachment.stored_as
