@@ -8,6 +8,7 @@ from gonghui.api import errors
 from gonghui.api.auth import ActiveSession, BearerToken
 from gonghui.orgs.api import auth_router, orgs_router
 from gonghui.orgs.registry_api import enterprises_router, people_router, tasks_router
+from gonghui.relief.api import router as relief_router
 
 api = NinjaAPI(
     title="工会 Gonghui API",
@@ -23,3 +24,4 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/people", people_router)
 api.add_router("/enterprises", enterprises_router)
 api.add_router("/tasks", tasks_router)
+api.add_router("/relief", relief_router)

@@ -1,0 +1,106 @@
+"""API routes of hardship relief: the policy quote, files and applications (read), through the same services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from gonghui.api.errors import ApiError
+from gonghui.relief import scoping, selectors, services
+
+router = Router(tags=["relief"])
+
+
+class QuoteIn(Schema):
+    policy: str = Field(..., description="policy code, e.g. cq-temp-acute")
+    facts: dict[str, Any] = Field(..., description="household_annual_income, self_paid, paid_this_year, …; "
+                                                     "or household: a hardship file id to start from")
+    on: date | None = Field(None, description="price on this day (default today)")
+
+
+class QuoteOut(Schema):
+    eligible: bool
+    amount: str = Field(..., description="yuan, a decimal string with two places")
+    reasons: list[str]
+    trace: list[str]
+
+
+@router.post("/quote", response=QuoteOut, summary="Price facts under a relief policy (nothing is written)")
+def quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
+    if not request.user.is_official:
+        raise ApiError(404, "not_found", "not found")
+    file = None
+    if payload.facts.get("household") is not None:
+        file = scoping.files.get_or_404(request.user, payload.facts["household"])
+    try:
+        result = services.quote_policy(code=payload.policy, facts=payload.facts, on=payload.on, file=file)
+    except ValidationError as exc:
+        raise ApiError(422, "bad_facts", "；".join(exc.messages)) from exc
+    return result.as_dict()
+
+
+class FileOut(Schema):
+    id: int
+    person_id: int
+    name: str = Field(..., alias="person.name")
+    unit_id: int
+    status: str
+    category: str
+    per_head: str
+    members_count: int
+    helper_id: int | None
+    last_contact_on: date | None
+    entered_on: date
+
+    @staticmethod
+    def resolve_per_head(obj: Any) -> str:
+        return f"{obj.per_head:.2f}"
+
+
+@router.get("/files", response=list[FileOut], summary="Hardship files in your scope")
+@paginate(LimitOffsetPagination)
+def files(request: HttpRequest, status: str = "") -> Any:
+    return selectors.file_list(request.user, status=status)
+
+
+@router.get("/files/{file_id}", response=FileOut, summary="One hardship file")
+def file_detail(request: HttpRequest, file_id: int) -> Any:
+    return selectors.file_detail(request.user, file_id)
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    person_id: int
+    unit_id: int
+    policy: str = Field(..., alias="version.policy.code")
+    version: int = Field(..., alias="version.number")
+    state: str
+    amount: str
+    trace: list[str]
+    current_unit_id: int | None
+    notice_until: date | None
+    submitted_at: datetime
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return f"{obj.amount:.2f}"
+
+
+@router.get("/applications", response=list[ApplicationOut], summary="Relief applications in your scope (or your own)")
+@paginate(LimitOffsetPagination)
+def applications(request: HttpRequest, state: str = "") -> Any:
+    if not request.user.is_official:
+        return selectors.own_applications(request.user)
+    return selectors.application_list(request.user, state=state)
+
+
+@router.get("/applications/{application_id}", response=ApplicationOut, summary="One relief application")
+def application_detail(request: HttpRequest, application_id: int) -> Any:
+    return selectors.application_detail(request.user, application_id)
+
