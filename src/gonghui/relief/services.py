@@ -690,7 +690,7 @@ def decide_application(*, actor: User, application: Application, decision: str, 
         # the yearly cap is checked against what the other one committed (PostgreSQL: row lock;
         # SQLite: the whole database is written by one transaction at a time).
         HardshipFile.objects.select_for_update().get(pk=application.file_id)
-        application = Application.objects.select_for_update().select_related(
+        application = Application.objects.select_for_update(of=("self",)).select_related(
             "version__policy", "file__person", "file__unit", "unit", "current_unit", "person").get(pk=application.pk)
         if application.state != S.SUBMITTED:
             raise ValidationError(_("这份申请当前为“%(state)s”，不能审批。") % {"state": application.get_state_display()})
@@ -819,7 +819,7 @@ def payable_from(application: Application) -> date | None:
 @transaction.atomic
 def release_payment(*, actor: User, application: Application) -> PaymentEntry:
     """Hand an approved application to the ledger (once: the key is the application's)."""
-    application = Application.objects.select_for_update().select_related("person", "unit", "version__policy").get(
+    application = Application.objects.select_for_update(of=("self",)).select_related("person", "unit", "version__policy").get(
         pk=application.pk)
     if application.state not in Application.COMMITTED:
         raise ValidationError(_("这份申请当前为“%(state)s”，不能拨付。") % {"state": application.get_state_display()})

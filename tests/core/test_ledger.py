@@ -1,0 +1,153 @@
+"""The payments ledger: idempotent, append-only, reversals, the bank file round trip, reconciliation."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from gonghui.core import excel, ledger
+from gonghui.core.models import AppendOnlyError, BankBatch, PaymentEntry
+
+D = Decimal
+State = PaymentEntry.State
+
+
+@pytest.fixture
+def street(unit):  # noqa: ANN001, ANN201
+    return unit("610104002")
+
+
+def pay(street, key: str, amount: str = "1000", person: int = 1, actor=None):  # noqa: ANN001, ANN201
+    entry, _created = ledger.post_payment(actor=actor, key=key, payee_person_id=person, payee_name="张三",
+                                          bank_account="6222020200112233445", amount=D(amount),
+                                          purpose_code="test-grant", unit=street)
+    return entry
+
+
+def return_file(tmp_path: Path, rows: list[dict]) -> Path:
+    buffer = io.BytesIO()
+    excel.write_rows(ledger.BANK_RETURN, rows, buffer)
+    path = tmp_path / "return.xlsx"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.django_db
+def test_the_same_key_pays_once(street) -> None:  # noqa: ANN001
+    first = pay(street, "k1")
+    again, created = ledger.post_payment(actor=None, key="k1", payee_person_id=1, payee_name="张三", bank_account="x",
+                                         amount=D("1000.00"), purpose_code="test-grant", unit=street)
+    assert (again.pk, created) == (first.pk, False)
+    with pytest.raises(ledger.LedgerError, match="幂等键"):
+        pay(street, "k1", amount="999")
+    assert PaymentEntry.objects.filter(idempotency_key="k1").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_bank_account_is_sealed_at_rest(street) -> None:  # noqa: ANN001
+    entry = pay(street, "k-sealed")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bank_account FROM core_paymententry WHERE id = %s", [entry.pk])
+        stored = cursor.fetchone()[0]
+    assert "6222020200112233445" not in stored and stored.startswith("v1:")
+    assert ledger.masked_account(entry) == "****3445"
+
+
+@pytest.mark.django_db
+def test_money_fields_cannot_be_edited_or_deleted_even_in_sql(street) -> None:  # noqa: ANN001
+    entry = pay(street, "k-fixed")
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        PaymentEntry.objects.filter(pk=entry.pk).delete()
+    for statement in ("UPDATE core_paymententry SET amount = 1 WHERE id = %s",
+                      "UPDATE core_paymententry SET idempotency_key = 'other' WHERE id = %s",
+                      "DELETE FROM core_paymententry WHERE id = %s"):
+        with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:  # noqa: B017, PT011
+            cursor.execute(statement, [entry.pk])
+    PaymentEntry.objects.filter(pk=entry.pk).update(state=State.EXPORTED)  # the state may move
+    entry.refresh_from_db()
+    assert (entry.amount, entry.state) == (D("1000.00"), State.EXPORTED)
+
+
+@pytest.mark.django_db
+def test_a_zero_or_positive_reversal_is_refused_by_the_database(street) -> None:  # noqa: ANN001
+    entry = pay(street, "k-check")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentEntry.objects.create(idempotency_key="bad", payee_person_id=1, payee_name="x", amount=D("5"),
+                                    purpose_code="x", unit_id_ref=street.pk, unit_path=street.path,
+                                    period=entry.period, reverses=entry)
+
+
+@pytest.mark.django_db
+def test_reversal_and_reconciliation(street, persona, tmp_path) -> None:  # noqa: ANN001
+    official = persona("qingnianlu")
+    entries = [pay(street, f"k{i}", amount=a, person=i, actor=official) for i, a in enumerate(["100", "200", "300"])]
+    batch, content = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(
+        pk__in=[e.pk for e in entries]), unit=street)
+    assert (batch.entry_count, batch.total) == (3, D("600.00"))
+    with pytest.raises(ledger.LedgerError, match="已报送银行"):
+        ledger.reverse_entry(actor=official, entry=entries[0], reason="错发")
+    path = return_file(tmp_path, [{"number": e.number, "amount": e.amount, "result": "paid"} for e in entries])
+    result = ledger.import_bank_return(actor=official, batch=batch, path=path)
+    assert (result.paid, result.failed, result.problems) == (3, 0, [])
+    reversal = ledger.reverse_entry(actor=official, entry=entries[1], reason="重复发放，已追回")
+    assert reversal.amount == D("-200.00") and reversal.reverses_id == entries[1].pk
+    with pytest.raises(ledger.LedgerError, match="已经冲正"):
+        ledger.reverse_entry(actor=official, entry=entries[1], reason="again")
+    totals = ledger.totals(PaymentEntry.objects.filter(unit_path=street.path), "purpose_code")
+    assert totals == [{"purpose_code": "test-grant", "paid": D("400.00"), "in_flight": D("0.00"), "payments": 3}]
+    by_month = ledger.totals(PaymentEntry.objects.filter(unit_path=street.path), "month")
+    assert sum(row["paid"] for row in by_month) == D("400.00")
+    assert PaymentEntry.objects.filter(unit_path=street.path).count() == 4  # nothing edited away
+
+
+@pytest.mark.django_db
+def test_the_bank_return_file_marks_failed_rows_and_they_go_back(street, persona, tmp_path) -> None:  # noqa: ANN001
+    official = persona("qingnianlu")
+    entries = [pay(street, f"r{i}", amount="500", person=i) for i in range(3)]
+    batch, content = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(
+        idempotency_key__startswith="r"), unit=street)
+    exported = [row.values for row in excel.read(_save(tmp_path, content), ledger.BANK_FILE)]
+    assert [r["number"] for r in exported] == [e.number for e in entries]
+    assert exported[0]["account"] == "6222020200112233445"  # the bank needs the full account
+    rows = [{"number": entries[0].number, "amount": "500.00", "result": "paid"},
+            {"number": entries[1].number, "amount": "500.00", "result": "failed", "reason": "户名与账号不符"}]
+    result = ledger.import_bank_return(actor=official, batch=batch, path=return_file(tmp_path, rows))
+    assert (result.paid, result.failed, result.missing) == (1, 1, [entries[2].number])
+    failed = PaymentEntry.objects.get(pk=entries[1].pk)
+    assert (failed.state, failed.failure_reason) == (State.FAILED, "户名与账号不符")
+    assert BankBatch.objects.get(pk=batch.pk).failed_count == 1
+    again = ledger.retry_failed(actor=official, entry=failed, bank_account="6217000011112222333", reason="更正账号")
+    assert again.state == State.PENDING and again.amount == D("500.00") and again.bank_account.endswith("2333")
+    failed.refresh_from_db()
+    assert failed.state == State.REVERSED
+    totals = ledger.totals(PaymentEntry.objects.filter(purpose_code="test-grant"), "purpose_code")[0]
+    assert (totals["paid"], totals["in_flight"]) == (D("500.00"), D("1000.00"))  # one paid; one exported, one retry
+
+
+@pytest.mark.django_db
+def test_a_bad_return_file_changes_nothing(street, persona, tmp_path) -> None:  # noqa: ANN001
+    official = persona("qingnianlu")
+    entries = [pay(street, f"b{i}", amount="500", person=i) for i in range(2)]
+    batch, _ = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(
+        idempotency_key__startswith="b"), unit=street)
+    rows = [{"number": entries[0].number, "amount": "500.00", "result": "paid"},
+            {"number": entries[1].number, "amount": "499.00", "result": "paid"},
+            {"number": "P99999999", "amount": "1.00", "result": "paid"},
+            {"number": entries[0].number, "amount": "500.00", "result": "failed"}]
+    result = ledger.import_bank_return(actor=official, batch=batch, path=return_file(tmp_path, rows))
+    reasons = " ".join(p["reason"] for p in result.problems)
+    assert "不符" in reasons and "不是本批次" in reasons and "重复" in reasons
+    assert set(PaymentEntry.objects.filter(batch=batch).values_list("state", flat=True)) == {State.EXPORTED}
+    assert BankBatch.objects.get(pk=batch.pk).state == BankBatch.State.EXPORTED
+
+
+def _save(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "bank.xlsx"
+    path.write_bytes(content)
+    return path

@@ -1,0 +1,79 @@
+"""Batch grants: preview, four-eyes approval, a locked batch, entries written as a task, nothing twice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from gonghui.core.models import Job, PaymentEntry
+from gonghui.relief import services
+from gonghui.relief.models import GrantBatch, HardshipFile, Policy
+
+GRANT = "epidemic-grant-1000"
+
+
+def grant() -> Policy:
+    return Policy.objects.get(code=GRANT)
+
+
+@pytest.mark.django_db
+def test_a_batch_pays_every_household_on_file_once(persona, unit, run_queue, household) -> None:  # noqa: ANN001
+    household()
+    exited = household()
+    services.exit_file(actor=persona("beiyuanmen"), file=exited, status="exited", reason="已就业")
+    street = unit("610104001")
+    on_file = HardshipFile.objects.filter(unit__path__startswith=street.path, status__in=HardshipFile.OPEN)
+    batch = services.preview_batch(actor=persona("beiyuanmen"), unit=street, policy=grant())
+    assert batch.preview_count == on_file.count() > 0
+    assert batch.preview_total == Decimal("1000") * batch.preview_count
+    with pytest.raises(ValidationError, match="另一位工作人员"):
+        services.approve_batch(actor=persona("beiyuanmen"), batch=batch)
+    batch = run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=batch))
+    assert batch.locked_reason and batch.state == GrantBatch.State.RUNNING  # as returned, before the task ran
+    batch.refresh_from_db()
+    assert (batch.state, batch.created_count, batch.locked_reason) == (GrantBatch.State.DONE, on_file.count(), "")
+    assert Job.objects.get(pk=batch.job_id).state == Job.State.DONE
+    entries = PaymentEntry.objects.filter(purpose_code=GRANT)
+    assert entries.count() == on_file.count()
+    assert set(entries.values_list("payee_person_id", flat=True)) == set(on_file.values_list("person_id", flat=True))
+    assert set(entries.values_list("amount", flat=True)) == {Decimal("1000.00")}
+    assert not entries.filter(payee_person_id=exited.person_id).exists()
+    # The same batch run again, and a second batch for the same grant: nothing more.
+    assert services.write_grant_entries(batch) == 0
+    second = services.preview_batch(actor=persona("beiyuanmen"), unit=street, policy=grant())
+    assert second.preview_count == 0
+    run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=second))
+    assert PaymentEntry.objects.filter(purpose_code=GRANT).count() == on_file.count()
+
+
+@pytest.mark.django_db
+def test_a_running_batch_is_locked(persona, unit) -> None:  # noqa: ANN001
+    batch = services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"), policy=grant())
+    services.approve_batch(actor=persona("lianhu"), batch=batch)  # the task is not run here: still running
+    batch.refresh_from_db()
+    assert batch.state == GrantBatch.State.RUNNING and "批准" in batch.locked_reason
+    with pytest.raises(ValidationError, match="正在生成"):
+        services.approve_batch(actor=persona("xian"), batch=batch)
+
+
+@pytest.mark.django_db
+def test_a_household_that_already_got_the_grant_in_an_application_is_not_paid_again(persona, unit, run_queue,
+                                                                                  household) -> None:  # noqa: ANN001
+    from gonghui.core import ledger
+
+    file = household()
+    ledger.post_payment(actor=persona("beiyuanmen"), key=f"grant:{GRANT}:{file.person_id}", payee_person_id=file.person_id,
+                        payee_name=file.person.name, bank_account="", amount=Decimal("1000"), purpose_code=GRANT,
+                        unit=file.unit)
+    batch = services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"), policy=grant())
+    run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=batch))
+    assert PaymentEntry.objects.filter(purpose_code=GRANT, payee_person_id=file.person_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_only_fixed_amount_policies_can_be_batched(persona, unit) -> None:  # noqa: ANN001
+    with pytest.raises(ValidationError, match="固定金额"):
+        services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"),
+                               policy=Policy.objects.get(code="cq-temp-acute"))
