@@ -41,7 +41,9 @@ def test_a_batch_pays_every_household_on_file_once(persona, unit, run_queue, hou
     assert set(entries.values_list("amount", flat=True)) == {Decimal("1000.00")}
     assert not entries.filter(payee_person_id=exited.person_id).exists()
     # The same batch run again, and a second batch for the same grant: nothing more.
-    assert services.write_grant_entries(batch) == 0
+    assert services.write_grant_entries(batch) == 0  # resumes after its last chunk: nothing left
+    GrantBatch.objects.filter(pk=batch.pk).update(done_through=0)  # as if the checkpoint were lost
+    assert services.write_grant_entries(batch, chunk=2) == 0  # the rows themselves refuse a second payment
     second = services.preview_batch(actor=persona("beiyuanmen"), unit=street, policy=grant())
     assert second.preview_count == 0
     run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=second))

@@ -529,6 +529,9 @@ class GrantBatch(models.Model):
     preview_count = models.PositiveIntegerField(default=0)
     preview_total = models.DecimalField(default=Decimal("0"), max_digits=16, decimal_places=2)
     created_count = models.PositiveIntegerField(default=0)
+    # The last household file id whose chunk is written: a re-run (a task delivered twice, a crash)
+    # resumes after it. Written in the same transaction as the chunk's entries.
+    done_through = models.BigIntegerField(default=0)
     locked_reason = models.CharField(max_length=200, blank=True)
     job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -26,7 +26,8 @@ SHIPPED: list[dict[str, Any]] = [
                                  {"from": "0.50", "amount": "10000"}, {"from": "1.00", "amount": "20000"},
                                  {"from": "2.00", "amount": "30000"}, {"from": "3.00", "amount": "50000"}]},
             "caps": [{"kind": "per_application", "formula": "self_paid"},
-                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp"}],
+                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
+                      "label": "临时救助各项合计"}],
         },
     },
     {
@@ -41,8 +42,10 @@ SHIPPED: list[dict[str, Any]] = [
                        "tiers": [{"from": "0.10", "amount": "3000"}, {"from": "0.30", "amount": "6000"},
                                  {"from": "0.60", "amount": "12000"}]},
             "caps": [{"kind": "per_application", "formula": "self_paid"},
-                     {"kind": "per_household_year", "formula": "18 * dibao_monthly", "group": "cq-temp-outpatient"},
-                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp"}],
+                     {"kind": "per_household_year", "formula": "18 * dibao_monthly", "group": "cq-temp-outpatient",
+                      "label": "院外治疗，18 个月城市低保标准"},
+                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
+                      "label": "临时救助各项合计"}],
         },
     },
     {
@@ -56,7 +59,8 @@ SHIPPED: list[dict[str, Any]] = [
             "amount": {"kind": "requested"},
             "caps": [{"kind": "per_application", "value": "2000"},
                      {"kind": "once_per_campaign", "campaign": "cq-temp-other"},
-                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp"}],
+                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
+                      "label": "临时救助各项合计"}],
         },
     },
     {

@@ -222,7 +222,7 @@ class CompiledPolicy:
         group = cap.get("group") or self.code
         if kind == "per_household_year":
             self.needs.add("paid_this_year")
-        label = "单次封顶" if kind == "per_application" else f"每户每年封顶（{group}组合计）"
+        label = "单次封顶" if kind == "per_application" else f"每户每年封顶（{cap.get('label') or group}）"
         return _Cap(kind, label, value, formula, text, group)
 
     @staticmethod

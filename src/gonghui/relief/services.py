@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -907,8 +907,7 @@ def run_batch_grant(job: Job) -> None:
     """The batch's entries, written by the database in chunks (INSERT … SELECT), idempotent by key."""
     batch = GrantBatch.objects.select_related("version__policy", "unit").get(pk=job.params["batch"])
     created = write_grant_entries(batch, progress=lambda done, total: jobs.progress(job, done, total))
-    GrantBatch.objects.filter(pk=batch.pk).update(state=GrantBatch.State.DONE, created_count=created,
-                                                  locked_reason="")
+    GrantBatch.objects.filter(pk=batch.pk).update(state=GrantBatch.State.DONE, locked_reason="")
     Job.objects.filter(pk=job.pk).update(counts={"created": created}, message=_("已生成 %(n)d 笔支付分录。") % {"n": created})
     audit.record(actor=None, actor_label="system", action=audit.Action.CREATE, obj=batch, unit_path=batch.unit.path,
                  changes={"entries": created})
@@ -918,7 +917,12 @@ CHUNK = 50_000
 
 
 def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CHUNK) -> int:
-    """One INSERT … SELECT per chunk of file ids; the key `grant:<campaign>:<person>` makes a re-run add nothing."""
+    """The batch's payment entries, one INSERT … SELECT per chunk of household files, written by the database.
+
+    Nothing is paid twice: a household that already has an entry of the campaign is skipped
+    (NOT EXISTS), the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a
+    re-run of the batch resumes after the last chunk it committed (`done_through`).
+    """
     version = batch.version
     amount = _batch_amount(version)
     campaign = (campaigns(version) or [version.policy.code])[0]
@@ -928,12 +932,17 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
         return 0
     low, high = bounds["low"], bounds["high"]
     total_chunks = (high - low) // chunk + 1
+    done_through = GrantBatch.objects.filter(pk=batch.pk).values_list("done_through", flat=True).first() or 0
     created = 0
     now = timezone.now()
     today = _today()
     memo = f"{version.policy.name}"[:200]
+    live = [PaymentEntry.State.PENDING, PaymentEntry.State.EXPORTED, PaymentEntry.State.PAID]
     for index, start in enumerate(range(low, high + 1, chunk)):
-        chunk_files = files.filter(id__gte=start, id__lt=start + chunk)
+        last = start + chunk - 1
+        if last <= done_through:
+            continue
+        chunk_files = files.filter(id__gte=start, id__lte=last)
         sql, params = chunk_files.values_list("id", flat=True).query.sql_with_params()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
@@ -941,38 +950,22 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
                 INSERT INTO core_paymententry (idempotency_key, payee_person_id, payee_name, bank_account, amount,
                     purpose_code, purpose_ref, memo, unit_id_ref, unit_path, province_id_ref, period, state,
                     failure_reason, reversed_from_state, created_by_id, created_at)
-                SELECT CAST(%s AS TEXT) || CAST(p.id AS TEXT), p.id, p.name, p.bank_account, %s, %s, %s, %s, u.id, u.path, f.province_id, %s,
-                    'pending', '', '', %s, %s
+                SELECT CAST(%s AS TEXT) || CAST(p.id AS TEXT), p.id, p.name, p.bank_account, %s, %s, %s, %s, u.id,
+                    u.path, f.province_id, %s, 'pending', '', '', %s, %s
                 FROM relief_hardshipfile f
                 JOIN orgs_person p ON p.id = f.person_id
                 JOIN orgs_unit u ON u.id = f.unit_id
                 WHERE f.id IN ({sql})
+                  AND NOT EXISTS (SELECT 1 FROM core_paymententry e
+                                  WHERE e.purpose_code = %s AND e.payee_person_id = p.id AND e.state IN (%s, %s, %s))
                 ON CONFLICT (idempotency_key) DO NOTHING
                 """,  # noqa: S608 - the inner query is Django's own, with its parameters bound
                 [f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo, today,
-                 batch.approved_by_id, now, *params])
-            created += max(cursor.rowcount, 0)
+                 batch.approved_by_id, now, *params, campaign, *live])
+            written = max(cursor.rowcount, 0)
+            created += written
+            GrantBatch.objects.filter(pk=batch.pk).update(done_through=last,
+                                                          created_count=F("created_count") + written)
         if progress is not None:
             progress(index + 1, total_chunks)
     return created
-
-
-def quote_policy(*, code: str, facts: Any, on: date | None = None, file: HardshipFile | None = None) -> rules.Quote:
-    """What a policy would pay on the facts, writing nothing (CLI `gonghui relief quote`, API /relief/quote).
-
-    With a household's file, the facts start from the file and the ledger; given facts win.
-    """
-    policy = Policy.objects.filter(code=code).first()
-    if policy is None:
-        raise ValidationError(_("没有代码为“%(code)s”的救助政策。") % {"code": code})
-    day = on or _today()
-    version = version_on(policy, day)
-    if version is None:
-        raise ValidationError(_("“%(policy)s”在 %(day)s 没有生效的版本。") % {"policy": policy.name, "day": day})
-    if not isinstance(facts, dict):
-        raise ValidationError(_("facts 必须是一个对象（JSON）。"))
-    if file is not None:
-        merged = facts_for(file, version, day=day)
-        merged.update({k: v for k, v in facts.items() if k != "household"})
-        facts = merged
-    return quote(version, facts)
