@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,6 +41,11 @@ KNOWN_FACTS = set(NUMBER_FACTS) | set(CHOICE_FACTS) | {"flags"}
 DEFAULTS_TO_ZERO = ("paid_this_year", "paid_in_campaign")
 
 
+_NUMBER, _CHOICE, _FLAGS = "number", "choice", "flags"
+_FACT_KIND = {**dict.fromkeys(NUMBER_FACTS, _NUMBER), **dict.fromkeys(CHOICE_FACTS, _CHOICE), "flags": _FLAGS}
+_CHOICE_LABELS = {"file_status": "档案状态", "category": "困难类别", "membership": "会籍"}
+
+
 class PolicyError(ValueError):
     """A policy spec that cannot be priced (the message says what is wrong)."""
 
@@ -52,7 +58,7 @@ class FactsError(ValueError):
         self.problems = problems
 
 
-@dataclass
+@dataclass(slots=True)
 class Quote:
     eligible: bool
     amount: Decimal
@@ -76,6 +82,14 @@ def fmt(value: Decimal) -> str:
 
 def to_decimal(value: Any) -> Decimal:
     """A fact's number: int, Decimal or a decimal string (a JSON float is read by its text)."""
+    if type(value) is str:  # the common case (facts as stored): straight to Decimal
+        try:
+            number = Decimal(value)
+        except InvalidOperation as exc:
+            raise ValueError from exc
+        if not number.is_finite():
+            raise ValueError
+        return number
     if isinstance(value, bool) or value is None:
         raise ValueError
     if isinstance(value, float):
@@ -109,6 +123,9 @@ def compile_formula(text: str) -> tuple[Callable[[Mapping[str, Decimal]], Decima
 
     def build(node: ast.AST) -> Callable[[Mapping[str, Decimal]], Decimal]:
         if isinstance(node, ast.Expression):
+            if isinstance(node.body, ast.Name):  # a bare parameter ("self_paid"): a plain look-up
+                build(node.body)
+                return operator.itemgetter(node.body.id)
             return build(node.body)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             op, left, right = _OPS[type(node.op)], build(node.left), build(node.right)
@@ -169,6 +186,8 @@ class CompiledPolicy:
             self.choice_needs.add("flags")
         self._compile_amount(spec.get("amount") or {})
         self.caps = [self._compile_cap(cap) for cap in spec.get("caps") or ()]
+        self._required = tuple(sorted(self.needs | self.choice_needs))
+        self._allowed_items = tuple(self.allowed.items())
 
     def _compile_amount(self, amount: Mapping[str, Any]) -> None:
         kind = amount.get("kind")
@@ -239,48 +258,65 @@ class CompiledPolicy:
 
     def read_facts(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """Facts checked and typed; raises FactsError listing every problem."""
-        if not isinstance(raw, Mapping):
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             raise FactsError(["facts 必须是一个对象（JSON）。"])
         problems: list[str] = []
         facts: dict[str, Any] = {}
         notes: list[str] = []
-        unknown = sorted(set(raw) - KNOWN_FACTS)
-        if unknown:
-            problems.append(f"不认识的事实：{', '.join(unknown)}（可用：{', '.join(sorted(KNOWN_FACTS))}）。")
-        for key, label in NUMBER_FACTS.items():
-            if key not in raw or raw[key] is None:
+        kinds = _FACT_KIND
+        for key, value in raw.items():
+            kind = kinds.get(key)
+            if value is None:
                 continue
-            value = raw[key]
-            if key in DEFAULTS_TO_ZERO and isinstance(value, Mapping):
-                try:
-                    facts[key] = {str(k): to_decimal(v) for k, v in value.items()}
-                except ValueError:
-                    problems.append(f"{key}（{label}）必须是数字，或“组名: 数字”的对象。")
+            if kind is _NUMBER:
+                if type(value) is str:  # the common case, inlined: facts are stored as decimal strings
+                    try:
+                        number = Decimal(value)
+                    except InvalidOperation:
+                        number = None
+                    if number is None or not number.is_finite():
+                        problems.append(f"{key}（{NUMBER_FACTS[key]}）必须是数字，收到的是“{value}”。")
+                    elif number < 0:
+                        problems.append(f"{key}（{NUMBER_FACTS[key]}）不能为负数。")
+                    else:
+                        facts[key] = number
                     continue
-                if any(v < 0 for v in facts[key].values()):
-                    problems.append(f"{key}（{label}）不能为负数。")
-                continue
-            try:
-                number = to_decimal(value)
-            except ValueError:
-                problems.append(f"{key}（{label}）必须是数字，收到的是“{value}”。")
-                continue
-            if number < 0:
-                problems.append(f"{key}（{label}）不能为负数。")
-            facts[key] = number
-        for key, labels in CHOICE_FACTS.items():
-            if key in raw and raw[key] is not None:
-                if raw[key] not in labels:
+                if key in DEFAULTS_TO_ZERO and (type(value) is dict or isinstance(value, Mapping)):
+                    grouped: dict[str, Decimal] = {}
+                    try:
+                        for group, amount in value.items():
+                            grouped[str(group)] = to_decimal(amount)
+                    except ValueError:
+                        problems.append(f"{key}（{NUMBER_FACTS[key]}）必须是数字，或“组名: 数字”的对象。")
+                        continue
+                    for amount in grouped.values():
+                        if amount < 0:
+                            problems.append(f"{key}（{NUMBER_FACTS[key]}）不能为负数。")
+                            break
+                    facts[key] = grouped
+                    continue
+                try:
+                    number = to_decimal(value)
+                except ValueError:
+                    problems.append(f"{key}（{NUMBER_FACTS[key]}）必须是数字，收到的是“{value}”。")
+                    continue
+                if number < 0:
+                    problems.append(f"{key}（{NUMBER_FACTS[key]}）不能为负数。")
+                facts[key] = number
+            elif kind is _CHOICE:
+                labels = CHOICE_FACTS[key]
+                if value not in labels:
                     problems.append(f"{key} 只能是 {', '.join(f'{c}（{v}）' for c, v in labels.items())}。")
                 else:
-                    facts[key] = raw[key]
-        if "flags" in raw and raw["flags"] is not None:
-            flags = raw["flags"]
-            if not isinstance(flags, list | tuple) or any(f not in FLAGS for f in flags):
-                problems.append(f"flags 必须是标记的列表，可用：{', '.join(FLAGS)}。")
+                    facts[key] = value
+            elif kind is _FLAGS:
+                if not isinstance(value, list | tuple) or any(f not in FLAGS for f in value):
+                    problems.append(f"flags 必须是标记的列表，可用：{', '.join(FLAGS)}。")
+                else:
+                    facts[key] = frozenset(value)
             else:
-                facts["flags"] = frozenset(flags)
-        for key in sorted(self.needs | self.choice_needs):
+                problems.append(f"不认识的事实：{key}（可用：{', '.join(sorted(KNOWN_FACTS))}）。")
+        for key in self._required:
             if key in facts:
                 continue
             if key in DEFAULTS_TO_ZERO:
@@ -289,8 +325,7 @@ class CompiledPolicy:
             elif key == "flags":
                 facts[key] = frozenset()
             else:
-                label = NUMBER_FACTS.get(key) or {"file_status": "档案状态", "category": "困难类别",
-                                                 "membership": "会籍"}.get(key, key)
+                label = NUMBER_FACTS.get(key) or _CHOICE_LABELS.get(key, key)
                 problems.append(f"缺少 {key}（{label}）。")
         if problems:
             raise FactsError(problems)
@@ -303,12 +338,12 @@ class CompiledPolicy:
         return self.price_facts(facts, notes if explain else [], explain)
 
     def price_facts(self, facts: Mapping[str, Any], notes: list[str], explain: bool = True) -> Quote:
-        trace = list(notes)
+        trace = list(notes) if explain else notes
         reasons: list[str] = []
-        for key, allowed in self.allowed.items():
+        for key, allowed in self._allowed_items:
             if facts[key] not in allowed:
                 labels = CHOICE_FACTS[key]
-                reasons.append(f"{ {'file_status': '档案状态', 'category': '困难类别', 'membership': '会籍'}[key]}"
+                reasons.append(f"{_CHOICE_LABELS[key]}"
                                f"为“{labels[facts[key]]}”，本政策只适用于"
                                f"{'、'.join(labels[v] for v in sorted(allowed))}。")
         if self.flags_any and not (facts["flags"] & self.flags_any):
@@ -388,9 +423,9 @@ def _formula_text(text: str) -> str:
 
 
 def _grouped(value: Decimal | Mapping[str, Decimal], group: str) -> Decimal:
-    if isinstance(value, Mapping):
-        return value.get(group, ZERO)
-    return value
+    if type(value) is Decimal:
+        return value
+    return value.get(group, ZERO)  # type: ignore[union-attr]
 
 
 # --- the union's hardship criteria (defaults; a unit may set its own) ---
