@@ -945,8 +945,14 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
         chunk_files = files.filter(id__gte=start, id__lte=last)
         sql, params = chunk_files.values_list("id", flat=True).query.sql_with_params()
         with transaction.atomic(), connection.cursor() as cursor:
+            # The campaign's entries for this chunk's households are read once, up front (MATERIALIZED):
+            # a NOT EXISTS against the table being written would re-scan it for every row inserted.
             cursor.execute(
                 f"""
+                WITH paid AS MATERIALIZED (
+                    SELECT e.payee_person_id FROM core_paymententry e
+                    JOIN relief_hardshipfile pf ON pf.person_id = e.payee_person_id
+                    WHERE pf.id >= %s AND pf.id <= %s AND e.purpose_code = %s AND e.state IN (%s, %s, %s))
                 INSERT INTO core_paymententry (idempotency_key, payee_person_id, payee_name, bank_account, amount,
                     purpose_code, purpose_ref, memo, unit_id_ref, unit_path, province_id_ref, period, state,
                     failure_reason, reversed_from_state, created_by_id, created_at)
@@ -955,14 +961,15 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
                 FROM relief_hardshipfile f
                 JOIN orgs_person p ON p.id = f.person_id
                 JOIN orgs_unit u ON u.id = f.unit_id
-                WHERE f.id IN ({sql})
-                  AND NOT EXISTS (SELECT 1 FROM core_paymententry e
-                                  WHERE e.purpose_code = %s AND e.payee_person_id = p.id AND e.state IN (%s, %s, %s))
+                WHERE f.id IN ({sql}) AND NOT EXISTS (SELECT 1 FROM paid WHERE paid.payee_person_id = p.id)
                 ON CONFLICT (idempotency_key) DO NOTHING
                 """,  # noqa: S608 - the inner query is Django's own, with its parameters bound
-                [f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo, today,
-                 batch.approved_by_id, now, *params, campaign, *live])
-            written = max(cursor.rowcount, 0)
+                [start, last, campaign, *live, f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo,
+                 today, batch.approved_by_id, now, *params])
+            written = cursor.rowcount
+            if connection.vendor == "sqlite":  # Python's sqlite3 reports no row count for a WITH … INSERT
+                cursor.execute("SELECT changes()")
+                written = cursor.fetchone()[0]
             created += written
             GrantBatch.objects.filter(pk=batch.pk).update(done_through=last,
                                                           created_count=F("created_count") + written)
