@@ -42,6 +42,7 @@ DEFAULTS_TO_ZERO = ("paid_this_year", "paid_in_campaign")
 
 
 _NUMBER, _CHOICE, _FLAGS = "number", "choice", "flags"
+_NO_NOTES: Any = ()  # the shared empty list of words: a tuple, so nothing can append to it
 _FACT_KIND = {**dict.fromkeys(NUMBER_FACTS, _NUMBER), **dict.fromkeys(CHOICE_FACTS, _CHOICE), "flags": _FLAGS}
 _CHOICE_LABELS = {"file_status": "档案状态", "category": "困难类别", "membership": "会籍"}
 
@@ -68,8 +69,8 @@ class Quote:
     capped_by: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"eligible": self.eligible, "amount": f"{self.amount:.2f}", "reasons": self.reasons,
-                "trace": self.trace}
+        return {"eligible": self.eligible, "amount": f"{self.amount:.2f}", "reasons": list(self.reasons),
+                "trace": list(self.trace)}
 
 
 def money(value: Decimal) -> Decimal:
@@ -262,7 +263,7 @@ class CompiledPolicy:
             raise FactsError(["facts 必须是一个对象（JSON）。"])
         problems: list[str] = []
         facts: dict[str, Any] = {}
-        notes: list[str] = []
+        notes: list[str] = _NO_NOTES  # replaced by a list only when a default is applied
         kinds = _FACT_KIND
         for key, value in raw.items():
             kind = kinds.get(key)
@@ -321,7 +322,7 @@ class CompiledPolicy:
                 continue
             if key in DEFAULTS_TO_ZERO:
                 facts[key] = ZERO
-                notes.append(f"未提供{NUMBER_FACTS[key]}，按 0 元计。")
+                notes = [*notes, f"未提供{NUMBER_FACTS[key]}，按 0 元计。"]
             elif key == "flags":
                 facts[key] = frozenset()
             else:
@@ -335,21 +336,24 @@ class CompiledPolicy:
 
     def price(self, raw_facts: Mapping[str, Any], explain: bool = True) -> Quote:
         facts, notes = self.read_facts(raw_facts)
-        return self.price_facts(facts, notes if explain else [], explain)
+        return self.price_facts(facts, notes, explain)
 
     def price_facts(self, facts: Mapping[str, Any], notes: list[str], explain: bool = True) -> Quote:
-        trace = list(notes) if explain else notes
-        reasons: list[str] = []
+        # Without the explanation (simulations, batches) no list is made that is not needed.
+        trace = list(notes) if explain else _NO_NOTES
+        reasons: list[str] = _NO_NOTES
         for key, allowed in self._allowed_items:
             if facts[key] not in allowed:
+                reasons = list(reasons)
                 labels = CHOICE_FACTS[key]
                 reasons.append(f"{_CHOICE_LABELS[key]}"
                                f"为“{labels[facts[key]]}”，本政策只适用于"
                                f"{'、'.join(labels[v] for v in sorted(allowed))}。")
         if self.flags_any and not (facts["flags"] & self.flags_any):
+            reasons = list(reasons)
             reasons.append(f"本政策只适用于有以下标记的家庭：{'、'.join(FLAGS[f] for f in sorted(self.flags_any))}。")
         if reasons:
-            return Quote(False, ZERO, reasons, trace + reasons if explain else [])
+            return Quote(False, ZERO, reasons, trace + reasons if explain else _NO_NOTES)
         tier = None
         if self.amount_kind == "fixed":
             amount = self.fixed
@@ -379,7 +383,7 @@ class CompiledPolicy:
             if explain:
                 upper = f"，< {self.bounds[index]}" if index < len(self.bounds) else ""
                 trace.append(f"落入第 {index} 档（≥ {self.bounds[index - 1]}{upper}）：{fmt(amount)} 元。")
-        capped_by: list[str] = []
+        capped_by: list[str] = _NO_NOTES
         for cap in self.caps:
             if cap.kind == "once_per_campaign":
                 received = _grouped(facts["paid_in_campaign"], cap.campaign)
@@ -397,7 +401,7 @@ class CompiledPolicy:
                     trace.append(f"{cap.label} {fmt(limit)} 元，本年已领 {fmt(paid)} 元，尚可领 {fmt(max(room, ZERO))} 元。")
                 limit = room
             if amount > limit:
-                capped_by.append(cap.label)
+                capped_by = [*capped_by, cap.label]
                 amount = max(limit, ZERO)
                 if explain:
                     trace.append(f"受“{cap.label}”限制，金额降为 {fmt(amount)} 元。")
@@ -407,7 +411,7 @@ class CompiledPolicy:
             return Quote(False, ZERO, [reason], trace + [reason] if explain else [], tier, capped_by)
         if explain:
             trace.append(f"核定金额：{fmt(amount)} 元。")
-        return Quote(True, amount, [], trace, tier, capped_by)
+        return Quote(True, amount, _NO_NOTES, trace, tier, capped_by)
 
 
 def _ratio_text(ratio: Decimal) -> str:

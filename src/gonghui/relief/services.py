@@ -950,9 +950,10 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
             cursor.execute(
                 f"""
                 WITH paid AS MATERIALIZED (
-                    SELECT e.payee_person_id FROM core_paymententry e
-                    JOIN relief_hardshipfile pf ON pf.person_id = e.payee_person_id
-                    WHERE pf.id >= %s AND pf.id <= %s AND e.purpose_code = %s AND e.state IN (%s, %s, %s))
+                    SELECT pf.person_id AS payee_person_id FROM relief_hardshipfile pf
+                    WHERE pf.id >= %s AND pf.id <= %s AND EXISTS (
+                        SELECT 1 FROM core_paymententry e WHERE e.purpose_code = %s
+                        AND e.payee_person_id = pf.person_id AND e.state IN (%s, %s, %s)))
                 INSERT INTO core_paymententry (idempotency_key, payee_person_id, payee_name, bank_account, amount,
                     purpose_code, purpose_ref, memo, unit_id_ref, unit_path, province_id_ref, period, state,
                     failure_reason, reversed_from_state, created_by_id, created_at)
@@ -976,3 +977,24 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
         if progress is not None:
             progress(index + 1, total_chunks)
     return created
+
+
+def quote_policy(*, code: str, facts: Any, on: date | None = None, file: HardshipFile | None = None) -> rules.Quote:
+    """What a policy would pay on the facts, writing nothing (CLI `gonghui relief quote`, API /relief/quote).
+
+    With a household's file, the facts start from the file and the ledger; given facts win.
+    """
+    policy = Policy.objects.filter(code=code).first()
+    if policy is None:
+        raise ValidationError(_("没有代码为“%(code)s”的救助政策。") % {"code": code})
+    day = on or _today()
+    version = version_on(policy, day)
+    if version is None:
+        raise ValidationError(_("“%(policy)s”在 %(day)s 没有生效的版本。") % {"policy": policy.name, "day": day})
+    if not isinstance(facts, dict):
+        raise ValidationError(_("facts 必须是一个对象（JSON）。"))
+    if file is not None:
+        merged = facts_for(file, version, day=day)
+        merged.update({k: v for k, v in facts.items() if k != "household"})
+        facts = merged
+    return quote(version, facts)
