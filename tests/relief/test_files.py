@@ -141,3 +141,33 @@ def test_a_new_dibao_standard_closes_the_previous_one(persona, unit) -> None:  #
     assert services.dibao_on(lianhu, date(2027, 7, 1)) == D("850.00")
     with pytest.raises(ValidationError):
         services.set_dibao(actor=persona("admin"), city=unit("610104"), monthly=D("1"), effective_from=date(2027, 1, 1))
+
+
+@pytest.mark.django_db
+def test_files_are_kept_ten_years_after_exit_then_anonymised(persona) -> None:  # noqa: ANN001
+    from django.core.management import call_command
+
+    official = persona("beiyuanmen")
+    today = date.today()  # noqa: DTZ011
+    old, recent = free_person(), free_person("610104001002")
+    files = {}
+    for person, years in ((old, 11), (recent, 9)):
+        file = services.open_file(actor=official, person=person, members=[member(person.name, health="慢性肾病")])
+        services.exit_file(actor=official, file=file, status="exited", reason="再就业",
+                           on=today - timedelta(days=365 * years))
+        files[years] = file
+    # The registry would anonymise a transferred-out person after 3 years, but not while a file holds them.
+    Person.objects.filter(pk__in=[old.pk, recent.pk]).update(membership="transferred_out")
+    Person.objects.filter(pk__in=[old.pk, recent.pk]).update(updated_at=timezone_days_ago(365 * 5))
+    call_command("purge")
+    assert HouseholdMember.objects.get(file=files[11]).name == "（已匿名）"
+    assert HouseholdMember.objects.get(file=files[11]).health == ""
+    assert HouseholdMember.objects.get(file=files[9]).health == "慢性肾病"
+    assert Person.objects.get(pk=recent.pk).name == recent.name  # held by its file (9 years after exit)
+    assert Person.objects.get(pk=old.pk).name == "（已匿名）"
+
+
+def timezone_days_ago(days: int):  # noqa: ANN201
+    from django.utils import timezone
+
+    return timezone.now() - timedelta(days=days)

@@ -8,4 +8,4 @@ class ReliefConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gonghui.relief import navigation, scoping, tasks  # noqa: F401 - console section, policies, job kinds
+        from gonghui.relief import navigation, retention, scoping, tasks  # noqa: F401 - console section, policies, job kinds, purge

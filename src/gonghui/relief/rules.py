@@ -286,12 +286,13 @@ class CompiledPolicy:
                     grouped: dict[str, Decimal] = {}
                     try:
                         for group, amount in value.items():
-                            grouped[str(group)] = to_decimal(amount)
-                    except ValueError:
+                            grouped[group if type(group) is str else str(group)] = (
+                                Decimal(amount) if type(amount) is str else to_decimal(amount))
+                    except (ValueError, InvalidOperation):
                         problems.append(f"{key}（{NUMBER_FACTS[key]}）必须是数字，或“组名: 数字”的对象。")
                         continue
                     for amount in grouped.values():
-                        if amount < 0:
+                        if amount < 0 or not amount.is_finite():
                             problems.append(f"{key}（{NUMBER_FACTS[key]}）不能为负数。")
                             break
                     facts[key] = grouped
@@ -391,11 +392,13 @@ class CompiledPolicy:
                     reason = f"本户已领取过本项救助（{fmt(received)} 元），每户限领一次。"
                     return Quote(False, ZERO, [reason], trace + [reason] if explain else [], tier, [cap.label])
                 continue
-            limit = cap.value if cap.formula is None else money(cap.formula(facts))
+            limit = cap.value if cap.formula is None else cap.formula(facts).quantize(FEN, ROUND_HALF_UP)
             if explain and cap.formula is not None:
                 trace.append(f"{cap.label}按公式 {_formula_text(cap.formula_text)} = {fmt(limit)} 元。")
             if cap.kind == "per_household_year":
-                paid = _grouped(facts["paid_this_year"], cap.group)
+                paid = facts["paid_this_year"]
+                if type(paid) is not Decimal:
+                    paid = paid.get(cap.group, ZERO)
                 room = limit - paid
                 if explain:
                     trace.append(f"{cap.label} {fmt(limit)} 元，本年已领 {fmt(paid)} 元，尚可领 {fmt(max(room, ZERO))} 元。")
@@ -405,7 +408,7 @@ class CompiledPolicy:
                 amount = max(limit, ZERO)
                 if explain:
                     trace.append(f"受“{cap.label}”限制，金额降为 {fmt(amount)} 元。")
-        amount = money(amount)
+        amount = amount.quantize(FEN, ROUND_HALF_UP)
         if amount <= 0:
             reason = "本户本年度已达封顶金额，不能再领取。"
             return Quote(False, ZERO, [reason], trace + [reason] if explain else [], tier, capped_by)

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from gonghui.core import audit
+from gonghui.core import audit, retention
 from gonghui.core.models import Job
 from gonghui.orgs.models import LoginAttempt, Person, SmsCode
 
@@ -43,7 +43,8 @@ class Command(BaseCommand):
             report["uploaded_and_exported_files"] = files
             cutoff = (now - timedelta(days=days["transferred_people"])).date()
             gone = Person.objects.filter(membership=Person.Membership.TRANSFERRED, updated_at__date__lt=cutoff,
-                                         user__isnull=True).exclude(name="（已匿名）")
+                                         user__isnull=True).exclude(name="（已匿名）").exclude(
+                pk__in=retention.held_people(now))
             report["people_anonymised"] = gone.count()
             if not dry_run:
                 attempts.delete()
@@ -51,8 +52,10 @@ class Command(BaseCommand):
                 old_jobs.update(source_file="", result_file="", problems=[])
                 for person in gone:
                     self._anonymise(person)
-                if any(report.values()):
-                    audit.record(actor=None, action=audit.Action.DELETE, object_repr="retention purge",
+            for name, handler in retention.PURGES.items():
+                report[name] = handler(now, dry_run)
+            if not dry_run and any(report.values()):
+                audit.record(actor=None, action=audit.Action.DELETE, object_repr="retention purge",
                                  changes=report, actor_label="gonghui purge")
         for key, value in report.items():
             self.stdout.write(f"{key}: {value}{' (dry run)' if dry_run else ''}")
