@@ -172,6 +172,14 @@ def test_rotating_the_key_reencrypts_everything(persona, unit, settings) -> None
     assert (fresh.id_number, fresh.phone) == (KNOWN_ID, KNOWN_PHONE)
     assert fresh.id_hash == crypto.lookup_hash(KNOWN_ID, "id")
     assert persona("worker1").phone == "13900000001"
+    # The ledger and the relief files (found, not listed) are re-encrypted too, their hashes recomputed.
+    from gonghui.core.models import PaymentEntry
+    from gonghui.relief.models import Application, HouseholdMember
+
+    assert PaymentEntry.objects.exclude(bank_account="").first().bank_account.startswith("6222")
+    application = Application.objects.exclude(bank_account="").first()
+    assert application.bank_hash == crypto.lookup_hash(application.bank_account, "bank")
+    assert HouseholdMember.objects.exclude(health="").first().health
     call_command("rotate_key", old_key=old)  # a second run changes nothing
     settings.GONGHUI_DATA_KEY = old
     with pytest.raises(crypto.DecryptionError):

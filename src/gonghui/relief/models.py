@@ -412,6 +412,7 @@ class Application(models.Model):
         APPROVED = "approved", _("已批准，待拨付")
         RELEASED = "released", _("已拨付")
 
+    SEALED_HASHES = {"bank_hash": ("bank_account", "bank")}  # re-computed by `gonghui rotate-key`
     COMMITTED = (State.NOTICE, State.APPROVED)
     COUNTED = (State.NOTICE, State.APPROVED, State.RELEASED)  # count against caps and budgets
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from gonghui.core import crypto
+from gonghui.core.fields import EncryptedTextField
 from gonghui.core.masking import mask_phone
 from gonghui.orgs.models import Person, User
 
@@ -23,6 +24,19 @@ TABLES: tuple[tuple[type[Any], tuple[str, ...], dict[str, tuple[str, str]]], ...
     (Person, ("id_number", "phone", "bank_account", "emergency_phone"),
      {"id_hash": ("id_number", "id"), "phone_hash": ("phone", "phone"), "bank_hash": ("bank_account", "bank")}),
 )
+
+
+def discovered() -> list[tuple[type[Any], tuple[str, ...], dict[str, tuple[str, str]]]]:
+    """Every other model with sealed fields (the ledger, service apps); its `SEALED_HASHES` names its hashes."""
+    from django.apps import apps
+
+    listed = {model for model, _c, _h in TABLES}
+    found = []
+    for model in apps.get_models():
+        columns = tuple(f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField))
+        if columns and model not in listed:
+            found.append((model, columns, dict(getattr(model, "SEALED_HASHES", {}))))
+    return found
 
 
 class Command(BaseCommand):
@@ -39,7 +53,7 @@ class Command(BaseCommand):
         new_key = settings.GONGHUI_DATA_KEY
         if old_key == new_key:
             raise CommandError("the old key is the current key: nothing to do")
-        for model, columns, hashes in TABLES:
+        for model, columns, hashes in (*TABLES, *discovered()):
             table = model._meta.db_table
             quoted = ", ".join(connection.ops.quote_name(c) for c in ("id", *columns))
             with connection.cursor() as cursor:
