@@ -144,3 +144,10 @@ def test_the_worker_reads_their_own_relief_and_the_notices_of_their_union(client
     name = on_notice.person.name
     masked = name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
     assert masked in notices and name not in notices
+
+
+@pytest.mark.django_db
+def test_the_persons_page_shows_their_relief(client_for) -> None:  # noqa: ANN001
+    application = Application.objects.filter(unit__code__startswith="610104001").first()
+    page = client_for("beiyuanmen").get(f"/people/{application.person_id}/").content.decode()
+    assert application.number in page and "困难职工档案" in page

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import excel
 from gonghui.core.models import Job
-from gonghui.orgs import exports, imports, scoping, selectors, services
+from gonghui.orgs import exports, imports, person_sections, scoping, selectors, services
 from gonghui.orgs.forms import EnterpriseForm, ImportForm, OwnContactForm, PersonForm
 from gonghui.orgs.models import Consent, Enterprise, Person, Tag
 from gonghui.orgs.views import _apply_errors, official_required
@@ -126,6 +126,7 @@ def person_detail_view(request: HttpRequest, person_id: int) -> HttpResponse:
         "can_change": scoping.people.can(request.user, scoping.CHANGE, person),
         "can_reveal": scoping.people.can(request.user, "reveal", person),
         "consents": person.consents.all(),
+        "sections": person_sections.for_person(request.user, person),
     })
 
 
