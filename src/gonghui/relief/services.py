@@ -919,9 +919,9 @@ CHUNK = 50_000
 def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CHUNK) -> int:
     """The batch's payment entries, one INSERT … SELECT per chunk of household files, written by the database.
 
-    Nothing is paid twice: a household that already has an entry of the campaign is skipped
-    (NOT EXISTS), the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a
-    re-run of the batch resumes after the last chunk it committed (`done_through`).
+    Nothing is paid twice: a household that already had an entry of the campaign before this run is
+    skipped, the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a re-run of the
+    batch resumes after the last chunk it committed (`done_through`).
     """
     version = batch.version
     amount = _batch_amount(version)
@@ -933,11 +933,19 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
     low, high = bounds["low"], bounds["high"]
     total_chunks = (high - low) // chunk + 1
     done_through = GrantBatch.objects.filter(pk=batch.pk).values_list("done_through", flat=True).first() or 0
+    live = [PaymentEntry.State.PENDING, PaymentEntry.State.EXPORTED, PaymentEntry.State.PAID]
+    # Entries written before this run are the only ones a chunk's households can already have (an open
+    # file per person: chunks never share a household). When the campaign has none, no look-up is needed.
+    watermark = PaymentEntry.objects.aggregate(top=Max("id"))["top"] or 0
+    prior = PaymentEntry.objects.filter(purpose_code=campaign, id__lte=watermark, state__in=live).exists()
+    skip_paid = """
+        AND NOT EXISTS (SELECT 1 FROM core_paymententry e WHERE e.purpose_code = %s AND e.payee_person_id = p.id
+                        AND e.state IN (%s, %s, %s) AND e.id <= %s)""" if prior else ""
+    skip_params = [campaign, *live, watermark] if prior else []
     created = 0
     now = timezone.now()
     today = _today()
     memo = f"{version.policy.name}"[:200]
-    live = [PaymentEntry.State.PENDING, PaymentEntry.State.EXPORTED, PaymentEntry.State.PAID]
     for index, start in enumerate(range(low, high + 1, chunk)):
         last = start + chunk - 1
         if last <= done_through:
@@ -945,15 +953,8 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
         chunk_files = files.filter(id__gte=start, id__lte=last)
         sql, params = chunk_files.values_list("id", flat=True).query.sql_with_params()
         with transaction.atomic(), connection.cursor() as cursor:
-            # The campaign's entries for this chunk's households are read once, up front (MATERIALIZED):
-            # a NOT EXISTS against the table being written would re-scan it for every row inserted.
             cursor.execute(
                 f"""
-                WITH paid AS MATERIALIZED (
-                    SELECT pf.person_id AS payee_person_id FROM relief_hardshipfile pf
-                    WHERE pf.id >= %s AND pf.id <= %s AND EXISTS (
-                        SELECT 1 FROM core_paymententry e WHERE e.purpose_code = %s
-                        AND e.payee_person_id = pf.person_id AND e.state IN (%s, %s, %s)))
                 INSERT INTO core_paymententry (idempotency_key, payee_person_id, payee_name, bank_account, amount,
                     purpose_code, purpose_ref, memo, unit_id_ref, unit_path, province_id_ref, period, state,
                     failure_reason, reversed_from_state, created_by_id, created_at)
@@ -962,20 +963,20 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CH
                 FROM relief_hardshipfile f
                 JOIN orgs_person p ON p.id = f.person_id
                 JOIN orgs_unit u ON u.id = f.unit_id
-                WHERE f.id IN ({sql}) AND NOT EXISTS (SELECT 1 FROM paid WHERE paid.payee_person_id = p.id)
+                WHERE f.id IN ({sql}){skip_paid}
                 ON CONFLICT (idempotency_key) DO NOTHING
                 """,  # noqa: S608 - the inner query is Django's own, with its parameters bound
-                [start, last, campaign, *live, f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo,
-                 today, batch.approved_by_id, now, *params])
-            written = cursor.rowcount
-            if connection.vendor == "sqlite":  # Python's sqlite3 reports no row count for a WITH … INSERT
-                cursor.execute("SELECT changes()")
-                written = cursor.fetchone()[0]
+                [f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo, today,
+                 batch.approved_by_id, now, *params, *skip_params])
+            written = max(cursor.rowcount, 0)
             created += written
             GrantBatch.objects.filter(pk=batch.pk).update(done_through=last,
                                                           created_count=F("created_count") + written)
         if progress is not None:
             progress(index + 1, total_chunks)
+    if connection.vendor == "postgresql" and created > chunk:
+        with connection.cursor() as cursor:  # a bulk load: fresh statistics for the next plans
+            cursor.execute("ANALYZE core_paymententry")
     return created
 
 
