@@ -254,3 +254,17 @@ def test_deadline_of_the_notice_uses_calendar_days() -> None:
     assert add_days(date(2026, 9, 30), 3, working=True) == date(2026, 10, 10)
     assert add_days(date(2026, 6, 12), 1, working=True) == date(2026, 6, 15)  # Friday → Monday
     assert add_days(date(2026, 6, 12), 0) == date(2026, 6, 12) + timedelta(days=0)
+
+
+@pytest.mark.django_db
+def test_each_reviewer_sees_what_waits_for_them(household, persona) -> None:  # noqa: ANN001
+    from gonghui.relief import selectors
+
+    application = submit(household(), self_paid="9000")
+    assert application in selectors.application_list(persona("meilihao"), mine_to_decide=True)
+    assert application in selectors.application_list(persona("beiyuanmen"), mine_to_decide=True)  # above it
+    assert application not in selectors.application_list(persona("qingnianlu"), mine_to_decide=True)
+    assert not selectors.application_list(persona("worker1"), mine_to_decide=True).exists()
+    application = services.decide_application(actor=persona("meilihao"), application=application, decision="approve")
+    assert application not in selectors.application_list(persona("meilihao"), mine_to_decide=True)
+    assert application in selectors.application_list(persona("beiyuanmen"), mine_to_decide=True)

@@ -151,3 +151,25 @@ def test_the_persons_page_shows_their_relief(client_for) -> None:  # noqa: ANN00
     application = Application.objects.filter(unit__code__startswith="610104001").first()
     page = client_for("beiyuanmen").get(f"/people/{application.person_id}/").content.decode()
     assert application.number in page and "困难职工档案" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/relief/files/", "/relief/applications/", "/payments/", "/relief/monitoring/"])
+def test_list_pages_do_not_query_per_row(client_for, household_rows, url: str, django_assert_max_num_queries) -> None:  # noqa: ANN001
+    client = client_for("lianhu")
+    client.get(url)  # warm the session and caches
+    with django_assert_max_num_queries(15):  # a query per row would add 12 or more
+        assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def household_rows(household):  # noqa: ANN001, ANN201
+    """Enough files, applications and ledger rows that a query per row would show."""
+    from gonghui.core import ledger
+    from gonghui.orgs.models import Unit
+
+    street = Unit.objects.get(code="610104001")
+    for n in range(12):
+        file = household(code=("610104001001", "610104001002", "610104001003")[n % 3])
+        ledger.post_payment(actor=None, key=f"rows-{n}", payee_person_id=file.person_id, payee_name=file.person.name,
+                            bank_account="6222020200112233445", amount="100", purpose_code="rows", unit=street)

@@ -80,9 +80,10 @@ def application_list(user: User, *, state: str = "", mine_to_decide: bool = Fals
     if state:
         apps = apps.filter(state=state)
     if mine_to_decide:
-        apps = apps.filter(state=Application.State.SUBMITTED)
-        apps = [a for a in apps if scoping.can_decide(user, a)]  # type: ignore[assignment]
-        return apps  # type: ignore[return-value]
+        condition = scoping.decidable_q(user)
+        if condition is None:
+            return apps.none()
+        return apps.filter(condition, state=Application.State.SUBMITTED).order_by("submitted_at")
     return apps.order_by("-id")
 
 
@@ -101,7 +102,8 @@ def own_applications(user: User) -> QuerySet[Application]:
 
 def notices_for_member(user: User, *, today: date | None = None) -> QuerySet[Application]:
     """Approved names on public notice (公示) in the worker's own grassroots union."""
-    return scoping.applications.filter(user, action=scoping.OBJECT).select_related(
+    today = today or local_date(timezone.now())
+    return scoping.applications.filter(user, action=scoping.OBJECT).filter(notice_until__gte=today).select_related(
         "person", "version__policy").order_by("-decided_at")
 
 
