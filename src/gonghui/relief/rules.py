@@ -189,6 +189,12 @@ class CompiledPolicy:
         self.caps = [self._compile_cap(cap) for cap in spec.get("caps") or ()]
         self._required = tuple(sorted(self.needs | self.choice_needs))
         self._allowed_items = tuple(self.allowed.items())
+        # The words of each refusal, written once: "档案状态为“已脱困”，本政策只适用于在档、返困。"
+        self._refusals = {
+            key: {value: f"{_CHOICE_LABELS[key]}为“{label}”，本政策只适用于"
+                         f"{'、'.join(CHOICE_FACTS[key][v] for v in sorted(allowed))}。"
+                  for value, label in CHOICE_FACTS[key].items()}
+            for key, allowed in self.allowed.items()}
 
     def _compile_amount(self, amount: Mapping[str, Any]) -> None:
         kind = amount.get("kind")
@@ -345,11 +351,7 @@ class CompiledPolicy:
         reasons: list[str] = _NO_NOTES
         for key, allowed in self._allowed_items:
             if facts[key] not in allowed:
-                reasons = list(reasons)
-                labels = CHOICE_FACTS[key]
-                reasons.append(f"{_CHOICE_LABELS[key]}"
-                               f"为“{labels[facts[key]]}”，本政策只适用于"
-                               f"{'、'.join(labels[v] for v in sorted(allowed))}。")
+                reasons = [*reasons, self._refusals[key][facts[key]]]
         if self.flags_any and not (facts["flags"] & self.flags_any):
             reasons = list(reasons)
             reasons.append(f"本政策只适用于有以下标记的家庭：{'、'.join(FLAGS[f] for f in sorted(self.flags_any))}。")
