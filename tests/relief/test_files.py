@@ -171,3 +171,16 @@ def timezone_days_ago(days: int):  # noqa: ANN201
     from django.utils import timezone
 
     return timezone.now() - timedelta(days=days)
+
+
+@pytest.mark.django_db
+def test_an_edge_household_is_flagged_automatically_and_unflagged(persona) -> None:  # noqa: ANN001
+    person = free_person()
+    official = persona("beiyuanmen")
+    file = services.open_file(actor=official, person=person, members=[member(person.name, income="1600")])
+    assert file.flags.filter(kind="edge", automatic=True, ends_on__isnull=True).exists()  # 1,600 = 2 × 800
+    services.update_household(actor=official, file=file, members=[member(person.name, income="1599.99")],
+                              incomes=[], essential_spending=D("0"), hardship_costs_annual=D("0"),
+                              union_help_monthly=D("0"), causes=[], accident_on=None)
+    assert not file.flags.filter(kind="edge", ends_on__isnull=True).exists()  # 相对困难 now, not edge
+    assert file.flags.filter(kind="edge").count() == 1

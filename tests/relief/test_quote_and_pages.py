@@ -173,3 +173,33 @@ def household_rows(household):  # noqa: ANN001, ANN201
         file = household(code=("610104001001", "610104001002", "610104001003")[n % 3])
         ledger.post_payment(actor=None, key=f"rows-{n}", payee_person_id=file.person_id, payee_name=file.person.name,
                             bank_account="6222020200112233445", amount="100", purpose_code="rows", unit=street)
+
+
+@pytest.mark.django_db
+def test_only_city_officials_set_the_dibao_standard(client_for, unit) -> None:  # noqa: ANN001
+    from gonghui.relief.models import DibaoStandard
+
+    city = unit("610100")
+    form = {"city": city.pk, "monthly": "860", "effective_from": "2027-01-01"}
+    client_for("beiyuanmen").post("/relief/dibao/", form)
+    assert not DibaoStandard.objects.filter(city=city, effective_from="2027-01-01").exists()
+    client_for("xian").post("/relief/dibao/", {**form, "monthly": "八百"})  # bad input: nothing written
+    assert not DibaoStandard.objects.filter(city=city, effective_from="2027-01-01").exists()
+    client_for("xian").post("/relief/dibao/", form)
+    assert DibaoStandard.objects.get(city=city, effective_from="2027-01-01").monthly == 860
+    assert client_for("qindu").post("/relief/dibao/", {**form, "effective_from": "2027-02-01"}).status_code == 302
+    assert not DibaoStandard.objects.filter(effective_from="2027-02-01").exists()  # 咸阳's official, not 西安's
+
+
+@pytest.mark.django_db
+def test_the_spot_check_lists_the_drawn_files(client_for) -> None:  # noqa: ANN001
+    from gonghui.relief.models import SpotCheck
+
+    client = client_for("beiyuanmen")
+    response = client.post("/relief/spot-check/")
+    check = SpotCheck.objects.get()
+    assert response["Location"].endswith(f"?spot={check.pk}")
+    page = client.get(response["Location"]).content.decode()
+    assert page.count('id="hardship-file-') == len(check.drawn_ids)
+    other = client_for("qingnianlu").get(response["Location"]).content.decode()
+    assert 'data-testid="spot"' not in other

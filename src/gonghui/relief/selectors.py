@@ -15,16 +15,18 @@ from gonghui.core import ledger
 from gonghui.core.deadlines import local_date
 from gonghui.core.models import Attachment, BankBatch, PaymentEntry
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs.models import Person, User
+from gonghui.orgs.models import Level, Person, Role, Unit, User
 from gonghui.relief import scoping, services
 from gonghui.relief.models import (
     Application,
+    DibaoStandard,
     Flag,
     GrantBatch,
     HardshipFile,
     Policy,
     PolicyVersion,
     Problem,
+    SpotCheck,
 )
 
 ZERO = Decimal("0.00")
@@ -232,3 +234,34 @@ def simulate(user: User, draft: PolicyVersion, *, limit: int = 5000) -> dict[str
         "registry": registry,
         "registry_total": registry_total,
     }
+
+
+def spot_check(user: User, spot_id: str) -> SpotCheck | None:
+    if not spot_id.isdigit():
+        return None
+    check = SpotCheck.objects.filter(pk=int(spot_id)).select_related("unit").first()
+    if check is None or not org_scoping.units.can(user, org_scoping.VIEW, check.unit):
+        return None
+    return check
+
+
+def cities_for_dibao(user: User) -> QuerySet[Unit]:
+    """City-level unions whose 低保 the user may set: officials at city level or above, over their subtree."""
+    scope = org_scoping.scope_for(user, {Role.OFFICIAL, Role.ADMIN})
+    condition = scope.unit_q("")
+    if condition is None:
+        return Unit.objects.none()
+    cities = Unit.objects.filter(condition, level=Level.CITY)
+    if scope.everything:
+        return cities.order_by("code")
+    top_levels = [a.unit.level for a in user.active_roles() if a.role == Role.OFFICIAL]
+    return cities.order_by("code") if top_levels and min(top_levels) <= Level.CITY else Unit.objects.none()
+
+
+def dibao_standards(user: User) -> QuerySet[DibaoStandard]:
+    """The standards of the cities over the user's units (everyone reads the 低保 that applies to them)."""
+    units = org_scoping.units.filter(user)
+    city_ids = {cid for u in units.only("path")[:2000] for cid in u.ancestor_ids} | set(units.filter(
+        level=Level.CITY).values_list("id", flat=True)[:2000])
+    return DibaoStandard.objects.filter(city_id__in=city_ids).select_related("city").order_by("city__code",
+                                                                                          "-effective_from")

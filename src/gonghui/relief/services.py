@@ -84,7 +84,7 @@ def set_dibao(*, actor: User, city: Unit, monthly: Decimal, effective_from: date
     """A new 低保 standard from a date; the one before it ends the day before."""
     if city.level != Level.CITY:
         raise ValidationError(_("低保标准按城市设置，请选择市级工会。"))
-    monthly = yuan(monthly)
+    monthly = _money(monthly, "monthly")
     if monthly <= 0:
         raise ValidationError({"monthly": _("低保标准必须大于零。")})
     if DibaoStandard.objects.filter(city=city, effective_from=effective_from).exists():
@@ -147,6 +147,19 @@ class MemberData:
     person: Person | None = None
 
 
+def _sync_edge_flag(file: HardshipFile) -> None:
+    """困难边缘户: set automatically while per-head income sits in the edge band above the 相对困难 line."""
+    today = _today()
+    dibao = dibao_on(file.unit, today)
+    open_flag = file.flags.filter(kind="edge", automatic=True, ends_on__isnull=True).first()
+    edge = dibao is not None and rules.is_edge(per_head=file.per_head, dibao=dibao, criteria=criteria_for(file.unit))
+    if edge and open_flag is None:
+        Flag.objects.create(file=file, kind="edge", starts_on=today, automatic=True,
+                            note=_("人均收入在边缘带内（低保 %(d)s 元）") % {"d": dibao})
+    elif not edge and open_flag is not None:
+        Flag.objects.filter(pk=open_flag.pk).update(ends_on=max(today, open_flag.starts_on))
+
+
 def _write_household(file: HardshipFile, members: Sequence[MemberData], incomes: Sequence[tuple[str, Decimal, str]]) -> None:
     if not members:
         raise ValidationError(_("请至少登记一名家庭成员（本人）。"))
@@ -197,6 +210,7 @@ def open_file(*, actor: User, person: Person, members: Sequence[MemberData],
     _write_household(file, members, incomes)
     _recompute(file)
     file.save()
+    _sync_edge_flag(file)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=file, unit_path=file.unit.path,
                  subject_user_id=person.user_id,
                  changes={"status": file.status, "proposed": file.proposed_category, "per_head": str(file.per_head)})
@@ -217,6 +231,7 @@ def update_household(*, actor: User, file: HardshipFile, members: Sequence[Membe
     _write_household(file, members, incomes)
     _recompute(file)
     file.save()
+    _sync_edge_flag(file)
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=file, unit_path=file.unit.path,
                  changes=audit.diff(before, {"per_head": str(file.per_head), "proposed": file.proposed_category}))
     return file

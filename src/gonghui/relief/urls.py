@@ -31,6 +31,7 @@ urlpatterns = [
     path("relief/policies/versions/<int:version_id>/", views.version_detail_view, name="version_detail"),
     path("relief/policies/versions/<int:version_id>/act/", views.version_action_view, name="version_action"),
     path("relief/budgets/", views.budget_list_view, name="budget_list"),
+    path("relief/dibao/", views.dibao_view, name="dibao"),
     path("relief/batches/new/", views.batch_create_view, name="batch_create"),
     path("relief/batches/<int:grant_batch_id>/", views.batch_detail_view, name="batch_detail"),
     path("relief/batches/<int:grant_batch_id>/approve/", views.batch_approve_view, name="batch_approve"),

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gonghui.core import attachments, excel, ledger, pdf
 from gonghui.core.deadlines import local_date
 from gonghui.core.models import PaymentEntry
+from gonghui.core.money import BadAmount
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Level, Unit
 from gonghui.orgs.session import active_assignment
@@ -64,6 +65,11 @@ def _date(value: str | None, default: date | None = None) -> date | None:
         raise ValidationError(_("日期“%(v)s”格式不对，请写成 2020-03-01。") % {"v": value}) from exc
 
 
+def _id(value: str | None) -> int:
+    """A row id from a form field; anything that is not one matches nothing."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "")
     return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else local_date(timezone.now()).year
@@ -79,7 +85,7 @@ def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         except ValidationError as error:
             _errors(request, error)
             return redirect(request.META.get("HTTP_REFERER") or request.path)
-        except ledger.LedgerError as error:
+        except (ledger.LedgerError, BadAmount) as error:
             messages.error(request, str(error))
             return redirect(request.META.get("HTTP_REFERER") or request.path)
 
@@ -131,9 +137,13 @@ def file_list_view(request: HttpRequest) -> HttpResponse:
     files = selectors.file_list(request.user, query=request.GET.get("q", "").strip()[:30],
                                 status=status if status in HardshipFile.Status.values else "",
                                 category=category if category in rules.CATEGORY else "")
+    spot = selectors.spot_check(request.user, request.GET.get("spot", ""))
+    if spot is not None:
+        files = files.filter(id__in=spot.drawn_ids)
     page = Paginator(files, 50).get_page(request.GET.get("page"))
     return render(request, "relief/file_list.html", {"page": page, "statuses": HardshipFile.Status.choices,
-                                                     "categories": rules.CATEGORY.items(), "q": request.GET.get("q", "")})
+                                                     "categories": rules.CATEGORY.items(), "q": request.GET.get("q", ""),
+                                                     "spot": spot})
 
 
 def _members_from(request: HttpRequest) -> list[services.MemberData]:
@@ -336,7 +346,7 @@ def apply_view(request: HttpRequest, file_id: int | None = None) -> HttpResponse
             return render(request, "relief/apply.html", {"no_file": True})
     policies = Policy.objects.filter(code__in=["cq-temp-acute", "cq-temp-outpatient", "cq-temp-other"]).order_by("code")
     if request.method == "POST":
-        policy = policies.filter(pk=request.POST.get("policy") or 0).first()
+        policy = policies.filter(pk=_id(request.POST.get("policy"))).first()
         if policy is None:
             messages.error(request, _("请选择救助项目。"))
         else:
@@ -546,7 +556,7 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if request.method == "POST":
         unit = _unit(request)
-        policy = Policy.objects.filter(pk=request.POST.get("policy") or 0).first()
+        policy = Policy.objects.filter(pk=_id(request.POST.get("policy"))).first()
         if policy is None:
             raise ValidationError(_("请选择政策。"))
         kind = request.POST.get("kind", "")
@@ -562,6 +572,7 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
         return redirect(f"{_url('relief:budget_list')}?year={year}")
     return render(request, "relief/budget_list.html", {
         "rows": selectors.budget_rows(request.user, year), "year": year, "policies": Policy.objects.order_by("code"),
+        "dibao": selectors.dibao_standards(request.user), "cities": selectors.cities_for_dibao(request.user),
         "children": org_scoping.units.filter(request.user).filter(parent=_unit(request)).order_by("code"),
         "batches": selectors.batch_list(request.user)[:20]})
 
@@ -569,8 +580,24 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 @official_required
 @require_POST
 @handles_bad_input
+def dibao_view(request: HttpRequest) -> HttpResponse:
+    """A city's new 低保 standard from a date: officials of the city or above."""
+    city = selectors.cities_for_dibao(request.user).filter(pk=_id(request.POST.get("city"))).first()
+    if city is None:
+        raise ValidationError(_("请选择城市（市级工会）。只有市级及以上工会的干部可以设置低保标准。"))
+    day = _date(request.POST.get("effective_from"))
+    if day is None:
+        raise ValidationError(_("请填写起始日期。"))
+    services.set_dibao(actor=request.user, city=city, monthly=request.POST.get("monthly", ""), effective_from=day)
+    messages.success(request, _("%(city)s 的低保标准已登记，自 %(day)s 起执行。") % {"city": city.name, "day": day})
+    return redirect("relief:budget_list")
+
+
+@official_required
+@require_POST
+@handles_bad_input
 def batch_create_view(request: HttpRequest) -> HttpResponse:
-    policy = Policy.objects.filter(pk=request.POST.get("policy") or 0).first()
+    policy = Policy.objects.filter(pk=_id(request.POST.get("policy"))).first()
     if policy is None:
         raise ValidationError(_("请选择政策。"))
     batch = services.preview_batch(actor=request.user, unit=_unit(request), policy=policy)
