@@ -76,3 +76,28 @@ SHIPPED: list[dict[str, Any]] = [
         },
     },
 ]
+
+
+def install(policy_model: Any = None, version_model: Any = None) -> int:
+    """Create the shipped policies that are missing (v1, published from 2020-01-01); returns how many.
+
+    Used by the data migration (with its historical models) and by the demo (a flushed test database).
+    """
+    import datetime
+    from decimal import Decimal
+
+    if policy_model is None or version_model is None:
+        from gonghui.relief.models import Policy, PolicyVersion
+
+        policy_model, version_model = Policy, PolicyVersion
+    created = 0
+    for item in SHIPPED:
+        policy, new = policy_model.objects.get_or_create(code=item["code"], defaults={"name": item["name"]})
+        if not new:
+            continue
+        version_model.objects.create(
+            policy=policy, number=1, status="published", effective_from=datetime.date(2020, 1, 1), spec=item["spec"],
+            review_levels=item["review_levels"], notice_days=item["notice_days"], note=item["note"],
+            escalate_above=Decimal(item["escalate_above"]) if item.get("escalate_above") else None)
+        created += 1
+    return created
