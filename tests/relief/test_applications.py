@@ -268,3 +268,30 @@ def test_each_reviewer_sees_what_waits_for_them(household, persona) -> None:  # 
     application = services.decide_application(actor=persona("meilihao"), application=application, decision="approve")
     assert application not in selectors.application_list(persona("meilihao"), mine_to_decide=True)
     assert application in selectors.application_list(persona("beiyuanmen"), mine_to_decide=True)
+
+
+@pytest.mark.django_db
+def test_statistics_count_days_from_application_to_the_banks_confirmation(household, persona, tmp_path) -> None:  # noqa: ANN001
+    import io
+
+    from gonghui.core import excel, ledger
+    from gonghui.relief import selectors
+
+    official = persona("beiyuanmen")
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False):
+        application = approve_all(submit(household(), self_paid="9000"), persona)
+    with time_machine.travel("2026-05-07 09:00 +0800", tick=False):
+        entry = services.release_payment(actor=official, application=application)
+        batch, _ = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(pk=entry.pk),
+                                           unit=application.unit.parent)
+    buffer = io.BytesIO()
+    excel.write_rows(ledger.BANK_RETURN, [{"number": entry.number, "amount": entry.amount, "result": "paid"}], buffer)
+    (tmp_path / "r.xlsx").write_bytes(buffer.getvalue())
+    with time_machine.travel("2026-05-11 09:00 +0800", tick=False):
+        ledger.import_bank_return(actor=official, batch=batch, path=tmp_path / "r.xlsx")
+    stats = selectors.statistics_for(official, 2026)
+    # Ten days here; the demo's own paid application (same day) may share the year: [0, 10].
+    assert stats["p90_days"] == 10.0
+    assert stats["median_days"] in (5.0, 10.0)
+    by_policy = {row["purpose_code"]: row["total"] for row in stats["by_policy"]}
+    assert by_policy.get("cq-temp-acute", D("0")) >= application.amount

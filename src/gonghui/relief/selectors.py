@@ -157,12 +157,14 @@ def statistics_for(user: User, year: int) -> dict[str, Any]:
         total=Sum("amount"), n=Count("id")).order_by("-total")[:20])
     households = paid.filter(amount__gt=0).values("payee_person_id").distinct().count()
     days = []
-    settled = dict(PaymentEntry.objects.filter(state=PaymentEntry.State.PAID, purpose_ref__startswith="relief.application:"
-                                               ).values_list("purpose_ref", "settled_at"))
-    for app in apps.filter(state=Application.State.RELEASED).only("pk", "submitted_at"):
-        settled_at = settled.get(f"relief.application:{app.pk}")
+    released = list(apps.filter(state=Application.State.RELEASED).values_list("pk", "submitted_at"))
+    settled = dict(PaymentEntry.objects.filter(
+        state=PaymentEntry.State.PAID, purpose_ref__in=[f"relief.application:{pk}" for pk, _at in released]
+    ).values_list("purpose_ref", "settled_at"))
+    for pk, submitted_at in released:
+        settled_at = settled.get(f"relief.application:{pk}")
         if settled_at:
-            days.append((settled_at - app.submitted_at).total_seconds() / 86400)
+            days.append((settled_at - submitted_at).total_seconds() / 86400)
     return {
         "year": year,
         "by_policy": by_policy,
