@@ -203,3 +203,33 @@ def test_the_spot_check_lists_the_drawn_files(client_for) -> None:  # noqa: ANN0
     assert page.count('id="hardship-file-') == len(check.drawn_ids)
     other = client_for("qingnianlu").get(response["Location"]).content.decode()
     assert 'data-testid="spot"' not in other
+
+
+@pytest.mark.django_db
+def test_an_official_edits_the_tier_table_simulates_and_publishes(client_for) -> None:  # noqa: ANN001
+    from gonghui.relief.models import PolicyVersion
+
+    v1 = PolicyVersion.objects.get(policy__code="cq-temp-acute", number=1)
+    assert client_for("xian").post(f"/relief/policies/versions/{v1.pk}/act/", {"action": "draft"}).status_code == 404
+    client = client_for("shaanxi")  # the province union maintains the policy in the demo
+    response = client.post(f"/relief/policies/versions/{v1.pk}/act/", {"action": "draft"})
+    draft = PolicyVersion.objects.get(policy__code="cq-temp-acute", number=2)
+    assert response["Location"] == f"/relief/policies/versions/{draft.pk}/"
+    tiers = [t for tier in v1.spec["amount"]["tiers"] for t in (tier["from"], tier["amount"])]
+    starts, amounts = tiers[0::2], tiers[1::2]
+    bad = client.post(f"/relief/policies/versions/{draft.pk}/", {"tier_from": ["0.30", "0.10"], "tier_amount": ["1", "2"],
+                                                                 "effective_from": "2027-01-01"})
+    assert bad.status_code == 200 and "从小到大" in bad.content.decode()
+    draft.refresh_from_db()
+    assert draft.spec == v1.spec  # nothing saved
+    amounts[0] = "1500"  # the first tier pays less
+    client.post(f"/relief/policies/versions/{draft.pk}/", {"tier_from": starts, "tier_amount": amounts,
+                                                           "effective_from": "2027-01-01", "notice_days": "5"})
+    draft.refresh_from_db()
+    assert draft.spec["amount"]["tiers"][0] == {"from": "0.10", "amount": "1500"}
+    page = client.get(f"/relief/policies/versions/{draft.pk}/?simulate=1").content.decode()
+    assert "2000.00 → 1500.00" in page  # the demo's tier-1 households would lose 500 each
+    client.post(f"/relief/policies/versions/{draft.pk}/act/", {"action": "publish"})
+    draft.refresh_from_db()
+    v1.refresh_from_db()
+    assert draft.status == "published" and str(v1.effective_to) == "2026-12-31"

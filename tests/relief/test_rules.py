@@ -226,6 +226,9 @@ def test_resolution_brings_a_household_that_cannot_leave_up_to_dibao() -> None:
     assert rules.propose_resolution(**args, union_help_per_head=D("100"), cannot_leave=True)
     assert not rules.propose_resolution(**args, union_help_per_head=D("99.99"), cannot_leave=True)
     assert not rules.propose_resolution(**args, union_help_per_head=D("100"), cannot_leave=False)
+    # Already at 低保 on its own income: not a case for 解困 (but perhaps for 脱困).
+    assert not rules.propose_resolution(per_head=D("800"), state_support_per_head=D("0"), union_help_per_head=D("0"),
+                                        dibao=D("800"), cannot_leave=True)
 
 
 def test_edge_band() -> None:

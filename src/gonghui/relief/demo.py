@@ -25,7 +25,8 @@ from gonghui.relief.models import Application, HardshipFile, Policy
 DIBAO = {"610100": "800", "610400": "720", "611000": "680"}
 BUDGET = {"cq-temp-acute": "500000", "cq-temp-outpatient": "200000", "cq-temp-other": "100000",
           "epidemic-grant-1000": "200000"}
-FAMILY = (("配偶", 45, "1800", "", False, ""), ("子女", 16, "0", "", False, ""), ("父母", 72, "0", "高血压", True, "3"))
+FAMILY = (("配偶", "秀兰", 45, "1800", "", False, ""), ("子女", "小雨", 16, "0", "", False, ""),
+          ("父母", "建国", 72, "0", "高血压、糖尿病", True, "3"))
 
 
 def _user(name: str) -> User:
@@ -37,6 +38,8 @@ def build() -> dict[str, int]:
     policies.install()  # (a flushed test database has lost what the migration wrote)
     if HardshipFile.objects.exists():
         return {"files": 0}
+    # In the demo the province union maintains the shipped policies (so that `shaanxi` can edit them).
+    Policy.objects.filter(owner__isnull=True).update(owner=Unit.objects.filter(code="610000").first())
     admin = _user("admin")
     today = local_date(timezone.now())
     for code, amount in DIBAO.items():
@@ -72,8 +75,9 @@ def _open(actor: User, person: Person, index: int) -> HardshipFile:
     wage = ("1500", "2400", "900")[index % 3]
     members = [services.MemberData(name=person.name, relation="本人", age=max(18, (local_date(timezone.now()) - person.birth_date).days // 365),
                                    monthly_income=Decimal(wage), employment=person.job)]
-    for relation, age, income, health, illness, disability in FAMILY[: 2 + index % 2]:
-        members.append(services.MemberData(name=f"{person.name[0]}{'家人'}{relation}", relation=relation, age=age,
+    for relation, given, age, income, health, illness, disability in FAMILY[: 2 + index % 2]:
+        surname = "王" if relation == "配偶" else person.name[0]
+        members.append(services.MemberData(name=f"{surname}{given}", relation=relation, age=age,
                                            monthly_income=Decimal(income), health=health, serious_illness=illness,
                                            disability=disability))
     file = services.open_file(actor=actor, person=person, members=members, causes=[("illness", "unemployment",

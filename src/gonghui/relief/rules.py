@@ -512,8 +512,9 @@ def propose_exit(records: Sequence[tuple[date, Decimal, Decimal]], criteria: Cri
 
 def propose_resolution(*, per_head: Decimal, state_support_per_head: Decimal, union_help_per_head: Decimal,
                        dibao: Decimal, cannot_leave: bool) -> bool:
-    """解困: a household that cannot leave hardship is brought up to 低保 by state support and union help."""
-    return cannot_leave and per_head + state_support_per_head + union_help_per_head >= dibao
+    """解困: a household that cannot leave hardship on its own income (below 低保) is brought up to 低保
+    by state support and regular union help."""
+    return cannot_leave and per_head < dibao <= per_head + state_support_per_head + union_help_per_head
 
 
 def spot_check_size(total: int, share: Decimal) -> int:

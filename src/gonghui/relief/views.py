@@ -509,7 +509,8 @@ def version_detail_view(request: HttpRequest, version_id: int) -> HttpResponse:
         if not can_change:
             raise Http404
         try:
-            spec = json.loads(request.POST.get("spec", ""))
+            spec = _tiers_from(request, version.spec) if "tier_from" in request.POST else \
+                json.loads(request.POST.get("spec", ""))
             services.update_draft(actor=request.user, version=version, spec=spec,
                                   effective_from=_date(request.POST.get("effective_from"), version.effective_from),
                                   notice_days=int(request.POST.get("notice_days") or 0),
@@ -524,10 +525,21 @@ def version_detail_view(request: HttpRequest, version_id: int) -> HttpResponse:
             messages.success(request, _("草稿已保存。"))
             return redirect("relief:version_detail", version_id=version.pk)
     simulation = selectors.simulate(request.user, version) if request.GET.get("simulate") else None
+    levels = " → ".join(str(Level(n).label) for n in version.review_levels if n in Level.values)
     return render(request, "relief/version_detail.html", {
         "version": version, "can_change": can_change, "simulation": simulation,
         "spec_text": request.POST.get("spec") or json.dumps(version.spec, ensure_ascii=False, indent=2),
-        "versions": version.policy.versions.order_by("-number")})
+        "versions": version.policy.versions.order_by("-number"), "levels": levels})
+
+
+def _tiers_from(request: HttpRequest, spec: dict[str, Any]) -> dict[str, Any]:
+    """The draft's spec with the tier table as edited in the page (empty rows dropped)."""
+    starts, amounts = request.POST.getlist("tier_from"), request.POST.getlist("tier_amount")
+    tiers = [{"from": start.strip(), "amount": amount.strip()} for start, amount in zip(starts, amounts, strict=False)
+             if start.strip() or amount.strip()]
+    edited = json.loads(json.dumps(spec))
+    edited.setdefault("amount", {})["tiers"] = tiers
+    return edited
 
 
 @official_required
