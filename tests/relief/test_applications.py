@@ -295,3 +295,17 @@ def test_statistics_count_days_from_application_to_the_banks_confirmation(househ
     assert stats["median_days"] in (5.0, 10.0)
     by_policy = {row["purpose_code"]: row["total"] for row in stats["by_policy"]}
     assert by_policy.get("cq-temp-acute", D("0")) >= application.amount
+
+
+@pytest.mark.django_db
+def test_a_reviewer_records_why_a_possible_duplicate_is_not_one(household, persona, client_for) -> None:  # noqa: ANN001
+    submit(household(), self_paid="9000", bank_account=BANK)
+    second = submit(household(), self_paid="9000", bank_account=BANK)
+    flag = DuplicateFlag.objects.get(application=second)
+    client = client_for("meilihao")
+    client.post(f"/relief/applications/{second.pk}/duplicates/", {"flag": flag.pk, "reason": ""})
+    flag.refresh_from_db()
+    assert flag.cleared_by_id is None  # a reason is required
+    client.post(f"/relief/applications/{second.pk}/duplicates/", {"flag": flag.pk, "reason": "夫妻共用一张卡，已核实"})
+    flag.refresh_from_db()
+    assert (flag.cleared_by.username, flag.cleared_reason) == ("meilihao", "夫妻共用一张卡，已核实")

@@ -32,8 +32,11 @@ from gonghui.relief.models import (
 ZERO = Decimal("0.00")
 
 
-def file_list(user: User, *, query: str = "", status: str = "", category: str = "") -> QuerySet[HardshipFile]:
+def file_list(user: User, *, query: str = "", status: str = "", category: str = "",
+              unreviewed_in: int | None = None) -> QuerySet[HardshipFile]:
     files = scoping.files.filter(user).select_related("person", "unit", "helper")
+    if unreviewed_in is not None:  # open files without this year's annual review
+        files = files.filter(status__in=HardshipFile.OPEN).exclude(reviews__year=unreviewed_in)
     if query:
         files = files.filter(Q(person__name__contains=query) | Q(person__name_initials__startswith=query.lower()))
     if status:

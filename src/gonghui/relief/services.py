@@ -614,6 +614,20 @@ def _flag_duplicates(application: Application) -> None:
                                                 detail=_("同一手机号也属于：%(names)s") % {"names": "、".join(names)})
 
 
+@transaction.atomic
+def clear_duplicate_flag(*, actor: User, flag: DuplicateFlag, reason: str) -> DuplicateFlag:
+    """The reviewer records why a possible duplicate is not one (or what was done about it)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明核实情况。")})
+    if flag.cleared_by_id is not None:
+        raise ValidationError(_("这条提示已经核实过了。"))
+    flag.cleared_by, flag.cleared_reason = actor, reason.strip()[:300]
+    flag.save(update_fields=["cleared_by", "cleared_reason"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=flag.application, unit_path=flag.application.unit.path,
+                 changes={"duplicate": flag.kind}, reason=flag.cleared_reason)
+    return flag
+
+
 def _move(application: Application, actor: User, action: str, to_state: str, reason: str = "",
           unit: Unit | None = None) -> None:
     Step.objects.create(application=application, actor=actor, unit=unit or application.current_unit, action=action,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("relief/applications/<int:application_id>/", views.application_detail_view, name="application_detail"),
     path("relief/applications/<int:application_id>/attachment/", views.attachment_view, name="attachment"),
     path("relief/applications/<int:application_id>/decide/", views.decide_view, name="decide"),
+    path("relief/applications/<int:application_id>/duplicates/", views.duplicate_view, name="duplicate"),
     path("relief/applications/<int:application_id>/release/", views.release_view, name="release"),
     path("relief/applications/<int:application_id>/resubmit/", views.resubmit_view, name="resubmit"),
     path("relief/applications/<int:application_id>/form.pdf", views.approval_form_view, name="approval_form"),

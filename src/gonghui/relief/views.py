@@ -136,7 +136,8 @@ def file_list_view(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     files = selectors.file_list(request.user, query=request.GET.get("q", "").strip()[:30],
                                 status=status if status in HardshipFile.Status.values else "",
-                                category=category if category in rules.CATEGORY else "")
+                                category=category if category in rules.CATEGORY else "",
+                                unreviewed_in=local_date(timezone.now()).year if request.GET.get("unreviewed") else None)
     spot = selectors.spot_check(request.user, request.GET.get("spot", ""))
     if spot is not None:
         files = files.filter(id__in=spot.drawn_ids)
@@ -418,6 +419,19 @@ def decide_view(request: HttpRequest, application_id: int) -> HttpResponse:
                                               decision=request.POST.get("decision", ""),
                                               reason=request.POST.get("reason", ""))
     messages.success(request, _("已处理，申请当前为“%(state)s”。") % {"state": application.get_state_display()})
+    return redirect("relief:application_detail", application_id=application.pk)
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def duplicate_view(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = scoping.applications.get_or_404(request.user, application_id, action=scoping.DECIDE)
+    flag = application.duplicate_flags.filter(pk=_id(request.POST.get("flag"))).first()
+    if flag is None:
+        raise Http404
+    services.clear_duplicate_flag(actor=request.user, flag=flag, reason=request.POST.get("reason", ""))
+    messages.success(request, _("已记录核实情况。"))
     return redirect("relief:application_detail", application_id=application.pk)
 
 
