@@ -199,13 +199,17 @@ class CompiledPolicy:
     def _compile_amount(self, amount: Mapping[str, Any]) -> None:
         kind = amount.get("kind")
         self.amount_kind = kind
+        self.numerator = self.denominator = ""
+        self.fixed = ZERO
+        self.bounds: list[Decimal] = []
+        self.tier_amounts: list[Decimal] = []
         if kind == "fixed":
             self.fixed = self._positive(amount.get("value"), "固定金额")
         elif kind == "requested":
             self.needs.add("requested")
         elif kind == "tiers":
             ratio = amount.get("ratio") or {}
-            self.numerator, self.denominator = ratio.get("numerator"), ratio.get("denominator")
+            self.numerator, self.denominator = str(ratio.get("numerator")), str(ratio.get("denominator"))
             for name in (self.numerator, self.denominator):
                 if name not in NUMBER_FACTS:
                     raise PolicyError(f"分档比例的参数“{name}”不可用。")
@@ -394,7 +398,11 @@ class CompiledPolicy:
                     reason = f"本户已领取过本项救助（{fmt(received)} 元），每户限领一次。"
                     return Quote(False, ZERO, [reason], trace + [reason] if explain else [], tier, [cap.label])
                 continue
-            limit = cap.value if cap.formula is None else cap.formula(facts).quantize(FEN, ROUND_HALF_UP)
+            if cap.formula is not None:
+                limit = cap.formula(facts).quantize(FEN, ROUND_HALF_UP)
+            else:
+                assert cap.value is not None  # a cap has a value or a formula (checked when compiled)
+                limit = cap.value
             if explain and cap.formula is not None:
                 trace.append(f"{cap.label}按公式 {_formula_text(cap.formula_text)} = {fmt(limit)} 元。")
             if cap.kind == "per_household_year":

@@ -416,7 +416,7 @@ def version_on(policy: Policy, day: date) -> PolicyVersion | None:
 
 
 def _owner_path(policy: Policy) -> str:
-    return policy.owner.path if policy.owner_id else ""
+    return policy.owner.path if policy.owner is not None else ""
 
 
 def _check_spec(spec: Any, code: str) -> None:
