@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.relief.urls")),
+    path("", include("gonghui.membership.urls")),
     path("", include("gonghui.dashboards.urls")),
 ]

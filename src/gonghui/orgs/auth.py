@@ -243,6 +243,56 @@ def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
     return True, _("如该号码已注册，验证码已发送，%(m)d 分钟内有效。") % {"m": settings.GONGHUI_SMS_CODE_MINUTES}
 
 
+def send_verification_code(*, phone: str, ip: str | None, purpose: str) -> tuple[bool, str]:
+    """A one-time code to prove a mobile number (joining the union, re-binding a number): sent to any number.
+
+    Same limits as sign-in codes (they share the table and its counters).
+    """
+    try:
+        number = normalise_mobile(phone)
+    except InvalidPhone:
+        return False, _("请输入正确的11位手机号码。")
+    digest = phone_hash(number)
+    now = timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    recent = SmsCode.objects.filter(phone_hash=digest, created_at__gte=hour_ago)
+    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is not None and (now - last).total_seconds() < settings.GONGHUI_SMS_RESEND_SECONDS:
+        return False, _("验证码已发送，请 %(s)d 秒后再重新获取。") % {
+            "s": settings.GONGHUI_SMS_RESEND_SECONDS - int((now - last).total_seconds())}
+    if recent.count() >= settings.GONGHUI_SMS_PER_NUMBER_PER_HOUR:
+        return False, _("该号码获取验证码次数过多，请一小时后再试。")
+    if ip and SmsCode.objects.filter(ip=ip, created_at__gte=hour_ago).count() >= settings.GONGHUI_SMS_PER_ADDRESS_PER_HOUR:
+        return False, _("获取验证码过于频繁，请稍后再试。")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    SmsCode.objects.create(phone_hash=digest, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
+                           expires_at=now + timedelta(minutes=settings.GONGHUI_SMS_CODE_MINUTES))
+    sms.send(number, _("【工会】您正在%(purpose)s，验证码 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {
+        "purpose": purpose, "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
+    return True, _("验证码已发送，%(m)d 分钟内有效。") % {"m": settings.GONGHUI_SMS_CODE_MINUTES}
+
+
+def check_verification_code(*, phone: str, code: str) -> bool:
+    """Whether the code proves the number: single use, expiring, a few attempts."""
+    try:
+        number = normalise_mobile(phone)
+    except InvalidPhone:
+        return False
+    digest = phone_hash(number)
+    now = timezone.now()
+    with transaction.atomic():
+        candidate = (SmsCode.objects.select_for_update()
+                     .filter(phone_hash=digest, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first())
+        if candidate is None:
+            return False
+        good = (candidate.attempts < settings.GONGHUI_SMS_MAX_ATTEMPTS
+                and secrets.compare_digest(candidate.code_hash, _code_hash(digest, (code or "").strip())))
+        if not good:
+            SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
+            return False
+        return SmsCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now) == 1
+
+
 def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
     """Check a phone + one-time code sign-in: single use, expiring, limited attempts, lockout."""
     ip = client_ip(request)

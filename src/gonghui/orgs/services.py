@@ -556,3 +556,65 @@ def update_enterprise(*, actor: User, enterprise: Enterprise, **fields: Any) -> 
         audit.record(actor=actor, action=audit.Action.UPDATE, obj=enterprise, unit_path=enterprise.unit.path,
                      changes=changes)
     return enterprise
+
+
+@transaction.atomic
+def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str = "",
+                  employer: Enterprise | None = None) -> tuple[User, Person]:
+    """A worker signs themselves up (joining the union online), the mobile already proved by a code.
+
+    The person's file is found by the ID number (one file per person) or opened; the account is
+    the one bound to that mobile, or a new one with the 职工 role at the union that will decide.
+    A file already bound to another account, or a name that does not match the file, is refused:
+    that is a case for correcting one's data, not for a second identity.
+    """
+    try:
+        identity = rules.parse_id_number(id_number)
+    except rules.InvalidNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("请填写姓名。")})
+    phone = _normalised_phone(phone)
+    digest = lookup_hash(identity.number, "id")
+    person = Person.objects.select_for_update().filter(id_hash=digest).first()
+    user = User.objects.filter(phone_hash=phone_hash(phone)).first()
+    if person is not None:
+        if person.name != name:
+            raise ValidationError({"name": _("姓名与该身份证号的档案不一致。如档案有误，请申请更正。")})
+        if person.user_id is not None and (user is None or person.user_id != user.pk):
+            raise ValidationError(_("该身份证号的档案已绑定其他账号。如手机号已更换，请用“更换手机号”找回。"))
+    if user is None:
+        user = User(username=f"w{uuid.uuid4().hex[:12]}", display_name=name, phone=phone, phone_hash=phone_hash(phone))
+        user.set_unusable_password()
+        user.save()
+        RoleAssignment.objects.create(user=user, role=Role.WORKER, unit=unit, granted_by=None)
+        audit.record(actor=user, action=audit.Action.CREATE, obj=user, unit_path=unit.path, subject_user_id=user.pk,
+                     changes={"self_registered": True, "phone": user.phone_masked})
+    elif not user.active_roles():
+        RoleAssignment.objects.create(user=user, role=Role.WORKER, unit=unit, granted_by=None)
+    if person is None:
+        person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+                        gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
+                        phone=phone, job=job[:100], employer=employer, basis=Person.Basis.CONSENT, user=user)
+        _seal(person)
+        person.save()
+        audit.record(actor=user, action=audit.Action.CREATE, obj=person, unit_path=unit.path, subject_user_id=user.pk,
+                     changes={"self_registered": True})
+    elif person.user_id is None:
+        person.user = user
+        person.save(update_fields=["user", "updated_at"])
+    return user, person
+
+
+@transaction.atomic
+def record_membership(*, actor: Any, person: Person, membership: str, since: Any = None, unit: Unit | None = None) -> Person:
+    """The registry's view of a person's membership, kept by the membership service (入会, 转会, 退会)."""
+    before = _person_snapshot(person)
+    person.membership, person.member_since = membership, since
+    if unit is not None:
+        person.unit, person.province_id = unit, unit.province_id
+    person.save(update_fields=["membership", "member_since", "unit", "province", "updated_at"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path,
+                 subject_user_id=person.user_id, changes=audit.diff(before, _person_snapshot(person)))
+    return person

@@ -1,0 +1,326 @@
+"""Every write of membership: joining, deciding, escalating, transferring, keeping and ending membership."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core import audit
+from gonghui.core.deadlines import add_days, local_date
+from gonghui.membership.models import NEW_FORMS, JoinApplication, Membership, Step, Transfer
+from gonghui.orgs import services as orgs_services
+from gonghui.orgs.models import Enterprise, Level, Person, Unit, User
+
+S = JoinApplication.State
+PRIVACY_PURPOSE = "入会及会员服务"
+PRIVACY_VERSION = "2026-11"
+
+
+def _today() -> date:
+    return local_date(timezone.now())
+
+
+# --- routing ---
+
+@dataclass(frozen=True)
+class Route:
+    unit: Unit
+    reason: str
+
+
+def _child_of_kind(street: Unit, kind: str) -> Unit | None:
+    return Unit.objects.filter(parent=street, level=Level.GRASSROOTS, kind=kind, status=Unit.Status.ACTIVE) \
+        .order_by("code").first()
+
+
+def _street_of(unit: Unit) -> Unit:
+    if unit.level == Level.GRASSROOTS and unit.parent is not None:
+        return unit.parent
+    return unit
+
+
+def route(*, employer: Enterprise | None, new_form: str = "", place: Unit | None = None) -> Route:
+    """The grassroots union that takes an application (工会法 第三条, 第十一条).
+
+    - an enterprise whose union is a grassroots union: that union;
+    - an enterprise without its own union (registered under a street or township): the street's
+      joint union (联合工会), else its industry union;
+    - a worker in a new form of employment (新就业形态), with no employer's confirmation: the
+      industry union of the street where they work, else its joint union.
+    """
+    if new_form:
+        if new_form not in NEW_FORMS:
+            raise ValidationError({"new_form": _("请选择新就业形态的类别。")})
+        if place is None:
+            raise ValidationError({"place": _("请选择您工作所在的街道（乡镇）。")})
+        street = _street_of(place)
+        for kind, why in ((Unit.Kind.INDUSTRY, _("新就业形态劳动者，由工作地行业工会受理")),
+                          (Unit.Kind.JOINT, _("新就业形态劳动者，工作地无行业工会，由联合工会受理"))):
+            union = _child_of_kind(street, kind)
+            if union is not None:
+                return Route(union, why)
+        raise ValidationError(_("您工作所在的街道还没有可受理的行业工会或联合工会，请联系上级工会。"))
+    if employer is None:
+        raise ValidationError({"employer": _("请选择工作单位（按名称或统一社会信用代码查找）。")})
+    if employer.unit.level == Level.GRASSROOTS:
+        return Route(employer.unit, _("所在单位已建工会，由本单位工会受理"))
+    street = employer.unit
+    for kind, why in ((Unit.Kind.JOINT, _("所在单位未建工会，由所在街道联合工会受理")),
+                      (Unit.Kind.INDUSTRY, _("所在单位未建工会，由所在街道行业工会受理"))):
+        union = _child_of_kind(street, kind)
+        if union is not None:
+            return Route(union, why)
+    raise ValidationError(_("所在单位及街道都还没有可受理的工会，请联系上级工会。"))
+
+
+def due_date(start: date) -> date:
+    """The decision is due within N working days (default 3) counted from the day after submission."""
+    return add_days(start, settings.GONGHUI_JOIN_DECISION_WORKING_DAYS, working=True)
+
+
+# --- joining ---
+
+def _step(*, actor: User | None, action: str, unit: Unit | None, reason: str = "",
+          application: JoinApplication | None = None, transfer: Transfer | None = None) -> Step:
+    return Step.objects.create(application=application, transfer=transfer, actor=actor, unit=unit, action=action,
+                               reason=reason)
+
+
+@transaction.atomic
+def apply_to_join(*, actor: User, person: Person, employer: Enterprise | None = None, new_form: str = "",
+                  place: Unit | None = None, job: str = "", consent: bool = False, note: str = "") -> JoinApplication:
+    """A worker's application to join, routed to the union that decides it."""
+    if not consent:
+        raise ValidationError({"consent": _("请阅读并同意个人信息处理告知，才能提交入会申请。")})
+    if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
+        raise ValidationError(_("您已经是工会会员，无需重复申请；换了单位请办理转会。"))
+    target = route(employer=employer, new_form=new_form, place=place)
+    today = _today()
+    application = JoinApplication(
+        person=person, applicant=actor, unit=target.unit, current_unit=target.unit, province_id=target.unit.province_id,
+        employer=employer, employer_name=employer.name if employer else "", new_form=new_form, job=job[:100],
+        route_reason=target.reason, due_on=due_date(today), note=note)
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("您已有一份正在办理的入会申请。")) from exc
+    if not person.consents.filter(purpose=PRIVACY_PURPOSE, withdrawn_at__isnull=True).exists():
+        orgs_services.record_consent(actor=actor, person=person, purpose=PRIVACY_PURPOSE,
+                                     wording_version=PRIVACY_VERSION, channel="app")
+    _step(actor=actor, action="submit", unit=target.unit, reason=target.reason, application=application)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=application, unit_path=target.unit.path,
+                 subject_user_id=person.user_id, changes={"unit": target.unit.name, "new_form": new_form})
+    return application
+
+
+def escalate_overdue(*, today: date | None = None) -> int:
+    """Applications past their due date at their union move to the union above (a new clock starts)."""
+    today = today or _today()
+    moved = 0
+    for application in JoinApplication.objects.select_related("current_unit__parent").filter(
+            state=S.SUBMITTED, due_on__lt=today):
+        above = application.current_unit.parent
+        if above is None or above.level < Level.PROVINCE:
+            continue
+        with transaction.atomic():
+            fresh = JoinApplication.objects.select_for_update().get(pk=application.pk)
+            if fresh.state != S.SUBMITTED or fresh.due_on >= today:
+                continue
+            reason = _("%(unit)s 未在 %(due)s 前办理，转上级工会办理") % {"unit": fresh.current_unit.name,
+                                                                    "due": fresh.due_on}
+            fresh.current_unit, fresh.escalated, fresh.due_on = above, True, due_date(today)
+            fresh.save(update_fields=["current_unit", "escalated", "due_on"])
+            _step(actor=None, action="escalate", unit=above, reason=reason, application=fresh)
+            audit.record(actor=None, actor_label="system", action=audit.Action.TRANSITION, obj=fresh,
+                         unit_path=fresh.unit.path, changes={"escalated_to": above.name}, reason=reason)
+            moved += 1
+    return moved
+
+
+def _next_number(unit: Unit, year: int) -> str:
+    """Membership numbers: the province's code, the year, a serial (6101 2026 000123 style)."""
+    prefix = f"{(unit.province.code if unit.province_id else unit.code)[:4]}{year}"
+    last = Membership.objects.filter(number__startswith=prefix).aggregate(top=Max("number"))["top"]
+    serial = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{serial:06d}"
+
+
+def _open_membership(*, actor: User, person: Person, unit: Unit, since: date) -> Membership:
+    today = _today()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(person=person, unit=unit, province_id=unit.province_id,
+                                                       number=_next_number(unit, today.year), since=since,
+                                                       joined_unit_on=today)
+                break
+        except IntegrityError as exc:
+            if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
+                raise ValidationError(_("此人已是其他基层工会的会员：一人不能同时在两个基层工会。")) from exc
+    else:
+        raise ValidationError(_("会员编号分配冲突，请重试。"))
+    orgs_services.record_membership(actor=actor, person=person, membership=Person.Membership.MEMBER, since=since,
+                                    unit=unit)
+    return membership
+
+
+DECISIONS = ("approve", "return", "reject")
+
+
+def decide(*, actor: User, application: JoinApplication, decision: str, reason: str = "") -> JoinApplication:
+    """Approve (a membership number and the member-since date), return with what is missing, or reject."""
+    if decision not in DECISIONS:
+        raise ValidationError(_("未知的审批意见。"))
+    with transaction.atomic():
+        application = JoinApplication.objects.select_for_update(of=("self",)).select_related(
+            "person", "current_unit", "unit").get(pk=application.pk)
+        if application.state != S.SUBMITTED:
+            raise ValidationError(_("这份申请当前为“%(s)s”，不能办理。") % {"s": application.get_state_display()})
+        if decision in ("return", "reject") and not reason.strip():
+            raise ValidationError({"reason": _("退回或不予通过，须写明原因。")})
+        if decision == "approve":
+            membership = _open_membership(actor=actor, person=application.person, unit=application.unit,
+                                          since=_today())
+            application.membership, application.state = membership, S.APPROVED
+        else:
+            application.state = S.RETURNED if decision == "return" else S.REJECTED
+        application.decided_at = timezone.now()
+        application.save()
+        _step(actor=actor, action=decision, unit=application.current_unit, reason=reason, application=application)
+        audit.record(actor=actor, action=audit.Action.TRANSITION, obj=application, unit_path=application.unit.path,
+                     subject_user_id=application.person.user_id, changes={"state": application.state}, reason=reason)
+        return application
+
+
+@transaction.atomic
+def resubmit(*, actor: User, application: JoinApplication, note: str) -> JoinApplication:
+    if application.state != S.RETURNED:
+        raise ValidationError(_("只有被退回的申请可以补充后重新提交。"))
+    if not note.strip():
+        raise ValidationError({"note": _("请写明补充的内容。")})
+    application.state, application.note = S.SUBMITTED, f"{application.note}\n【补充】{note.strip()}".strip()
+    application.due_on = due_date(_today())
+    application.save(update_fields=["state", "note", "due_on"])
+    _step(actor=actor, action="resubmit", unit=application.current_unit, reason=note, application=application)
+    return application
+
+
+# --- transfer (转会, 章程 第五条) ---
+
+@transaction.atomic
+def request_transfer(*, actor: User, membership: Membership, to_unit: Unit, reason: str) -> Transfer:
+    if membership.ended_on is not None:
+        raise ValidationError(_("会籍已终止，不能转会。"))
+    if to_unit.level != Level.GRASSROOTS or to_unit.pk == membership.unit_id:
+        raise ValidationError({"to_unit": _("请选择要转入的另一个基层工会。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明转会原因（如更换工作单位）。")})
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(membership=membership, to_unit=to_unit, from_unit=membership.unit,
+                                               reason=reason.strip()[:200])
+    except IntegrityError as exc:
+        raise ValidationError(_("已有一份正在办理的转会申请。")) from exc
+    _step(actor=actor, action="transfer_request", unit=to_unit, reason=reason, transfer=transfer)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=transfer, unit_path=to_unit.path,
+                 subject_user_id=membership.person.user_id, changes={"from": membership.unit.name, "to": to_unit.name})
+    return transfer
+
+
+@transaction.atomic
+def accept_transfer(*, actor: User, transfer: Transfer) -> Transfer:
+    transfer = Transfer.objects.select_for_update(of=("self",)).select_related("membership").get(pk=transfer.pk)
+    if transfer.state != Transfer.State.REQUESTED:
+        raise ValidationError(_("这份转会申请当前为“%(s)s”。") % {"s": transfer.get_state_display()})
+    transfer.state, transfer.accepted_at = Transfer.State.ACCEPTED, timezone.now()
+    transfer.release_due_on = add_days(_today(), settings.GONGHUI_TRANSFER_RELEASE_WORKING_DAYS, working=True)
+    transfer.save(update_fields=["state", "accepted_at", "release_due_on"])
+    _step(actor=actor, action="transfer_accept", unit=transfer.to_unit, transfer=transfer)
+    return transfer
+
+
+def can_release(user: User, transfer: Transfer, today: date | None = None) -> bool:
+    """The old union releases; once its time is up, the union above may release instead."""
+    from gonghui.membership.scoping import acts_for
+
+    today = today or _today()
+    if acts_for(user, transfer.from_unit):
+        return True
+    overdue = transfer.release_due_on is not None and today > transfer.release_due_on
+    return overdue and transfer.from_unit.parent is not None and acts_for(user, transfer.from_unit.parent)
+
+
+def release_transfer(*, actor: User, transfer: Transfer) -> Transfer:
+    """The old membership ends and the new one opens with the same member-since date (会龄 continues)."""
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update(of=("self",)).select_related(
+            "membership__person", "from_unit__parent", "to_unit").get(pk=transfer.pk)
+        if transfer.state != Transfer.State.ACCEPTED:
+            raise ValidationError(_("新工会接收后才能转出。"))
+        if not can_release(actor, transfer):
+            raise ValidationError(_("应由原工会办理转出；原工会逾期未办的，由上级工会办理。"))
+        old = Membership.objects.select_for_update().get(pk=transfer.membership_id)
+        today = _today()
+        Membership.objects.filter(pk=old.pk).update(ended_on=today, status=Membership.Status.ENDED,
+                                                    end_reason=_("转会至 %(u)s") % {"u": transfer.to_unit.name})
+        new = Membership.objects.create(person=old.person, unit=transfer.to_unit, province_id=transfer.to_unit.province_id,
+                                        number=_next_number(transfer.to_unit, today.year), since=old.since,
+                                        joined_unit_on=today)
+        orgs_services.record_membership(actor=actor, person=old.person, membership=Person.Membership.MEMBER,
+                                        since=old.since, unit=transfer.to_unit)
+        by_above = not _acts(actor, transfer.from_unit)
+        transfer.state, transfer.done_at, transfer.new_membership = Transfer.State.DONE, timezone.now(), new
+        transfer.released_by, transfer.released_by_above = actor, by_above
+        transfer.save()
+        _step(actor=actor, action="transfer_release_above" if by_above else "transfer_release",
+              unit=transfer.from_unit.parent if by_above else transfer.from_unit, transfer=transfer)
+        audit.record(actor=actor, action=audit.Action.TRANSITION, obj=transfer, unit_path=transfer.from_unit.path,
+                     subject_user_id=old.person.user_id, changes={"done": True, "by_above": by_above})
+        return transfer
+
+
+def _acts(user: User, unit: Unit) -> bool:
+    from gonghui.membership.scoping import acts_for
+
+    return acts_for(user, unit)
+
+
+# --- keeping and ending membership (章程 第六条, 第八条) ---
+
+RETAIN_REASONS = {"retired": "退休", "unemployed": "失业"}
+
+
+@transaction.atomic
+def retain(*, actor: User, membership: Membership, reason: str) -> Membership:
+    """Retirement or unemployment keeps membership (章程 第八条): the card stays valid."""
+    if reason not in RETAIN_REASONS:
+        raise ValidationError({"reason": _("请选择保留会籍的原因。")})
+    membership.status, membership.retained_reason = Membership.Status.RETAINED, reason
+    membership.save(update_fields=["status", "retained_reason"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=membership, unit_path=membership.unit.path,
+                 subject_user_id=membership.person.user_id, changes={"status": "retained", "reason": reason})
+    return membership
+
+
+@transaction.atomic
+def end_membership(*, actor: User, membership: Membership, reason: str) -> Membership:
+    """Leaving (退会, 章程 第六条) or expulsion (第七条): the e-card is revoked at once."""
+    if membership.ended_on is not None:
+        raise ValidationError(_("会籍已终止。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明终止会籍的原因。")})
+    membership.ended_on, membership.status, membership.end_reason = _today(), Membership.Status.ENDED, reason[:200]
+    membership.save(update_fields=["ended_on", "status", "end_reason"])
+    orgs_services.record_membership(actor=actor, person=membership.person, membership=Person.Membership.NON_MEMBER,
+                                    since=None)
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=membership, unit_path=membership.unit.path,
+                 subject_user_id=membership.person.user_id, changes={"status": "ended"}, reason=reason)
+    return membership
