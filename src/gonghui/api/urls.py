@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from gonghui.api import errors
 from gonghui.api.auth import ActiveSession, BearerToken
+from gonghui.membership.api import router as membership_router
 from gonghui.orgs.api import auth_router, orgs_router
 from gonghui.orgs.registry_api import enterprises_router, people_router, tasks_router
 from gonghui.relief.api import router as relief_router
@@ -25,3 +26,4 @@ api.add_router("/people", people_router)
 api.add_router("/enterprises", enterprises_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/relief", relief_router)
+api.add_router("/membership", membership_router)

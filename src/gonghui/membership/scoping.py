@@ -27,6 +27,14 @@ def acts_for(user: Any, unit: Unit) -> bool:
     return False
 
 
+def acts_itself(user: Any, unit: Unit) -> bool:
+    """The user acts as this very union (its chair or its own officials), not as a union above it."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(a.role == Role.ADMIN or (a.role in (Role.CHAIR, Role.OFFICIAL) and a.unit_id == unit.pk)
+               for a in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}))
+
+
 def acting_q(user: Any, field: str) -> Q | None:
     """The same rule as `acts_for`, as a query on a unit foreign key named `field`."""
     if getattr(user, "is_superuser", False):

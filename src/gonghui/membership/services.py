@@ -248,11 +248,11 @@ def accept_transfer(*, actor: User, transfer: Transfer) -> Transfer:
 
 
 def can_release(user: User, transfer: Transfer, today: date | None = None) -> bool:
-    """The old union releases; once its time is up, the union above may release instead."""
-    from gonghui.membership.scoping import acts_for
+    """The old union itself releases (its chair or officials); once its time is up, the unions above may."""
+    from gonghui.membership.scoping import acts_for, acts_itself
 
     today = today or _today()
-    if acts_for(user, transfer.from_unit):
+    if acts_itself(user, transfer.from_unit):
         return True
     overdue = transfer.release_due_on is not None and today > transfer.release_due_on
     return overdue and transfer.from_unit.parent is not None and acts_for(user, transfer.from_unit.parent)
@@ -276,7 +276,7 @@ def release_transfer(*, actor: User, transfer: Transfer) -> Transfer:
                                         joined_unit_on=today)
         orgs_services.record_membership(actor=actor, person=old.person, membership=Person.Membership.MEMBER,
                                         since=old.since, unit=transfer.to_unit)
-        by_above = not _acts(actor, transfer.from_unit)
+        by_above = not _acts_itself(actor, transfer.from_unit)
         transfer.state, transfer.done_at, transfer.new_membership = Transfer.State.DONE, timezone.now(), new
         transfer.released_by, transfer.released_by_above = actor, by_above
         transfer.save()
@@ -287,10 +287,10 @@ def release_transfer(*, actor: User, transfer: Transfer) -> Transfer:
         return transfer
 
 
-def _acts(user: User, unit: Unit) -> bool:
-    from gonghui.membership.scoping import acts_for
+def _acts_itself(user: User, unit: Unit) -> bool:
+    from gonghui.membership.scoping import acts_itself
 
-    return acts_for(user, unit)
+    return acts_itself(user, unit)
 
 
 # --- keeping and ending membership (章程 第六条, 第八条) ---

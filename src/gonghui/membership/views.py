@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -112,7 +113,7 @@ def join_view(request: HttpRequest) -> HttpResponse:
                 messages.error(request, message)
         else:
             if not request.user.is_authenticated:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("入会申请已提交，由 %(unit)s 办理，%(due)s 前答复。")
                              % {"unit": application.unit.name, "due": application.due_on})
             return redirect("membership:application", join_application_id=application.pk)

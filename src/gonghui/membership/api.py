@@ -1,0 +1,150 @@
+"""API routes of membership under /api/v1/membership: the same services and scoping as the pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from gonghui.api.errors import ApiError
+from gonghui.membership import cards, scoping, services
+from gonghui.membership.models import JoinApplication, Membership, Transfer
+from gonghui.orgs import scoping as org_scoping
+from gonghui.orgs.models import Enterprise, Level, Unit
+
+router = Router(tags=["membership"])
+
+
+def _refuse(error: ValidationError) -> ApiError:
+    return ApiError(422, "invalid", "；".join(error.messages))
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    person_id: int
+    unit_id: int
+    current_unit_id: int
+    state: str
+    route_reason: str
+    new_form: str
+    due_on: date
+    escalated: bool
+    membership_number: str | None = None
+    submitted_at: datetime
+
+    @staticmethod
+    def resolve_membership_number(obj: JoinApplication) -> str | None:
+        return obj.membership.number if obj.membership_id else None
+
+
+class ApplyIn(Schema):
+    employer_id: int | None = None
+    new_form: str = Field("", description="courier, rider, ride_hailing, truck, domestic; empty with an employer")
+    place_unit_id: int | None = Field(None, description="the street where a new-form worker works")
+    job: str = Field("", max_length=100)
+    consent: bool = False
+
+
+@router.post("/applications", response={201: ApplicationOut}, summary="Apply to join (a signed-in worker)")
+def apply(request: HttpRequest, payload: ApplyIn) -> Any:
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise ApiError(422, "no_person_file", "您的账号还没有职工档案，请在网页上用身份证号申请入会。")
+    employer = Enterprise.objects.filter(pk=payload.employer_id).first() if payload.employer_id else None
+    place = Unit.objects.filter(pk=payload.place_unit_id, level=Level.STREET).first() if payload.place_unit_id else None
+    try:
+        application = services.apply_to_join(actor=request.user, person=person, employer=employer,
+                                             new_form=payload.new_form, place=place, job=payload.job,
+                                             consent=payload.consent)
+    except ValidationError as error:
+        raise _refuse(error) from error
+    return 201, application
+
+
+@router.get("/applications", response=list[ApplicationOut], summary="Join applications in your scope (or your own)")
+@paginate(LimitOffsetPagination)
+def applications(request: HttpRequest, state: str = "") -> Any:
+    rows = scoping.join_applications.filter(request.user).select_related("membership")
+    return rows.filter(state=state) if state else rows
+
+
+@router.get("/applications/{join_application_id}", response=ApplicationOut, summary="One join application")
+def application(request: HttpRequest, join_application_id: int) -> Any:
+    return scoping.join_applications.get_or_404(request.user, join_application_id)
+
+
+class DecisionIn(Schema):
+    decision: str = Field(..., description="approve, return or reject")
+    reason: str = ""
+
+
+@router.post("/applications/{join_application_id}/decision", response=ApplicationOut, summary="Decide")
+def decision(request: HttpRequest, join_application_id: int, payload: DecisionIn) -> Any:
+    application = scoping.join_applications.get_or_404(request.user, join_application_id, action=org_scoping.CHANGE)
+    if not scoping.acts_for(request.user, application.current_unit):
+        raise ApiError(404, "not_found", "not found")
+    try:
+        return services.decide(actor=request.user, application=application, decision=payload.decision,
+                               reason=payload.reason)
+    except ValidationError as error:
+        raise _refuse(error) from error
+
+
+class CardOut(Schema):
+    number: str
+    union: str
+    since: date
+    token: str
+    expires: datetime
+
+
+@router.get("/card", response=CardOut, summary="My e-card token (for the QR code)")
+def card(request: HttpRequest) -> Any:
+    membership = Membership.objects.select_related("unit").filter(person__user=request.user,
+                                                                  ended_on__isnull=True).first()
+    if membership is None:
+        raise ApiError(404, "not_a_member", "您还不是工会会员。")
+    token, expires = cards.issue(membership)
+    return {"number": membership.number, "union": membership.unit.name, "since": membership.since, "token": token,
+            "expires": expires}
+
+
+class TransferOut(Schema):
+    id: int
+    membership_id: int
+    from_unit_id: int
+    to_unit_id: int
+    state: str
+    release_due_on: date | None
+    released_by_above: bool
+
+
+@router.get("/transfers", response=list[TransferOut], summary="Transfers in your scope (or your own)")
+@paginate(LimitOffsetPagination)
+def transfers(request: HttpRequest) -> Any:
+    return scoping.transfers.filter(request.user)
+
+
+@router.post("/transfers/{transfer_id}/accept", response=TransferOut, summary="The new union accepts")
+def accept(request: HttpRequest, transfer_id: int) -> Any:
+    transfer = scoping.transfers.get_or_404(request.user, transfer_id, action=org_scoping.CHANGE)
+    if not scoping.acts_for(request.user, transfer.to_unit):
+        raise ApiError(404, "not_found", "not found")
+    try:
+        return services.accept_transfer(actor=request.user, transfer=transfer)
+    except ValidationError as error:
+        raise _refuse(error) from error
+
+
+@router.post("/transfers/{transfer_id}/release", response=TransferOut, summary="The old union (or the one above) releases")
+def release(request: HttpRequest, transfer_id: int) -> Transfer:
+    transfer = scoping.transfers.get_or_404(request.user, transfer_id, action=org_scoping.CHANGE)
+    try:
+        return services.release_transfer(actor=request.user, transfer=transfer)
+    except ValidationError as error:
+        raise _refuse(error) from error
