@@ -42,7 +42,7 @@ DIRECTORY = {"membership:join", "membership:mine"}
 PUBLIC = {"healthz", "set_language", "orgs:login", "orgs:login_sms", "orgs:login_sms_send", "orgs:login_otp",
           "orgs:logout", "api:openapi-json", "orgs:privacy",
           # joining the union and checking an e-card need no account
-          "membership:join", "membership:send_code", "membership:verify", "membership:card_keys"}
+          "membership:join", "membership:send_code", "membership:verify", "membership:card_keys", "membership:rebind"}
 # Signing out acts on the caller's own session only (and would end the sweep's session).
 SIGN_OUT = {"orgs:logout", "admin:logout"}
 # Keywords of Django's own admin, which only superusers enter (everyone else is sent to its login).

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from gonghui.core.crypto import lookup_hash
 from gonghui.core.deadlines import local_date
 from gonghui.membership import services
-from gonghui.membership.models import JoinApplication, Membership
+from gonghui.membership.models import CorrectionRequest, JoinApplication, Membership, PhoneRebind
 from gonghui.orgs.models import Level, Person, Unit, User
 
 
@@ -57,3 +58,13 @@ def _stories() -> None:
         if mover is not None and len(grassroots) > 1:
             services.request_transfer(actor=admin, membership=mover, to_unit=grassroots[1], reason="到新单位工作")
     JoinApplication.objects.filter(state=JoinApplication.State.SUBMITTED).update(due_on=today + timedelta(days=3))
+    for street_code in ("610104001", "610104002"):
+        person = Person.objects.filter(unit__parent__code=street_code, user__isnull=True).order_by("-id").first()
+        if person is None:
+            continue
+        worker = User.objects.filter(role_assignments__role="worker", role_assignments__unit=person.unit).first() \
+            or admin
+        CorrectionRequest.objects.create(person=person, unit=person.unit, field="name", new_value=person.name + "华",
+                                         reason="演示：户口簿上的名字多一个字", requested_by=worker)
+        PhoneRebind.objects.create(person=person, unit=person.unit, phone="13700009999",
+                                   phone_hash=lookup_hash("13700009999", "phone"), state=PhoneRebind.State.HELD)

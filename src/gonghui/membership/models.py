@@ -173,3 +173,63 @@ class CardKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+class PhoneRebind(models.Model):
+    """A mobile number moved to its owner's file by the owner (code + ID number + name), no administrator.
+
+    Many re-bindings of one person or one number in a short time are held for an official to review.
+    """
+
+    class State(models.TextChoices):
+        DONE = "done", _("已换绑")
+        HELD = "held", _("待工会核实")
+        APPROVED = "approved", _("核实后已换绑")
+        REJECTED = "rejected", _("核实未通过")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    phone = EncryptedTextField()
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    old_user_id = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    review_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.get_state_display()}"
+
+
+class CorrectionRequest(models.Model):
+    """A worker asks to correct their name or ID number, with evidence; the grassroots union decides."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已更正")
+        REJECTED = "rejected", _("未通过")
+
+    FIELDS = {"name": "姓名", "id_number": "身份证号"}
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(_("更正项"), max_length=10, choices=list(FIELDS.items()))
+    new_value = EncryptedTextField(_("更正为"))
+    reason = models.CharField(_("说明"), max_length=300)
+    evidence = models.ForeignKey("core.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.SUBMITTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decision_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.get_field_display()}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from gonghui.membership.models import JoinApplication, Membership, Transfer
+from gonghui.membership.models import CorrectionRequest, JoinApplication, Membership, PhoneRebind, Transfer
 from gonghui.orgs.models import Role, Unit, subtree_q
 from gonghui.orgs.scoping import CHANGE, OFFICIAL_ROLES, VIEW, Scope, UnitScopedPolicy, register, roles_of
 
@@ -88,6 +88,27 @@ class TransferPolicy(UnitScopedPolicy[Transfer]):
         return f"transfer-{obj.pk}-"
 
 
+class PhoneRebindPolicy(UnitScopedPolicy[PhoneRebind]):
+    model = PhoneRebind
+    url_kwargs = ("rebind_id",)
+    roles_by_action = {VIEW: DECIDERS, CHANGE: DECIDERS}
+
+    def canary(self, obj: PhoneRebind) -> str:
+        return f"rebind-{obj.pk}-"
+
+
+class CorrectionPolicy(UnitScopedPolicy[CorrectionRequest]):
+    model = CorrectionRequest
+    url_kwargs = ("correction_id",)
+    owner_field = "person__user_id"
+    roles_by_action = {VIEW: DECIDERS, CHANGE: DECIDERS}
+
+    def canary(self, obj: CorrectionRequest) -> str:
+        return f"correction-{obj.pk}-"
+
+
 join_applications = register(JoinApplicationPolicy())
+rebinds = register(PhoneRebindPolicy())
+corrections = register(CorrectionPolicy())
 memberships = register(MembershipPolicy())
 transfers = register(TransferPolicy())

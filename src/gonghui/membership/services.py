@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.deadlines import add_days, local_date
-from gonghui.membership.models import NEW_FORMS, JoinApplication, Membership, Step, Transfer
+from gonghui.membership.models import (
+    NEW_FORMS,
+    CorrectionRequest,
+    JoinApplication,
+    Membership,
+    PhoneRebind,
+    Step,
+    Transfer,
+)
 from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Person, Unit, User
 
@@ -324,3 +332,144 @@ def end_membership(*, actor: User, membership: Membership, reason: str) -> Membe
     audit.record(actor=actor, action=audit.Action.TRANSITION, obj=membership, unit_path=membership.unit.path,
                  subject_user_id=membership.person.user_id, changes={"status": "ended"}, reason=reason)
     return membership
+
+
+# --- fixing one's own data ---
+
+REBIND_WINDOW_DAYS = 30
+REBINDS_BEFORE_REVIEW = 2  # a third re-binding within the window waits for an official
+
+
+def _identify(name: str, id_number: str) -> Person:
+    from gonghui.core.crypto import lookup_hash
+    from gonghui.orgs import rules as org_rules
+
+    try:
+        identity = org_rules.parse_id_number(id_number)
+    except org_rules.InvalidNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    person = Person.objects.select_related("unit", "user").filter(id_hash=lookup_hash(identity.number, "id"),
+                                                                  merged_into__isnull=True).first()
+    if person is None or person.name != name.strip():
+        raise ValidationError(_("姓名和身份证号与档案不符。如档案中的姓名或身份证号有误，请申请更正。"))
+    return person
+
+
+def rebind_phone(*, phone: str, code_ok: bool, name: str, id_number: str, ip: str | None = None
+                 ) -> tuple[PhoneRebind, User | None]:
+    """The number is proved by a code and the person by ID number + name: the old binding is released.
+
+    Returns the record and, when done at once, the account now bound to the number.
+    """
+    from django.db.models import Q
+
+    from gonghui.core.crypto import lookup_hash
+    from gonghui.orgs.auth import phone_hash
+
+    if not code_ok:
+        raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
+    person = _identify(name, id_number)
+    number = orgs_services._normalised_phone(phone)
+    digest = lookup_hash(number, "phone")
+    since = timezone.now() - timedelta(days=REBIND_WINDOW_DAYS)
+    recent = PhoneRebind.objects.filter(Q(person=person) | Q(phone_hash=digest), at__gte=since).count()
+    holder = User.objects.filter(phone_hash=phone_hash(number)).first()
+    if holder is not None and person.user_id == holder.pk:
+        raise ValidationError(_("这个手机号已经绑定在您的账号上，可直接用验证码登录。"))
+    if recent >= REBINDS_BEFORE_REVIEW:
+        record = PhoneRebind.objects.create(person=person, unit=person.unit, phone=number, phone_hash=digest,
+                                            old_user_id=holder.pk if holder else None, state=PhoneRebind.State.HELD,
+                                            ip=ip)
+        audit.record(actor=None, actor_label="self-service", action=audit.Action.CREATE, obj=record,
+                     unit_path=person.unit.path, subject_user_id=person.user_id, reason="多次换绑，转工会核实")
+        return record, None
+    with transaction.atomic():
+        user = _apply_rebind(person=person, number=number, actor=None, holder=holder)
+        record = PhoneRebind.objects.create(person=person, unit=person.unit, phone=number, phone_hash=digest,
+                                            old_user_id=holder.pk if holder else None, state=PhoneRebind.State.DONE,
+                                            ip=ip)
+    return record, user
+
+
+def _apply_rebind(*, person: Person, number: str, actor: User | None, holder: User | None) -> User:
+    from gonghui.orgs.models import Role, RoleAssignment
+
+    reason = _("本人验证手机号和身份后换绑")
+    if holder is not None:
+        orgs_services.release_phone_binding(actor=actor, phone=number, reason=reason)
+    user = person.user
+    if user is None:
+        import uuid
+
+        user = User.objects.create(username=f"w{uuid.uuid4().hex[:12]}", display_name=person.name)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        RoleAssignment.objects.create(user=user, role=Role.WORKER, unit=person.unit, granted_by=None)
+        Person.objects.filter(pk=person.pk).update(user=user)
+        person.user = user
+    return orgs_services.bind_phone(actor=actor or user, user=user, person=person, phone=number, reason=reason)
+
+
+@transaction.atomic
+def review_rebind(*, actor: User, record: PhoneRebind, approve: bool, note: str) -> PhoneRebind:
+    from gonghui.orgs.auth import phone_hash
+
+    record = PhoneRebind.objects.select_for_update().select_related("person__user").get(pk=record.pk)
+    if record.state != PhoneRebind.State.HELD:
+        raise ValidationError(_("这条换绑申请已经处理过了。"))
+    if not note.strip():
+        raise ValidationError({"note": _("请写明核实情况。")})
+    if approve:
+        holder = User.objects.filter(phone_hash=phone_hash(record.phone)).first()
+        _apply_rebind(person=record.person, number=record.phone, actor=actor, holder=holder)
+    record.state = PhoneRebind.State.APPROVED if approve else PhoneRebind.State.REJECTED
+    record.reviewed_by, record.review_note = actor, note.strip()[:200]
+    record.save(update_fields=["state", "reviewed_by", "review_note"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=record, unit_path=record.unit.path,
+                 subject_user_id=record.person.user_id, changes={"state": record.state}, reason=note)
+    return record
+
+
+@transaction.atomic
+def request_correction(*, actor: User, person: Person, field: str, new_value: str, reason: str,
+                       evidence: object | None = None) -> CorrectionRequest:
+    from gonghui.core import attachments
+
+    if field not in CorrectionRequest.FIELDS:
+        raise ValidationError({"field": _("请选择要更正的项目。")})
+    if not new_value.strip() or not reason.strip():
+        raise ValidationError(_("请填写更正后的内容和说明。"))
+    if evidence is None:
+        raise ValidationError({"evidence": _("请上传证明材料（如身份证照片、户口簿）。")})
+    try:
+        attachments.check(evidence)
+    except attachments.AttachmentRefused as exc:
+        raise ValidationError({"evidence": str(exc)}) from exc
+    request = CorrectionRequest.objects.create(person=person, unit=person.unit, field=field,
+                                               new_value=new_value.strip()[:50], reason=reason.strip()[:300],
+                                               requested_by=actor)
+    stored = attachments.save(actor=actor, upload=evidence, owner_type="membership.correctionrequest",
+                              owner_id=request.pk, unit_path=person.unit.path, label="证明材料")
+    CorrectionRequest.objects.filter(pk=request.pk).update(evidence=stored)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=request, unit_path=person.unit.path,
+                 subject_user_id=person.user_id, changes={"field": field})
+    return request
+
+
+@transaction.atomic
+def decide_correction(*, actor: User, request: CorrectionRequest, approve: bool, note: str) -> CorrectionRequest:
+    request = CorrectionRequest.objects.select_for_update().select_related("person__unit").get(pk=request.pk)
+    if request.state != CorrectionRequest.State.SUBMITTED:
+        raise ValidationError(_("这份更正申请已经处理过了。"))
+    if approve:
+        orgs_services.correct_identity(
+            actor=actor, person=request.person, reason=_("本人申请更正，工会核实：%(n)s") % {"n": note or request.reason},
+            **{request.field: request.new_value})
+    elif not note.strip():
+        raise ValidationError({"note": _("不予更正须写明原因。")})
+    request.state = CorrectionRequest.State.APPROVED if approve else CorrectionRequest.State.REJECTED
+    request.decided_by, request.decision_note = actor, note.strip()[:200]
+    request.save(update_fields=["state", "decided_by", "decision_note"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=request, unit_path=request.unit.path,
+                 subject_user_id=request.person.user_id, changes={"state": request.state}, reason=note)
+    return request

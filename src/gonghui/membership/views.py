@@ -21,7 +21,7 @@ from gonghui.core import pdf
 from gonghui.core.masking import mask_name
 from gonghui.core.net import client_ip
 from gonghui.membership import cards, scoping, services
-from gonghui.membership.models import NEW_FORMS, JoinApplication, Membership, Transfer
+from gonghui.membership.models import NEW_FORMS, CorrectionRequest, JoinApplication, Membership, Transfer
 from gonghui.orgs import auth
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs import services as orgs_services
@@ -279,3 +279,87 @@ def card_keys_view(request: HttpRequest) -> JsonResponse:
     """The public keys that sign e-card tokens, for offline verification."""
     return JsonResponse({"alg": "Ed25519", "keys": cards.public_keys()})
 
+
+
+# --- fixing one's own data ---
+
+@require_http_methods(["GET", "POST"])
+def rebind_view(request: HttpRequest) -> HttpResponse:
+    """My number is "already taken": prove it (code) and who I am (ID number + name), no administrator needed."""
+    if request.method == "POST":
+        post = request.POST
+        try:
+            code_ok = auth.check_verification_code(phone=post.get("phone", ""), code=post.get("code", ""))
+            record, user = services.rebind_phone(phone=post.get("phone", ""), code_ok=code_ok,
+                                                 name=post.get("name", ""), id_number=post.get("id_number", ""),
+                                                 ip=client_ip(request))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            if user is None:
+                messages.warning(request, _("近期换绑次数较多，已转所在工会核实，核实后即可用新号码登录。"))
+                return redirect("membership:rebind")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            messages.success(request, _("手机号已换绑到您的账号，原绑定已解除。"))
+            return redirect("membership:mine")
+    return render(request, "membership/rebind.html", {"post": request.POST})
+
+
+@official_required
+def rebinds_view(request: HttpRequest) -> HttpResponse:
+    held = scoping.rebinds.filter(request.user).filter(state="held").select_related("person", "unit")
+    return render(request, "membership/rebinds.html", {"held": held,
+                                                       "done": scoping.rebinds.filter(request.user).exclude(
+                                                           state="held").select_related("person")[:50]})
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def rebind_review_view(request: HttpRequest, rebind_id: int) -> HttpResponse:
+    record = scoping.rebinds.get_or_404(request.user, rebind_id, action=org_scoping.CHANGE)
+    services.review_rebind(actor=request.user, record=record, approve=request.POST.get("approve") == "1",
+                           note=request.POST.get("note", ""))
+    messages.success(request, _("已处理。"))
+    return redirect("membership:rebinds")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_view(request: HttpRequest) -> HttpResponse:
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.request_correction(actor=request.user, person=person, field=request.POST.get("field", ""),
+                                        new_value=request.POST.get("new_value", ""),
+                                        reason=request.POST.get("reason", ""), evidence=request.FILES.get("evidence"))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("更正申请已提交，所在工会核实后更正。"))
+            return redirect("membership:mine")
+    return render(request, "membership/correct.html", {"person": person, "post": request.POST,
+                                                       "requests": CorrectionRequest.objects.filter(person=person)})
+
+
+@official_required
+def corrections_view(request: HttpRequest) -> HttpResponse:
+    pending = scoping.corrections.filter(request.user).filter(state="submitted").select_related("person", "evidence")
+    return render(request, "membership/corrections.html", {"pending": pending})
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def correction_decide_view(request: HttpRequest, correction_id: int) -> HttpResponse:
+    correction = scoping.corrections.get_or_404(request.user, correction_id, action=org_scoping.CHANGE)
+    if not scoping.acts_for(request.user, correction.unit):
+        raise Http404
+    services.decide_correction(actor=request.user, request=correction, approve=request.POST.get("approve") == "1",
+                               note=request.POST.get("note", ""))
+    messages.success(request, _("已处理。"))
+    return redirect("membership:corrections")

@@ -384,6 +384,9 @@ class Person(models.Model):
     basis = models.CharField(_("处理个人信息的依据"), max_length=10, choices=Basis.choices, default=Basis.DUTY)
     basis_note = models.CharField(_("依据说明"), max_length=200, blank=True)
     source_job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A duplicate file merged into another: kept (with its history), pointing at the file that remains.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_files",
+                                    editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

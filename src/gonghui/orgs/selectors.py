@@ -182,7 +182,9 @@ def person_detail(user: User, person_id: Any) -> Person:
 
 
 def person_history(user: User, person: Person) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="orgs.person", object_id=str(person.pk)).order_by("-at", "-id")
+    """The file's history, with the history of every duplicate merged into it."""
+    ids = [str(person.pk), *(str(pk) for pk in Person.objects.filter(merged_into=person).values_list("pk", flat=True))]
+    return AuditEvent.objects.filter(object_type="orgs.person", object_id__in=ids).order_by("-at", "-id")
 
 
 def person_reveals(person: Person) -> QuerySet[AuditEvent]:

@@ -618,3 +618,97 @@ def record_membership(*, actor: Any, person: Person, membership: str, since: Any
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path,
                  subject_user_id=person.user_id, changes=audit.diff(before, _person_snapshot(person)))
     return person
+
+
+# --- fixing one's own data (no administrator needed) ---
+
+def release_phone_binding(*, actor: Any, phone: str, reason: str) -> User | None:
+    """Free a mobile number held by another (old) account, audited on both sides."""
+    phone = _normalised_phone(phone)
+    holder = User.objects.select_for_update().filter(phone_hash=phone_hash(phone)).first()
+    if holder is None:
+        return None
+    User.objects.filter(pk=holder.pk).update(phone="", phone_hash=None)
+    Person.objects.filter(user=holder, phone_hash=lookup_hash(phone, "phone")).update(
+        phone="", phone_hash="", phone_masked="")
+    unit_path = holder.primary_unit.path if holder.primary_unit else ""
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=holder, unit_path=unit_path, subject_user_id=holder.pk,
+                 changes={"phone": [mask_phone(phone), ""]}, reason=reason)
+    return holder
+
+
+@transaction.atomic
+def bind_phone(*, actor: Any, user: User, person: Person | None, phone: str, reason: str) -> User:
+    phone = _normalised_phone(phone)
+    before = user.phone_masked
+    User.objects.filter(pk=user.pk).update(phone=phone, phone_hash=phone_hash(phone))
+    user.refresh_from_db()
+    if person is not None:
+        person.phone = phone
+        _seal(person)
+        person.save(update_fields=["phone", "phone_hash", "phone_masked", "updated_at"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=user,
+                 unit_path=user.primary_unit.path if user.primary_unit else "", subject_user_id=user.pk,
+                 changes={"phone": [before, user.phone_masked]}, reason=reason)
+    return user
+
+
+@transaction.atomic
+def correct_identity(*, actor: User, person: Person, name: str | None = None, id_number: str | None = None,
+                     reason: str) -> Person:
+    """A corrected name or ID number (gender and birth date follow the number); the old values stay in the audit."""
+    before = _person_snapshot(person)
+    if id_number:
+        try:
+            identity = rules.parse_id_number(id_number)
+        except rules.InvalidNumber as exc:
+            raise ValidationError({"id_number": str(exc)}) from exc
+        digest = lookup_hash(identity.number, "id")
+        if Person.objects.filter(id_hash=digest).exclude(pk=person.pk).exists():
+            raise ValidationError({"id_number": _("这个身份证号已有另一份档案：请合并两份档案，而不是更正。")})
+        person.id_number, person.id_hash, person.id_masked = identity.number, digest, identity.masked
+        person.gender, person.birth_date = identity.gender, identity.birth_date
+    if name:
+        person.name = name.strip()
+    _seal(person)
+    person.save()
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path,
+                 subject_user_id=person.user_id, changes=audit.diff(before, _person_snapshot(person)), reason=reason)
+    return person
+
+
+@transaction.atomic
+def merge_people(*, actor: User, keep: Person, duplicate: Person, reason: str) -> Person:
+    """Two files of one person become one: every record of the duplicate moves to the kept file, the
+    duplicate stays (marked merged, its history shown on the kept file). Officials only, in their scope."""
+    keep = scoping.people.get_or_404(actor, keep.pk, action=scoping.CHANGE)
+    duplicate = scoping.people.get_or_404(actor, duplicate.pk, action=scoping.CHANGE)
+    if keep.pk == duplicate.pk or duplicate.merged_into_id is not None or keep.merged_into_id is not None:
+        raise ValidationError(_("请选择两份不同的、未合并过的档案。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明合并依据（如：身份证号录错，同一人）。")})
+    moved: dict[str, int] = {}
+    try:
+        with transaction.atomic():
+            for relation in Person._meta.related_objects:
+                model = relation.related_model
+                if not relation.one_to_many or model is Person or model._meta.auto_created:
+                    continue
+                field = relation.field.name
+                count = model._base_manager.filter(**{field: duplicate}).update(**{field: keep})
+                if count:
+                    moved[model._meta.label_lower] = count
+    except IntegrityError as exc:  # e.g. both files have an open hardship file, or an open membership
+        raise ValidationError(_("两份档案都有同类的在办记录（如都在会、都有在档困难档案），请先结束其中一份再合并。")) \
+            from exc
+    if keep.user_id is None and duplicate.user_id is not None:
+        keep.user_id, duplicate.user_id = duplicate.user_id, None
+        Person.objects.filter(pk=duplicate.pk).update(user=None)
+        keep.save(update_fields=["user", "updated_at"])
+    keep.tags.add(*duplicate.tags.all())
+    Person.objects.filter(pk=duplicate.pk).update(merged_into=keep)
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=keep, unit_path=keep.unit.path,
+                 subject_user_id=keep.user_id, changes={"merged_from": duplicate.pk, "moved": moved}, reason=reason)
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=duplicate, unit_path=duplicate.unit.path,
+                 changes={"merged_into": keep.pk}, reason=reason)
+    return keep
