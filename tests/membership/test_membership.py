@@ -249,3 +249,42 @@ def test_the_api_decides_within_scope_and_issues_the_card(persona, client_for) -
     card = Client(HTTP_AUTHORIZATION=f"Bearer {worker_raw}").get("/api/v1/membership/card").json()
     assert cards.verify(card["token"]).status == cards.VALID
     assert person.pk != persona("worker1").person.pk
+
+
+def test_figures_count_members_rates_and_decision_times(persona, client_for) -> None:  # noqa: ANN001
+    from gonghui.membership import selectors
+
+    application = JoinApplication.objects.filter(unit__code__startswith="610104001",
+                                                 state=JoinApplication.State.SUBMITTED).first()
+    with time_machine.travel(application.submitted_at + timedelta(days=2), tick=False):
+        services.decide(actor=persona("beiyuanmen"), application=application, decision="approve")
+    figures = selectors.figures(persona("beiyuanmen"), Unit.objects.get(code="610104001"))
+    assert figures["members"] == Membership.objects.filter(unit__code__startswith="610104001",
+                                                           ended_on__isnull=True).count()
+    assert 2.0 in (figures["median_days"], figures["p90_days"])
+    hotel = next(r for r in figures["by_unit"] if r["name"] == "陕西美丽豪酒店管理有限公司工会")
+    assert hotel["members"] == Membership.objects.filter(unit__code="610104001001", ended_on__isnull=True).count()
+    response = client_for("beiyuanmen").get("/membership/figures.xlsx")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert client_for("beiyuanmen").get("/membership/figures/").status_code == 200
+
+
+def test_a_registry_member_gets_the_membership_row_for_the_card(persona, client_for) -> None:  # noqa: ANN001
+    worker = persona("worker1")
+    Membership.objects.filter(person__user=worker).delete()
+    page = client_for("worker1").get("/membership/").content.decode()
+    membership = Membership.objects.get(person__user=worker, ended_on__isnull=True)
+    assert membership.since == worker.person.member_since and membership.number in page
+
+
+def test_the_escalation_command_runs(capsys) -> None:  # noqa: ANN001
+    from django.core.management import call_command
+
+    call_command("membership", "escalate")
+    assert "escalated:" in capsys.readouterr().out
+
+
+def test_the_persons_page_shows_the_membership(persona, client_for) -> None:  # noqa: ANN001
+    membership = Membership.objects.filter(unit__code="610104001001", ended_on__isnull=True).first()
+    page = client_for("beiyuanmen").get(f"/people/{membership.person_id}/").content.decode()
+    assert membership.number in page

@@ -221,6 +221,24 @@ def resubmit(*, actor: User, application: JoinApplication, note: str) -> JoinApp
     return application
 
 
+def membership_from_registry(*, person: Person) -> Membership | None:
+    """A person the registry already records as 会员 (imported from the union's own lists) gets the
+    membership row that the e-card and transfers need, with the recorded member-since date."""
+    if person.membership != Person.Membership.MEMBER or person.unit.level != Level.GRASSROOTS:
+        return None
+    existing = Membership.objects.filter(person=person, ended_on__isnull=True).first()
+    if existing is not None:
+        return existing
+    since = person.member_since or _today()
+    with transaction.atomic():
+        membership = Membership.objects.create(person=person, unit=person.unit, province_id=person.unit.province_id,
+                                               number=_next_number(person.unit, since.year), since=since,
+                                               joined_unit_on=since)
+        audit.record(actor=None, actor_label="registry", action=audit.Action.CREATE, obj=membership,
+                     unit_path=person.unit.path, subject_user_id=person.user_id, reason="名册记载为会员")
+    return membership
+
+
 # --- transfer (转会, 章程 第五条) ---
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gonghui.core import pdf
 from gonghui.core.masking import mask_name
 from gonghui.core.net import client_ip
-from gonghui.membership import cards, scoping, services
+from gonghui.membership import cards, scoping, selectors, services
 from gonghui.membership.models import NEW_FORMS, CorrectionRequest, JoinApplication, Membership, Transfer
 from gonghui.orgs import auth
 from gonghui.orgs import scoping as org_scoping
@@ -48,8 +48,13 @@ def _id(value: str | None) -> int:
 
 
 def _open_membership(user: Any) -> Membership | None:
-    return Membership.objects.select_related("unit", "person").filter(person__user=user, ended_on__isnull=True).first() \
-        if user.is_authenticated else None
+    if not user.is_authenticated:
+        return None
+    found = Membership.objects.select_related("unit", "person").filter(person__user=user, ended_on__isnull=True).first()
+    person = getattr(user, "person", None)
+    if found is None and person is not None:
+        found = services.membership_from_registry(person=person)
+    return found
 
 
 # --- joining ---
@@ -363,3 +368,46 @@ def correction_decide_view(request: HttpRequest, correction_id: int) -> HttpResp
                                note=request.POST.get("note", ""))
     messages.success(request, _("已处理。"))
     return redirect("membership:corrections")
+
+
+# --- figures ---
+
+def _acting_unit(request: HttpRequest) -> Unit:
+    from gonghui.orgs.session import active_assignment
+
+    assignment = active_assignment(request, officials_only=True)
+    if assignment is None:
+        raise Http404
+    return assignment.unit
+
+
+@official_required
+def figures_view(request: HttpRequest) -> HttpResponse:
+    data = selectors.figures(request.user, _acting_unit(request))
+    chart = {"labels": [r["month"] for r in data["joins"]], "values": [r["n"] for r in data["joins"]]}
+    return render(request, "membership/figures.html", {"f": data, "chart": chart})
+
+
+@official_required
+def figures_export_view(request: HttpRequest) -> HttpResponse:
+    import io
+
+    from gonghui.core import excel
+
+    data = selectors.figures(request.user, _acting_unit(request))
+    sheet = excel.Sheet(title="会员统计", columns=(
+        excel.Column("kind", "维度"), excel.Column("name", "名称", width=36), excel.Column("employees", "职工数", kind="int"),
+        excel.Column("members", "会员数", kind="int"), excel.Column("rate", "入会率（%）")))
+    rows = [{"kind": "下级工会", **{k: r[k] for k in ("name", "employees", "members")},
+             "rate": "" if r["rate"] is None else str(r["rate"])} for r in data["by_unit"]]
+    rows += [{"kind": "企业", **{k: r[k] for k in ("name", "employees", "members")},
+              "rate": "" if r["rate"] is None else str(r["rate"])} for r in data["by_enterprise"]]
+    rows += [{"kind": "每月入会", "name": r["month"], "members": r["n"]} for r in data["joins"]]
+    rows += [{"kind": "每月转会", "name": r["month"], "members": r["n"]} for r in data["transfers"]]
+    rows += [{"kind": "新就业形态入会", "name": r["kind"], "members": r["n"]} for r in data["new_forms"]]
+    buffer = io.BytesIO()
+    excel.write_rows(sheet, rows, buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename=membership-figures.xlsx"
+    return response
