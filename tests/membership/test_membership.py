@@ -288,3 +288,20 @@ def test_the_persons_page_shows_the_membership(persona, client_for) -> None:  # 
     membership = Membership.objects.filter(unit__code="610104001001", ended_on__isnull=True).first()
     page = client_for("beiyuanmen").get(f"/people/{membership.person_id}/").content.decode()
     assert membership.number in page
+
+
+def test_the_printable_card_and_the_api_routes(persona, client_for) -> None:  # noqa: ANN001
+    from django.test import Client
+
+    from gonghui.orgs.services import issue_api_token
+
+    response = client_for("worker1").get("/membership/card.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    _, raw = issue_api_token(user=persona("worker1"))
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    token = api.get("/api/v1/membership/card").json()["token"]
+    checked = api.post("/api/v1/membership/verify", {"token": token}, content_type="application/json").json()
+    assert checked["status"] == "valid" and "*" in checked["name"]
+    moved = api.post("/api/v1/membership/transfers", {"to_unit_id": Unit.objects.get(code="610104001003").pk,
+                                                      "reason": "换工作"}, content_type="application/json")
+    assert moved.status_code == 201 and moved.json()["state"] == "requested"

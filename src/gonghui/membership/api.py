@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.membership import cards, scoping, services
@@ -63,7 +64,7 @@ def apply(request: HttpRequest, payload: ApplyIn) -> Any:
                                              consent=payload.consent)
     except ValidationError as error:
         raise _refuse(error) from error
-    return 201, application
+    return Status(201, application)
 
 
 @router.get("/applications", response=list[ApplicationOut], summary="Join applications in your scope (or your own)")
@@ -148,3 +149,55 @@ def release(request: HttpRequest, transfer_id: int) -> Transfer:
         return services.release_transfer(actor=request.user, transfer=transfer)
     except ValidationError as error:
         raise _refuse(error) from error
+
+
+class ResubmitIn(Schema):
+    note: str = Field(..., min_length=1, max_length=1000)
+
+
+@router.post("/applications/{join_application_id}/resubmit", response=ApplicationOut, summary="Answer a return")
+def resubmit(request: HttpRequest, join_application_id: int, payload: ResubmitIn) -> Any:
+    application = scoping.join_applications.get_or_404(request.user, join_application_id, action=org_scoping.CHANGE)
+    try:
+        return services.resubmit(actor=request.user, application=application, note=payload.note)
+    except ValidationError as error:
+        raise _refuse(error) from error
+
+
+class TransferIn(Schema):
+    to_unit_id: int
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+@router.post("/transfers", response={201: TransferOut}, summary="Ask to transfer my membership")
+def request_transfer(request: HttpRequest, payload: TransferIn) -> Any:
+    membership = Membership.objects.filter(person__user=request.user, ended_on__isnull=True).first()
+    to_unit = Unit.objects.filter(pk=payload.to_unit_id, level=Level.GRASSROOTS).first()
+    if membership is None or to_unit is None:
+        raise ApiError(422, "invalid", "您还不是会员，或转入的基层工会不存在。")
+    try:
+        return Status(201, services.request_transfer(actor=request.user, membership=membership, to_unit=to_unit,
+                                                     reason=payload.reason))
+    except ValidationError as error:
+        raise _refuse(error) from error
+
+
+class VerifyIn(Schema):
+    token: str = Field(..., max_length=2000)
+
+
+class VerifyOut(Schema):
+    status: str = Field(..., description="valid, expired, revoked, tampered or unknown")
+    name: str | None = Field(None, description="masked (张*明), when valid")
+    union: str | None = None
+
+
+@router.post("/verify", response=VerifyOut, summary="Check an e-card token (a partner's scanner)")
+def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
+    from gonghui.core.masking import mask_name
+
+    verdict = cards.verify(payload.token)
+    if verdict.status == cards.VALID and verdict.membership is not None:
+        return {"status": verdict.status, "name": mask_name(verdict.membership.person.name),
+                "union": verdict.membership.unit.name}
+    return {"status": verdict.status}
