@@ -25,6 +25,18 @@ def _clean_outbox() -> None:
     sms.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _chinese_first():  # noqa: ANN202
+    """Each test starts in the site's language: a page served in English must not leave English behind
+    for the next test's service messages (the active language is per thread)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def demo_tree(db: None, settings) -> dict[str, int]:  # noqa: ANN001
     settings.GONGHUI_DEMO_PASSWORD = PASSWORD
