@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import pdf
+from gonghui.core.http import form_id, handles_bad_input
 from gonghui.core.masking import mask_name
 from gonghui.core.net import client_ip
 from gonghui.membership import cards, scoping, selectors, services
@@ -28,23 +27,6 @@ from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Unit
 from gonghui.orgs.totp import qr_svg
 from gonghui.orgs.views import official_required
-
-
-def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-            return redirect(request.META.get("HTTP_REFERER") or request.path)
-
-    return wrapper
-
-
-def _id(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 def _open_membership(user: Any) -> Membership | None:
@@ -94,7 +76,7 @@ def join_view(request: HttpRequest) -> HttpResponse:
         choices: list[Enterprise] = []
         if not post.get("new_form"):
             if post.get("employer_id"):
-                employer = Enterprise.objects.select_related("unit").filter(pk=_id(post.get("employer_id"))).first()
+                employer = Enterprise.objects.select_related("unit").filter(pk=form_id(post.get("employer_id"))).first()
             else:
                 employer, choices = _find_employer(post.get("employer", ""))
         if choices:
@@ -102,7 +84,7 @@ def join_view(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("找到多家单位，请选择您所在的一家。"))
             return render(request, "membership/join.html", context)
         try:
-            place = Unit.objects.filter(pk=_id(post.get("place")), level=Level.STREET).first()
+            place = Unit.objects.filter(pk=form_id(post.get("place")), level=Level.STREET).first()
             target = services.route(employer=employer, new_form=post.get("new_form", ""), place=place)
             if person is None:
                 if not auth.check_verification_code(phone=post.get("phone", ""), code=post.get("code", "")):
@@ -245,7 +227,7 @@ def transfer_request_view(request: HttpRequest) -> HttpResponse:
     membership = _open_membership(request.user)
     if membership is None:
         raise Http404
-    to_unit = Unit.objects.filter(pk=_id(request.POST.get("to_unit")), level=Level.GRASSROOTS).first()
+    to_unit = Unit.objects.filter(pk=form_id(request.POST.get("to_unit")), level=Level.GRASSROOTS).first()
     if to_unit is None:
         raise ValidationError(_("请选择要转入的基层工会。"))
     services.request_transfer(actor=request.user, membership=membership, to_unit=to_unit,

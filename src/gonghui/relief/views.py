@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import attachments, excel, ledger, pdf
 from gonghui.core.deadlines import local_date
+from gonghui.core.http import form_id, handles_bad_input
 from gonghui.core.models import PaymentEntry
-from gonghui.core.money import BadAmount
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Level, Unit
 from gonghui.orgs.session import active_assignment
@@ -65,31 +63,9 @@ def _date(value: str | None, default: date | None = None) -> date | None:
         raise ValidationError(_("日期“%(v)s”格式不对，请写成 2020-03-01。") % {"v": value}) from exc
 
 
-def _id(value: str | None) -> int:
-    """A row id from a form field; anything that is not one matches nothing."""
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
-
-
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "")
     return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else local_date(timezone.now()).year
-
-
-def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A POST whose service refuses: the reasons as messages, back to where the user was."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except ValidationError as error:
-            _errors(request, error)
-            return redirect(request.META.get("HTTP_REFERER") or request.path)
-        except (ledger.LedgerError, BadAmount) as error:
-            messages.error(request, str(error))
-            return redirect(request.META.get("HTTP_REFERER") or request.path)
-
-    return wrapper
 
 
 # --- the overview: budgets and statistics ---
@@ -347,7 +323,7 @@ def apply_view(request: HttpRequest, file_id: int | None = None) -> HttpResponse
             return render(request, "relief/apply.html", {"no_file": True})
     policies = Policy.objects.filter(code__in=["cq-temp-acute", "cq-temp-outpatient", "cq-temp-other"]).order_by("code")
     if request.method == "POST":
-        policy = policies.filter(pk=_id(request.POST.get("policy"))).first()
+        policy = policies.filter(pk=form_id(request.POST.get("policy"))).first()
         if policy is None:
             messages.error(request, _("请选择救助项目。"))
         else:
@@ -362,9 +338,9 @@ def apply_view(request: HttpRequest, file_id: int | None = None) -> HttpResponse
             else:
                 messages.success(request, _("申请已提交，编号 %(n)s。") % {"n": application.number})
                 return redirect("relief:application_detail", application_id=application.pk)
-    template = "relief/apply.html" if channel == "self" else "relief/apply_official.html"
-    return render(request, template, {"file": file, "policies": policies, "post": request.POST,
-                                      "max_mb": attachments_max_mb()})
+    return render(request, "relief/apply.html", {
+        "file": file, "policies": policies, "post": request.POST, "max_mb": attachments_max_mb(),
+        "base_template": "console_base.html" if channel == "official" else ""})
 
 
 def attachments_max_mb() -> int:
@@ -427,7 +403,7 @@ def decide_view(request: HttpRequest, application_id: int) -> HttpResponse:
 @handles_bad_input
 def duplicate_view(request: HttpRequest, application_id: int) -> HttpResponse:
     application = scoping.applications.get_or_404(request.user, application_id, action=scoping.DECIDE)
-    flag = application.duplicate_flags.filter(pk=_id(request.POST.get("flag"))).first()
+    flag = application.duplicate_flags.filter(pk=form_id(request.POST.get("flag"))).first()
     if flag is None:
         raise Http404
     services.clear_duplicate_flag(actor=request.user, flag=flag, reason=request.POST.get("reason", ""))
@@ -582,7 +558,7 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if request.method == "POST":
         unit = _unit(request)
-        policy = Policy.objects.filter(pk=_id(request.POST.get("policy"))).first()
+        policy = Policy.objects.filter(pk=form_id(request.POST.get("policy"))).first()
         if policy is None:
             raise ValidationError(_("请选择政策。"))
         kind = request.POST.get("kind", "")
@@ -608,7 +584,7 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 @handles_bad_input
 def dibao_view(request: HttpRequest) -> HttpResponse:
     """A city's new 低保 standard from a date: officials of the city or above."""
-    city = selectors.cities_for_dibao(request.user).filter(pk=_id(request.POST.get("city"))).first()
+    city = selectors.cities_for_dibao(request.user).filter(pk=form_id(request.POST.get("city"))).first()
     if city is None:
         raise ValidationError(_("请选择城市（市级工会）。只有市级及以上工会的干部可以设置低保标准。"))
     day = _date(request.POST.get("effective_from"))
@@ -623,7 +599,7 @@ def dibao_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @handles_bad_input
 def batch_create_view(request: HttpRequest) -> HttpResponse:
-    policy = Policy.objects.filter(pk=_id(request.POST.get("policy"))).first()
+    policy = Policy.objects.filter(pk=form_id(request.POST.get("policy"))).first()
     if policy is None:
         raise ValidationError(_("请选择政策。"))
     batch = services.preview_batch(actor=request.user, unit=_unit(request), policy=policy)
