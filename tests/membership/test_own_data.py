@@ -125,3 +125,37 @@ def test_the_rebind_page_signs_the_owner_in(persona, client) -> None:  # noqa: A
                                                    "id_number": person.id_number})
     assert response.status_code == 302 and response["Location"] == "/membership/"
     assert User.objects.get(phone_hash=phone_hash("13712348888")) == Person.objects.get(pk=person.pk).user
+
+
+def test_the_public_api_joins_and_rebinds_with_a_code(persona, client) -> None:  # noqa: ANN001
+    import re
+
+    from gonghui.core import sms
+    from gonghui.orgs.models import Unit
+
+    sent = client.post("/api/v1/membership/code", {"phone": "13712347777"}, content_type="application/json")
+    assert sent.status_code == 200
+    code = re.search(r"验证码 (\d{6})", sms.outbox[-1].text).group(1)
+    body = {"name": "骆小骑", "id_number": valid_id("61010419970101123"), "phone": "13712347777", "code": "000000",
+            "new_form": "courier", "place_unit_id": Unit.objects.get(code="610104002").pk, "consent": True}
+    wrong = client.post("/api/v1/membership/join", body, content_type="application/json")
+    assert wrong.status_code == 422 and "验证码" in wrong.json()["message"]
+    joined = client.post("/api/v1/membership/join", {**body, "code": code}, content_type="application/json")
+    assert joined.status_code == 201 and joined.json()["state"] == "submitted"
+    assert Unit.objects.get(pk=joined.json()["unit_id"]).kind == "joint"  # 青年路 has no industry union
+
+
+def test_officials_keep_or_end_membership_through_the_api(persona) -> None:  # noqa: ANN001
+    from django.test import Client
+
+    from gonghui.orgs.services import issue_api_token
+
+    membership = Membership.objects.filter(unit__code="610104001001", ended_on__isnull=True).first()
+    _, raw = issue_api_token(user=persona("meilihao"))
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    kept = api.post(f"/api/v1/membership/members/{membership.pk}", {"action": "retain", "reason": "retired"},
+                    content_type="application/json")
+    assert kept.status_code == 200 and kept.json()["status"] == "retained"
+    ended = api.post(f"/api/v1/membership/members/{membership.pk}", {"action": "end", "reason": "本人退会"},
+                     content_type="application/json")
+    assert ended.status_code == 200 and ended.json()["ended_on"]

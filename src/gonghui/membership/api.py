@@ -192,7 +192,7 @@ class VerifyOut(Schema):
     union: str | None = None
 
 
-@router.post("/verify", response=VerifyOut, summary="Check an e-card token (a partner's scanner)")
+@router.post("/verify", auth=None, response=VerifyOut, summary="Check an e-card token (a partner's scanner)")
 def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     from gonghui.core.masking import mask_name
 
@@ -201,3 +201,138 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
         return {"status": verdict.status, "name": mask_name(verdict.membership.person.name),
                 "union": verdict.membership.unit.name}
     return {"status": verdict.status}
+
+
+# --- no account yet: joining and re-binding a taken number (as on the public pages) ---
+
+class CodeIn(Schema):
+    phone: str = Field(..., max_length=20)
+
+
+class MessageOut(Schema):
+    message: str
+
+
+@router.post("/code", auth=None, response=MessageOut, summary="Send a one-time code to prove a mobile number")
+def send_code(request: HttpRequest, payload: CodeIn) -> dict[str, str]:
+    from gonghui.core.net import client_ip
+    from gonghui.orgs import auth
+
+    ok, message = auth.send_verification_code(phone=payload.phone, ip=client_ip(request), purpose="申请加入工会")
+    if not ok:
+        raise ApiError(429 if "频繁" in message or "过多" in message or "秒后" in message else 422, "code_refused",
+                       message)
+    return {"message": message}
+
+
+class JoinIn(ApplyIn):
+    name: str = Field(..., min_length=1, max_length=50)
+    id_number: str = Field(..., min_length=15, max_length=25)
+    phone: str = Field(..., max_length=20)
+    code: str = Field(..., max_length=10)
+
+
+@router.post("/join", auth=None, response={201: ApplicationOut}, summary="Join without an account (mobile + code)")
+def join(request: HttpRequest, payload: JoinIn) -> Any:
+    from gonghui.orgs import auth
+    from gonghui.orgs import services as orgs_services
+
+    employer = Enterprise.objects.filter(pk=payload.employer_id).first() if payload.employer_id else None
+    place = Unit.objects.filter(pk=payload.place_unit_id, level=Level.STREET).first() if payload.place_unit_id else None
+    try:
+        target = services.route(employer=employer, new_form=payload.new_form, place=place)
+        if not auth.check_verification_code(phone=payload.phone, code=payload.code):
+            raise ValidationError({"code": "手机验证码不正确或已过期，请重新获取。"})
+        user, person = orgs_services.self_register(name=payload.name, id_number=payload.id_number,
+                                                   phone=payload.phone, unit=target.unit, job=payload.job,
+                                                   employer=employer)
+        application = services.apply_to_join(actor=user, person=person, employer=employer, new_form=payload.new_form,
+                                             place=place, job=payload.job, consent=payload.consent)
+    except ValidationError as error:
+        raise _refuse(error) from error
+    return Status(201, application)
+
+
+class RebindIn(Schema):
+    phone: str = Field(..., max_length=20)
+    code: str = Field(..., max_length=10)
+    name: str = Field(..., min_length=1, max_length=50)
+    id_number: str = Field(..., min_length=15, max_length=25)
+
+
+class RebindOut(Schema):
+    state: str = Field(..., description="done, or held for the union to check")
+
+
+@router.post("/rebind", auth=None, response=RebindOut, summary="Move a taken number to its owner's account")
+def rebind(request: HttpRequest, payload: RebindIn) -> dict[str, str]:
+    from gonghui.core.net import client_ip
+    from gonghui.orgs import auth
+
+    try:
+        record, _user = services.rebind_phone(
+            phone=payload.phone, code_ok=auth.check_verification_code(phone=payload.phone, code=payload.code),
+            name=payload.name, id_number=payload.id_number, ip=client_ip(request))
+    except ValidationError as error:
+        raise _refuse(error) from error
+    return {"state": record.state}
+
+
+# --- officials: re-binding checks, corrections, keeping and ending membership ---
+
+class ReviewIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=200)
+
+
+class StateOut(Schema):
+    id: int
+    state: str
+
+
+@router.post("/rebinds/{rebind_id}/review", response=StateOut, summary="Check a held re-binding")
+def review_rebind(request: HttpRequest, rebind_id: int, payload: ReviewIn) -> Any:
+    record = scoping.rebinds.get_or_404(request.user, rebind_id, action=org_scoping.CHANGE)
+    try:
+        return services.review_rebind(actor=request.user, record=record, approve=payload.approve, note=payload.note)
+    except ValidationError as error:
+        raise _refuse(error) from error
+
+
+@router.post("/corrections/{correction_id}/decision", response=StateOut, summary="Decide a correction request")
+def decide_correction(request: HttpRequest, correction_id: int, payload: ReviewIn) -> Any:
+    correction = scoping.corrections.get_or_404(request.user, correction_id, action=org_scoping.CHANGE)
+    if not scoping.acts_for(request.user, correction.unit):
+        raise ApiError(404, "not_found", "not found")
+    try:
+        return services.decide_correction(actor=request.user, request=correction, approve=payload.approve,
+                                          note=payload.note)
+    except ValidationError as error:
+        raise _refuse(error) from error
+
+
+class MemberActionIn(Schema):
+    action: str = Field(..., description="retain (reason: retired or unemployed) or end (reason in words)")
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class MembershipOut(Schema):
+    id: int
+    number: str
+    unit_id: int
+    since: date
+    status: str
+    ended_on: date | None
+
+
+@router.post("/members/{membership_id}", response=MembershipOut, summary="Keep (退休, 失业) or end a membership")
+def member_action(request: HttpRequest, membership_id: int, payload: MemberActionIn) -> Any:
+    membership = scoping.memberships.get_or_404(request.user, membership_id, action=org_scoping.CHANGE)
+    try:
+        if payload.action == "retain":
+            return services.retain(actor=request.user, membership=membership, reason=payload.reason)
+        if payload.action == "end":
+            return services.end_membership(actor=request.user, membership=membership, reason=payload.reason)
+    except ValidationError as error:
+        raise _refuse(error) from error
+    raise ApiError(422, "invalid", "action 只能是 retain 或 end。")
