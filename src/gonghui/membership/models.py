@@ -148,7 +148,7 @@ class Step(models.Model):
     transfer = models.ForeignKey(Transfer, null=True, blank=True, on_delete=models.CASCADE, related_name="steps")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=40)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 

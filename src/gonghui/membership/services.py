@@ -432,7 +432,7 @@ def _apply_rebind(*, person: Person, number: str, actor: User | None, holder: Us
 def review_rebind(*, actor: User, record: PhoneRebind, approve: bool, note: str) -> PhoneRebind:
     from gonghui.orgs.auth import phone_hash
 
-    record = PhoneRebind.objects.select_for_update().select_related("person__user").get(pk=record.pk)
+    record = PhoneRebind.objects.select_for_update(of=("self",)).select_related("person__user").get(pk=record.pk)
     if record.state != PhoneRebind.State.HELD:
         raise ValidationError(_("这条换绑申请已经处理过了。"))
     if not note.strip():
@@ -476,7 +476,7 @@ def request_correction(*, actor: User, person: Person, field: str, new_value: st
 
 @transaction.atomic
 def decide_correction(*, actor: User, request: CorrectionRequest, approve: bool, note: str) -> CorrectionRequest:
-    request = CorrectionRequest.objects.select_for_update().select_related("person__unit").get(pk=request.pk)
+    request = CorrectionRequest.objects.select_for_update(of=("self",)).select_related("person__unit").get(pk=request.pk)
     if request.state != CorrectionRequest.State.SUBMITTED:
         raise ValidationError(_("这份更正申请已经处理过了。"))
     if approve:
