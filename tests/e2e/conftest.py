@@ -53,6 +53,14 @@ def desktop_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def sign_in(page: Page, base: str, username: str, password: str = "Gonghui@2026") -> None:
+    """Sign in with the login form, as a person would (the demo accounts share one password)."""
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("账号或手机号").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
 @pytest.fixture
 def screenshot():  # noqa: ANN201
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

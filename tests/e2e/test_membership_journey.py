@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 
 from gonghui.core import sms
 from gonghui.membership.models import JoinApplication, Membership
+from tests.e2e.conftest import sign_in
 from tests.registry.sheets import valid_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Gonghui@2026"
 
 
 def test_a_rider_joins_is_approved_and_the_card_verifies(live_server, demo_tree, browser, phone_page,
@@ -40,10 +40,7 @@ def test_a_rider_joins_is_approved_and_the_card_verifies(live_server, demo_tree,
     assert application.new_form == "rider" and application.employer is None
 
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
-    desk.goto(f"{live_server.url}/accounts/login/")
-    desk.get_by_label("账号或手机号").fill("beiyuanmen")
-    desk.get_by_label("密码").fill(PASSWORD)
-    desk.get_by_role("button", name="登录").click()
+    sign_in(desk, live_server.url, "beiyuanmen")
     desk.goto(f"{live_server.url}/membership/queue/")
     desk.get_by_test_id("waiting").get_by_role("link", name=application.number).click()
     desk.get_by_test_id("approve").click()

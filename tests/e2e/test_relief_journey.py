@@ -6,20 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from gonghui.relief.models import Application
+from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Gonghui@2026"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("账号或手机号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_worker_applies_on_a_phone_officials_approve_worker_sees_amount(live_server, demo_tree, browser, phone_page,

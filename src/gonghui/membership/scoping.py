@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 
 from gonghui.membership.models import CorrectionRequest, JoinApplication, Membership, PhoneRebind, Transfer
-from gonghui.orgs.models import Role, Unit, subtree_q
-from gonghui.orgs.scoping import CHANGE, OFFICIAL_ROLES, VIEW, Scope, UnitScopedPolicy, register, roles_of
+from gonghui.orgs.models import Role
+from gonghui.orgs.scoping import (  # noqa: F401 - the deciding rule, re-exported for membership's pages
+    CHANGE,
+    OFFICIAL_ROLES,
+    VIEW,
+    Scope,
+    UnitScopedPolicy,
+    acting_q,
+    acts_for,
+    acts_itself,
+    register,
+)
 
 DECIDERS = frozenset({Role.OFFICIAL, Role.CHAIR})
-
-
-def acts_for(user: Any, unit: Unit) -> bool:
-    """The user decides for this union: its chair or officials, officials above it, administrators."""
-    if getattr(user, "is_superuser", False):
-        return True
-    for assignment in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}):
-        if assignment.role == Role.ADMIN:
-            return True
-        if assignment.role == Role.CHAIR and assignment.unit_id == unit.pk:
-            return True
-        if assignment.role == Role.OFFICIAL and unit.path.startswith(assignment.unit.path):
-            return True
-    return False
-
-
-def acts_itself(user: Any, unit: Unit) -> bool:
-    """The user acts as this very union (its chair or its own officials), not as a union above it."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(a.role == Role.ADMIN or (a.role in (Role.CHAIR, Role.OFFICIAL) and a.unit_id == unit.pk)
-               for a in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}))
-
-
-def acting_q(user: Any, field: str) -> Q | None:
-    """The same rule as `acts_for`, as a query on a unit foreign key named `field`."""
-    if getattr(user, "is_superuser", False):
-        return Q()
-    q, matched = Q(), False
-    for assignment in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}):
-        if assignment.role == Role.ADMIN:
-            return Q()
-        q |= Q(**{f"{field}_id": assignment.unit_id}) if assignment.role == Role.CHAIR else \
-            subtree_q(assignment.unit.path, f"{field}__path")
-        matched = True
-    return q if matched else None
 
 
 class JoinApplicationPolicy(UnitScopedPolicy[JoinApplication]):

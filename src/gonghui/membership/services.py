@@ -25,6 +25,7 @@ from gonghui.membership.models import (
 )
 from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Person, Unit, User
+from gonghui.orgs.scoping import acts_for, acts_itself
 
 S = JoinApplication.State
 PRIVACY_PURPOSE = "入会及会员服务"
@@ -275,8 +276,6 @@ def accept_transfer(*, actor: User, transfer: Transfer) -> Transfer:
 
 def can_release(user: User, transfer: Transfer, today: date | None = None) -> bool:
     """The old union itself releases (its chair or officials); once its time is up, the unions above may."""
-    from gonghui.membership.scoping import acts_for, acts_itself
-
     today = today or _today()
     if acts_itself(user, transfer.from_unit):
         return True
@@ -302,7 +301,7 @@ def release_transfer(*, actor: User, transfer: Transfer) -> Transfer:
                                         joined_unit_on=today)
         orgs_services.record_membership(actor=actor, person=old.person, membership=Person.Membership.MEMBER,
                                         since=old.since, unit=transfer.to_unit)
-        by_above = not _acts_itself(actor, transfer.from_unit)
+        by_above = not acts_itself(actor, transfer.from_unit)
         transfer.state, transfer.done_at, transfer.new_membership = Transfer.State.DONE, timezone.now(), new
         transfer.released_by, transfer.released_by_above = actor, by_above
         transfer.save()
@@ -311,12 +310,6 @@ def release_transfer(*, actor: User, transfer: Transfer) -> Transfer:
         audit.record(actor=actor, action=audit.Action.TRANSITION, obj=transfer, unit_path=transfer.from_unit.path,
                      subject_user_id=old.person.user_id, changes={"done": True, "by_above": by_above})
         return transfer
-
-
-def _acts_itself(user: User, unit: Unit) -> bool:
-    from gonghui.membership.scoping import acts_itself
-
-    return acts_itself(user, unit)
 
 
 # --- keeping and ending membership (章程 第六条, 第八条) ---

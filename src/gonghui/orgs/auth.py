@@ -208,65 +208,59 @@ def _code_hash(phone_digest: str, code: str) -> str:
     return lookup_hash(f"{phone_digest}:{code}", "sms-code")
 
 
-def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
-    """Send a sign-in code if the number belongs to an account. Returns (accepted, message).
+def _issue_code(phone: str, ip: str | None) -> tuple[str, str] | str:
+    """A new one-time code for a number, within the limits: (number, code), or the refusal in words.
 
-    The answer is the same whether or not the number is registered, so that nobody can
-    learn from it who has an account. Limits: one code per number per resend interval,
-    a few per number per hour, and per address per hour.
+    Limits: one code per number per resend interval, a few per number per hour, and per address
+    per hour. Sign-in codes and verification codes share the table and its counters.
     """
     try:
         number = normalise_mobile(phone)
     except InvalidPhone:
-        return False, _("请输入正确的11位手机号码。")
+        return _("请输入正确的11位手机号码。")
     digest = phone_hash(number)
     now = timezone.now()
     hour_ago = now - timedelta(hours=1)
     recent = SmsCode.objects.filter(phone_hash=digest, created_at__gte=hour_ago)
     last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and (now - last).total_seconds() < settings.GONGHUI_SMS_RESEND_SECONDS:
-        return False, _("验证码已发送，请 %(s)d 秒后再重新获取。") % {
+        return _("验证码已发送，请 %(s)d 秒后再重新获取。") % {
             "s": settings.GONGHUI_SMS_RESEND_SECONDS - int((now - last).total_seconds())
         }
     if recent.count() >= settings.GONGHUI_SMS_PER_NUMBER_PER_HOUR:
-        return False, _("该号码获取验证码次数过多，请一小时后再试。")
+        return _("该号码获取验证码次数过多，请一小时后再试。")
     if ip and SmsCode.objects.filter(ip=ip, created_at__gte=hour_ago).count() >= settings.GONGHUI_SMS_PER_ADDRESS_PER_HOUR:
-        return False, _("获取验证码过于频繁，请稍后再试。")
+        return _("获取验证码过于频繁，请稍后再试。")
     code = f"{secrets.randbelow(1_000_000):06d}"
     SmsCode.objects.create(
         phone_hash=digest, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
         expires_at=now + timedelta(minutes=settings.GONGHUI_SMS_CODE_MINUTES),
     )
-    if User.objects.filter(phone_hash=digest, is_active=True).exists():
+    return number, code
+
+
+def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
+    """Send a sign-in code if the number belongs to an account. Returns (accepted, message).
+
+    The answer is the same whether or not the number is registered, so that nobody can
+    learn from it who has an account.
+    """
+    issued = _issue_code(phone, ip)
+    if isinstance(issued, str):
+        return False, issued
+    number, code = issued
+    if User.objects.filter(phone_hash=phone_hash(number), is_active=True).exists():
         sms.send(number, _("【工会】您的登录验证码是 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {
             "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
     return True, _("如该号码已注册，验证码已发送，%(m)d 分钟内有效。") % {"m": settings.GONGHUI_SMS_CODE_MINUTES}
 
 
 def send_verification_code(*, phone: str, ip: str | None, purpose: str) -> tuple[bool, str]:
-    """A one-time code to prove a mobile number (joining the union, re-binding a number): sent to any number.
-
-    Same limits as sign-in codes (they share the table and its counters).
-    """
-    try:
-        number = normalise_mobile(phone)
-    except InvalidPhone:
-        return False, _("请输入正确的11位手机号码。")
-    digest = phone_hash(number)
-    now = timezone.now()
-    hour_ago = now - timedelta(hours=1)
-    recent = SmsCode.objects.filter(phone_hash=digest, created_at__gte=hour_ago)
-    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
-    if last is not None and (now - last).total_seconds() < settings.GONGHUI_SMS_RESEND_SECONDS:
-        return False, _("验证码已发送，请 %(s)d 秒后再重新获取。") % {
-            "s": settings.GONGHUI_SMS_RESEND_SECONDS - int((now - last).total_seconds())}
-    if recent.count() >= settings.GONGHUI_SMS_PER_NUMBER_PER_HOUR:
-        return False, _("该号码获取验证码次数过多，请一小时后再试。")
-    if ip and SmsCode.objects.filter(ip=ip, created_at__gte=hour_ago).count() >= settings.GONGHUI_SMS_PER_ADDRESS_PER_HOUR:
-        return False, _("获取验证码过于频繁，请稍后再试。")
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    SmsCode.objects.create(phone_hash=digest, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
-                           expires_at=now + timedelta(minutes=settings.GONGHUI_SMS_CODE_MINUTES))
+    """A one-time code to prove a mobile number (joining the union, re-binding a number): sent to any number."""
+    issued = _issue_code(phone, ip)
+    if isinstance(issued, str):
+        return False, issued
+    number, code = issued
     sms.send(number, _("【工会】您正在%(purpose)s，验证码 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {
         "purpose": purpose, "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
     return True, _("验证码已发送，%(m)d 分钟内有效。") % {"m": settings.GONGHUI_SMS_CODE_MINUTES}

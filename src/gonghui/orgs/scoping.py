@@ -297,32 +297,55 @@ class BankBatchPolicy(UnitPathPolicy[BankBatch]):
         return f"bank-batch-{obj.pk}-"
 
 
-class AuditPolicy(Policy[AuditEvent]):
+class AuditPolicy(UnitPathPolicy[AuditEvent]):
     """Officials read the audit of their subtree; anyone reads what they did and what was done to them."""
 
     model = AuditEvent
     url_kwargs = ("event_id",)
     roles_by_action = {VIEW: frozenset({Role.OFFICIAL, Role.CHAIR})}
 
-    def unit_q(self, scope: Scope) -> Q | None:
-        if scope.everything:
-            return Q()
-        q = Q()
-        matched = False
-        for path in scope.subtree_paths:
-            q |= subtree_q(path, "unit_path")
-            matched = True
-        if scope.unit_ids:
-            paths = list(Unit.objects.filter(id__in=scope.unit_ids).values_list("path", flat=True))
-            q |= Q(unit_path__in=paths)
-            matched = True
-        return q if matched else None
-
     def own_q(self, user: Any, action: str) -> Q | None:
         return Q(actor_id=user.pk) | Q(subject_user_id=user.pk) if action == VIEW else None
 
     def canary(self, obj: AuditEvent) -> str:
         return f'audit-event-{obj.pk}"'  # the closing quote of the id: event 11 is not event 110
+
+
+def acts_for(user: Any, unit: Unit) -> bool:
+    """The user decides for this union (an application or a case waiting there): its chair or its officials,
+    officials above it, administrators. `acting_q` is the same rule as a query."""
+    if getattr(user, "is_superuser", False):
+        return True
+    for assignment in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}):
+        if assignment.role == Role.ADMIN:
+            return True
+        if assignment.role == Role.CHAIR and assignment.unit_id == unit.pk:
+            return True
+        if assignment.role == Role.OFFICIAL and unit.path.startswith(assignment.unit.path):
+            return True
+    return False
+
+
+def acts_itself(user: Any, unit: Unit) -> bool:
+    """The user acts as this very union (its chair or its own officials), not as a union above it."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(a.role == Role.ADMIN or (a.role in (Role.CHAIR, Role.OFFICIAL) and a.unit_id == unit.pk)
+               for a in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}))
+
+
+def acting_q(user: Any, field: str) -> Q | None:
+    """The same rule as `acts_for`, as a query on a unit foreign key named `field`."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    q, matched = Q(), False
+    for assignment in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}):
+        if assignment.role == Role.ADMIN:
+            return Q()
+        q |= Q(**{f"{field}_id": assignment.unit_id}) if assignment.role == Role.CHAIR else \
+            subtree_q(assignment.unit.path, f"{field}__path")
+        matched = True
+    return q if matched else None
 
 
 REGISTRY: dict[str, Policy[Any]] = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from gonghui.orgs.models import Role, subtree_q
+from gonghui.orgs.models import Role
 from gonghui.orgs.scoping import (
     CHANGE,
     OFFICIAL_ROLES,
@@ -22,7 +22,6 @@ from gonghui.orgs.scoping import (
     Scope,
     UnitScopedPolicy,
     register,
-    roles_of,
     scope_for,
 )
 from gonghui.relief.models import (
@@ -91,40 +90,6 @@ class ApplicationPolicy(UnitScopedPolicy[Application]):
 
     def canary(self, obj: Application) -> str:
         return obj.number
-
-
-def can_decide(user: Any, application: Application) -> bool:
-    """The current step's unit decides: its chair or officials, or officials above it."""
-    if user.is_superuser:
-        return True
-    unit = application.current_unit
-    if unit is None:
-        return False
-    for assignment in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}):
-        if assignment.role == Role.ADMIN:
-            return True
-        if assignment.role == Role.CHAIR and assignment.unit_id == unit.pk:
-            return True
-        if assignment.role == Role.OFFICIAL and unit.path.startswith(assignment.unit.path):
-            return True
-    return False
-
-
-def decidable_q(user: Any) -> Q | None:
-    """Applications whose current step the user may decide, as a query (the same rule as `can_decide`)."""
-    if user.is_superuser:
-        return Q()
-    q = Q()
-    matched = False
-    for assignment in roles_of(user, {Role.OFFICIAL, Role.CHAIR, Role.ADMIN}):
-        if assignment.role == Role.ADMIN:
-            return Q()
-        if assignment.role == Role.CHAIR:
-            q |= Q(current_unit_id=assignment.unit_id)
-        else:
-            q |= subtree_q(assignment.unit.path, "current_unit__path")
-        matched = True
-    return q if matched else None
 
 
 class ObjectionPolicy(UnitScopedPolicy[Objection]):

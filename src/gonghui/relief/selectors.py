@@ -85,7 +85,7 @@ def application_list(user: User, *, state: str = "", mine_to_decide: bool = Fals
     if state:
         apps = apps.filter(state=state)
     if mine_to_decide:
-        condition = scoping.decidable_q(user)
+        condition = org_scoping.acting_q(user, "current_unit")
         if condition is None:
             return apps.none()
         return apps.filter(condition, state=Application.State.SUBMITTED).order_by("submitted_at")

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -361,7 +362,7 @@ def application_detail_view(request: HttpRequest, application_id: int) -> HttpRe
     if not request.user.is_official or application.person.user_id == request.user.pk:
         return render(request, "relief/my_application.html", context)
     context.update(can_decide=application.state == Application.State.SUBMITTED
-                   and scoping.can_decide(request.user, application),
+                   and org_scoping.acts_for(request.user, application.current_unit),
                    can_pay=scoping.applications.can(request.user, "pay", application),
                    duplicates=application.duplicate_flags.all())
     return render(request, "relief/application_detail.html", context)
@@ -374,14 +375,8 @@ def attachment_view(request: HttpRequest, application_id: int) -> HttpResponse:
     if attachment is None:
         raise Http404
     response = FileResponse(attachments.path_of(attachment).open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{_quote(attachment.name)}"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.name)}"
     return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 @official_required
@@ -389,7 +384,7 @@ def _quote(name: str) -> str:
 @handles_bad_input
 def decide_view(request: HttpRequest, application_id: int) -> HttpResponse:
     application = scoping.applications.get_or_404(request.user, application_id, action=scoping.DECIDE)
-    if not scoping.can_decide(request.user, application):
+    if not org_scoping.acts_for(request.user, application.current_unit):
         raise Http404
     application = services.decide_application(actor=request.user, application=application,
                                               decision=request.POST.get("decision", ""),
