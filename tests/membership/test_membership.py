@@ -305,3 +305,12 @@ def test_the_printable_card_and_the_api_routes(persona, client_for) -> None:  # 
     moved = api.post("/api/v1/membership/transfers", {"to_unit_id": Unit.objects.get(code="610104001003").pk,
                                                       "reason": "换工作"}, content_type="application/json")
     assert moved.status_code == 201 and moved.json()["state"] == "requested"
+
+
+def test_the_card_is_valid_up_to_its_expiry_second() -> None:
+    membership = Membership.objects.filter(ended_on__isnull=True).first()
+    now = timezone.now().replace(microsecond=0)
+    token, expires = cards.issue(membership, now=now)
+    assert expires == now + timedelta(seconds=300)
+    assert cards.verify(token, now=expires).status == cards.VALID
+    assert cards.verify(token, now=expires + timedelta(seconds=1)).status == cards.EXPIRED

@@ -159,3 +159,24 @@ def test_officials_keep_or_end_membership_through_the_api(persona) -> None:  # n
     ended = api.post(f"/api/v1/membership/members/{membership.pk}", {"action": "end", "reason": "本人退会"},
                      content_type="application/json")
     assert ended.status_code == 200 and ended.json()["ended_on"]
+
+
+def test_rebindings_older_than_thirty_days_do_not_count(persona) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    person = registered(persona)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        services.rebind_phone(phone="13712340011", code_ok=True, name="周小燕", id_number=person.id_number)
+        services.rebind_phone(phone="13712340012", code_ok=True, name="周小燕", id_number=person.id_number)
+    with time_machine.travel(start + timedelta(days=30), tick=False):  # both still inside the window
+        record, _user = services.rebind_phone(phone="13712340013", code_ok=True, name="周小燕",
+                                              id_number=person.id_number)
+        assert record.state == PhoneRebind.State.HELD
+    with time_machine.travel(start + timedelta(days=30, seconds=1), tick=False):  # both just outside it
+        record, _user = services.rebind_phone(phone="13712340014", code_ok=True, name="周小燕",
+                                              id_number=person.id_number)
+        assert record.state == PhoneRebind.State.DONE

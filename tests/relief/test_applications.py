@@ -309,3 +309,20 @@ def test_a_reviewer_records_why_a_possible_duplicate_is_not_one(household, perso
     client.post(f"/relief/applications/{second.pk}/duplicates/", {"flag": flag.pk, "reason": "夫妻共用一张卡，已核实"})
     flag.refresh_from_db()
     assert (flag.cleared_by.username, flag.cleared_reason) == ("meilihao", "夫妻共用一张卡，已核实")
+
+
+@pytest.mark.django_db
+def test_exactly_the_threshold_stays_with_two_levels(household) -> None:  # noqa: ANN001
+    # 500 + 333.34 a month = 10,000.08 a year; tiers ≥ 2.00 pay 30,000, cut to the self-paid cost.
+    at = submit(household(wage="500", spouse="333.34"), self_paid="20000")  # ratio 1.99998: 20,000
+    above = submit(household(wage="500", spouse="333.34"), self_paid="20000.17")  # ratio 2.0000…: 20,000.17
+    assert (at.amount, len(at.chain)) == (D("20000.00"), 2)
+    assert (above.amount, len(above.chain)) == (D("20000.17"), 3)
+
+
+def test_working_days_fall_back_to_monday_to_friday_beyond_the_official_calendar() -> None:
+    from gonghui.core.deadlines import add_days, is_working_day
+
+    # chinese-calendar knows only the years the State Council has published; 2100 is not one of them.
+    assert is_working_day(date(2100, 1, 1)) and not is_working_day(date(2100, 1, 2))  # Friday, Saturday
+    assert add_days(date(2100, 1, 1), 1, working=True) == date(2100, 1, 4)  # the next Monday

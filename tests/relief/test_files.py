@@ -184,3 +184,20 @@ def test_an_edge_household_is_flagged_automatically_and_unflagged(persona) -> No
                               union_help_monthly=D("0"), causes=[], accident_on=None)
     assert not file.flags.filter(kind="edge", ends_on__isnull=True).exists()  # 相对困难 now, not edge
     assert file.flags.filter(kind="edge").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_ten_years_end_on_their_exact_day(persona) -> None:  # noqa: ANN001
+    from django.conf import settings
+    from django.core.management import call_command
+
+    official = persona("beiyuanmen")
+    cutoff = date.today() - timedelta(days=settings.GONGHUI_RETENTION_DAYS["hardship_files"])  # noqa: DTZ011
+    files = {}
+    for person, exited in ((free_person(), cutoff), (free_person("610104001002"), cutoff - timedelta(days=1))):
+        file = services.open_file(actor=official, person=person, members=[member(person.name, health="哮喘")])
+        services.exit_file(actor=official, file=file, status="exited", reason="再就业", on=exited)
+        files[exited] = file
+    call_command("purge")
+    assert HouseholdMember.objects.get(file=files[cutoff]).health == "哮喘"  # the last day of the 10 years
+    assert HouseholdMember.objects.get(file=files[cutoff - timedelta(days=1)]).health == ""
