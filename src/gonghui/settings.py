@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "gonghui.orgs",
     "gonghui.relief",
     "gonghui.membership",
+    "gonghui.mediation",
     "gonghui.dashboards",
     "gonghui.api",
 ]

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.relief.urls")),
     path("", include("gonghui.membership.urls")),
+    path("", include("gonghui.mediation.urls")),
     path("", include("gonghui.dashboards.urls")),
 ]

@@ -220,6 +220,10 @@ def _schema_value(schema: dict[str, Any], components: dict[str, Any]) -> Any:
         return False
     if kind == "array":
         return []
+    if schema.get("format") == "date-time":
+        return "2030-01-01T10:00:00+08:00"
+    if schema.get("format") == "date":
+        return "2030-01-01"
     return "x" * max(1, schema.get("minLength", 1))
 
 

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from gonghui.api import errors
 from gonghui.api.auth import ActiveSession, BearerToken
+from gonghui.mediation.api import router as mediation_router
 from gonghui.membership.api import router as membership_router
 from gonghui.orgs.api import auth_router, orgs_router
 from gonghui.orgs.registry_api import enterprises_router, people_router, tasks_router
@@ -27,3 +28,4 @@ api.add_router("/enterprises", enterprises_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/relief", relief_router)
 api.add_router("/membership", membership_router)
+api.add_router("/mediation", mediation_router)

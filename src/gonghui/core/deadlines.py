@@ -1,7 +1,8 @@
 """The one deadline helper: statutory periods counted from the day after the event.
 
 Calendar days unless the rule says working days; working days follow the State Council's
-official holidays and adjusted working days (chinese-calendar).
+official holidays and adjusted working days (chinese-calendar), overridden by the days an
+official enters in the calendar table (`CalendarDay`: local holidays, next year's 调休).
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ def local_date(moment: datetime | date) -> date:
     return moment
 
 
-def is_working_day(day: date) -> bool:
+def _overrides(start: date, end: date) -> dict[date, bool]:
+    from gonghui.core.models import CalendarDay
+
+    return dict(CalendarDay.objects.filter(day__gt=start, day__lte=end).values_list("day", "working"))
+
+
+def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:
+    """Whether `day` is a working day (pass `overrides` when checking many days: one query for all)."""
+    if overrides is None:
+        overrides = _overrides(day - timedelta(days=1), day)
+    if day in overrides:
+        return overrides[day]
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:  # a year the calendar does not know yet: Monday to Friday
@@ -36,11 +48,13 @@ def add_days(event: datetime | date, days: int, *, working: bool = False) -> dat
     start = local_date(event)
     if not working:
         return start + timedelta(days=days)
+    # A run of n working days never spans more than 2n + 40 calendar days (the longest holiday is 8 days).
+    overrides = _overrides(start, start + timedelta(days=2 * days + 40))
     day = start
     counted = 0
     while counted < days:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, overrides):
             counted += 1
     return day
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -264,3 +265,45 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarDay(models.Model):
+    """A day an official marks as a holiday or a working day where the official calendar does not say so
+    (a local holiday, next year's 调休 published after the package's release). It overrides chinese-calendar."""
+
+    day = models.DateField(_("日期"), unique=True)
+    working = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.working else '放假'} {self.note}"
+
+
+class Notification(models.Model):
+    """A message to one account, shown in its inbox (and sent by SMS when the account has a mobile)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("内容"), max_length=500)
+    url = models.CharField(_("链接"), max_length=255, blank=True)
+    # What sent it, so that a clock that runs twice does not say the same thing twice.
+    key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], condition=~Q(key=""),
+                                               name="notification_once_per_key")]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -148,8 +148,12 @@ class User(AbstractUser):
 
     @property
     def is_official(self) -> bool:
-        """Whether the account acts for a union (any role but worker)."""
-        return self.is_superuser or any(r.role != Role.WORKER for r in self.active_roles())
+        """Whether the account acts for a union (any role but worker or employer representative)."""
+        return self.is_superuser or any(r.role not in OUTSIDE_ROLES for r in self.active_roles())
+
+    def represented_enterprise_ids(self) -> list[int]:
+        """The enterprises this account represents (用人单位代表)."""
+        return [r.enterprise_id for r in self.active_roles() if r.role == Role.EMPLOYER_REP and r.enterprise_id]
 
     @property
     def primary_unit(self) -> Unit | None:
@@ -170,12 +174,20 @@ class Role(models.TextChoices):
     MEDIATOR = "mediator", _("调解员")
     COUNSELLOR = "counsellor", _("心理咨询师")
     WORKER = "worker", _("职工")
+    # Acts for one enterprise (its `RoleAssignment.enterprise`) in the cases it is party to; not a union role.
+    EMPLOYER_REP = "employer_rep", _("用人单位代表")
+
+
+# Roles held by people outside the union: they get the phone pages, never the officials' console.
+OUTSIDE_ROLES = frozenset({Role.WORKER, Role.EMPLOYER_REP})
 
 
 class RoleAssignment(models.Model):
     user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("工会组织"), on_delete=models.PROTECT, related_name="role_assignments")
+    enterprise = models.ForeignKey("orgs.Enterprise", verbose_name=_("代表的企业"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="representatives")
     granted_by = models.ForeignKey(
         User, verbose_name=_("授予人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -187,8 +199,12 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("角色授予")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "unit"], condition=Q(revoked_at__isnull=True), name="one_active_role_per_unit"
+                fields=["user", "role", "unit", "enterprise"], condition=Q(revoked_at__isnull=True),
+                name="one_active_role_per_unit"
             ),
+            models.CheckConstraint(condition=Q(role="employer_rep", enterprise__isnull=False)
+                                   | (~Q(role="employer_rep") & Q(enterprise__isnull=True)),
+                                   name="role_enterprise_only_for_employer_rep"),
         ]
         indexes = [models.Index(fields=["unit", "role"], name="role_unit_idx")]
 

@@ -165,7 +165,7 @@ def can_grant(actor: User, role: str, unit: Unit) -> bool:
 
 def grantable_roles(actor: User) -> list[str]:
     if actor.is_superuser or scoping.roles_of(actor, {Role.ADMIN}):
-        return list(Role.values)
+        return [r for r in Role.values if r != Role.EMPLOYER_REP]  # appointed on the enterprise's page
     roles: set[str] = set()
     for assignment in scoping.roles_of(actor):
         roles |= GRANTABLE.get(assignment.role, frozenset())
@@ -194,6 +194,7 @@ def create_account(
     otp_required: bool = False,
 ) -> User:
     """Open an account with its first role. Only inside the actor's reach, never above their own role."""
+    _refuse_employer_role(role)
     unit = scoping.units.get_or_404(actor, unit.pk)
     if not can_grant(actor, role, unit):
         raise PermissionDenied
@@ -226,7 +227,43 @@ def create_account(
 
 
 @transaction.atomic
+def _refuse_employer_role(role: str) -> None:
+    if role == Role.EMPLOYER_REP:
+        raise ValidationError(_("用人单位代表须在企业页面指定，以便绑定其代表的企业。"))
+
+
+@transaction.atomic
+def appoint_employer_representative(*, actor: User, enterprise: Enterprise, username: str, display_name: str,
+                                    phone: str) -> User:
+    """An account that acts for one enterprise in the cases it is party to (劳动争议调解的用人单位一方).
+
+    It signs in with a code sent to its mobile and sees nothing of the union but those cases.
+    """
+    enterprise = scoping.enterprises.get_or_404(actor, enterprise.pk, action=scoping.CHANGE)
+    username = username.strip()
+    if not username or not display_name.strip():
+        raise ValidationError(_("请填写账号名和姓名。"))
+    if not phone.strip():
+        raise ValidationError({"phone": _("用人单位代表凭手机验证码登录，请填写手机号。")})
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("账号名“%(u)s”已被使用。") % {"u": username}})
+    phone = _normalised_phone(phone)
+    digest = phone_hash(phone)
+    if User.objects.filter(phone_hash=digest).exists():
+        raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
+    user = User(username=username, display_name=display_name.strip(), phone=phone, phone_hash=digest)
+    user.set_unusable_password()
+    user.save()
+    RoleAssignment.objects.create(user=user, role=Role.EMPLOYER_REP, unit=enterprise.unit, enterprise=enterprise,
+                                  granted_by=actor)
+    audit.record(actor=actor, action=audit.Action.GRANT, obj=user, unit_path=enterprise.unit.path,
+                 subject_user_id=user.pk, changes={"role": Role.EMPLOYER_REP, "enterprise": enterprise.name,
+                                                   "phone": user.phone_masked})
+    return user
+
+
 def grant_role(*, actor: User, user: User, role: str, unit: Unit) -> RoleAssignment:
+    _refuse_employer_role(role)
     user = scoping.users.get_or_404(actor, user.pk)
     unit = scoping.units.get_or_404(actor, unit.pk)
     if not can_grant(actor, role, unit):
@@ -423,6 +460,38 @@ def create_person(*, actor: User, id_number: str, name: str, unit: Unit, tags: A
     person.tags.set(tags)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=person, unit_path=unit.path,
                  changes=_person_snapshot(person))
+    return person
+
+
+@transaction.atomic
+def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purpose: str, phone: str = "",
+                     employer: Enterprise | None = None) -> Person:
+    """The person's file for a service another app gives them (a mediation applicant recorded at the desk).
+
+    Found by the ID number (one file per person), the name checked against it; opened when missing, on the
+    basis of the service's legal duty (PIPL 第十三条第一款第三项). The calling service has checked the
+    actor's right to act for that person.
+    """
+    try:
+        identity = rules.parse_id_number(id_number)
+    except rules.InvalidNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("请填写姓名。")})
+    digest = lookup_hash(identity.number, "id")
+    person = Person.objects.filter(id_hash=digest).first()
+    if person is not None:
+        if person.name != name:
+            raise ValidationError({"name": _("姓名与该身份证号的档案不一致，请核对。")})
+        return person
+    person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+                    gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
+                    phone=phone, employer=employer, basis=Person.Basis.DUTY)
+    _seal(person)
+    person.save()
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=person, unit_path=unit.path,
+                 changes={"opened_for": purpose})
     return person
 
 

@@ -1,0 +1,949 @@
+"""Every write of mediation, one function per use case, each atomic, audited and stamped on the timeline.
+
+Statute: 劳动争议调解仲裁法 ("调解仲裁法"); enterprise rules: 企业劳动争议协商调解规定 ("协商调解规定").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core import attachments, audit
+from gonghui.core.deadlines import add_days, local_date
+from gonghui.core.money import BadAmount, yuan
+from gonghui.core.notify import notify
+from gonghui.mediation import rules, scoping
+from gonghui.mediation.models import (
+    AgreedPayment,
+    Agreement,
+    Assignment,
+    Case,
+    Category,
+    EarlyWarning,
+    Extension,
+    MediationBody,
+    MediatorSeat,
+    Message,
+    Negotiation,
+    Party,
+    Session,
+    Side,
+    Step,
+    WorkerConfirmation,
+)
+from gonghui.orgs import services as orgs_services
+from gonghui.orgs.models import Enterprise, Level, Person, Role, Unit, User
+
+S = Case.State
+MAX_EXTENSION_DAYS = 30
+ARBITRATION_NOTICE = "告知可申请仲裁"
+
+
+def _today() -> date:
+    return local_date(timezone.now())
+
+
+def _step(case: Case, actor: Any, action: str, *, to: str = "", reason: str = "") -> None:
+    from_state = case.state
+    if to:
+        case.state = to
+    Step.objects.create(case=case, actor=actor if getattr(actor, "is_authenticated", False) else None,
+                        action=action, from_state=from_state if to else "", to_state=to, reason=reason)
+    audit.record(actor=actor, action=audit.Action.TRANSITION if to else audit.Action.UPDATE, obj=case,
+                 unit_path=case.unit.path, reason=reason,
+                 changes={"action": action, **({"state": [from_state, to]} if to else {})})
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("unit", "body", "employer").get(pk=case.pk)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValidationError(message)
+
+
+def _staff_case(actor: Any, case: Case) -> Case:
+    """The case, for the body's staff (its officials, chair and mediators); others get the one 404."""
+    scoping.cases.get_or_404(actor, case.pk, action=scoping.CHANGE)
+    return _locked(case)
+
+
+def _party_case(actor: Any, case: Case) -> tuple[Case, set[str]]:
+    scoping.cases.get_or_404(actor, case.pk, action=scoping.PARTY)
+    case = _locked(case)
+    return case, scoping.party_sides(actor, case)
+
+
+def _case_url(case: Case) -> str:
+    return reverse("mediation:case", args=[case.pk])
+
+
+def worker_users(case: Case) -> list[User]:
+    """The accounts of the worker side: the workers themselves and their agents."""
+    users = []
+    for party in case.parties.filter(side=Side.WORKER, kind__in=(Party.Kind.WORKER, Party.Kind.AGENT)) \
+            .select_related("person__user", "user"):
+        users.append(party.user or (party.person.user if party.person else None))
+    return [u for u in users if u is not None]
+
+
+def employer_users(case_or_enterprise: Case | Enterprise | Negotiation) -> list[User]:
+    enterprise_id = case_or_enterprise.pk if isinstance(case_or_enterprise, Enterprise) \
+        else case_or_enterprise.employer_id
+    return list(User.objects.filter(role_assignments__role=Role.EMPLOYER_REP, role_assignments__revoked_at__isnull=True,
+                                    role_assignments__enterprise_id=enterprise_id, is_active=True).distinct())
+
+
+def staff_users(case: Case) -> list[User]:
+    """The assigned mediator, or, before one is, the body's officials and mediators."""
+    if case.mediator_id:
+        return [case.mediator]
+    return list(User.objects.filter(role_assignments__unit=case.unit, role_assignments__revoked_at__isnull=True,
+                                    role_assignments__role__in=(Role.OFFICIAL, Role.CHAIR, Role.MEDIATOR),
+                                    is_active=True).distinct())
+
+
+def _tell_parties(case: Case, text: str, *, key: str = "") -> None:
+    notify(worker_users(case) + employer_users(case), text, url=_case_url(case), key=key)
+
+
+def district_of(unit: Unit) -> Unit:
+    """The county-level union (区县总工会) above a unit: where labour-relations warnings go."""
+    if unit.level <= Level.COUNTY:
+        return unit
+    return Unit.objects.filter(id__in=unit.ancestor_ids(), level=Level.COUNTY).first() or unit
+
+
+# --- mediation bodies and their rosters ---
+
+@transaction.atomic
+def create_body(*, actor: Any, unit: Unit, name: str, kind: str, arbitration_commission: str,
+                enterprise: Enterprise | None = None, address: str = "", phone: str = "") -> MediationBody:
+    from gonghui.orgs import scoping as org_scoping
+
+    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
+    if kind not in MediationBody.Kind.values:
+        raise ValidationError({"kind": _("请选择调解组织的类型。")})
+    if not name.strip() or not arbitration_commission.strip():
+        raise ValidationError(_("请填写调解组织名称和管辖的劳动人事争议仲裁委员会。"))
+    if kind == MediationBody.Kind.ENTERPRISE and enterprise is None:
+        raise ValidationError({"enterprise": _("企业劳动争议调解委员会须指明所在企业。")})
+    body = MediationBody.objects.create(unit=unit, province_id=unit.province_id, name=name.strip()[:100], kind=kind,
+                                        enterprise=enterprise, arbitration_commission=arbitration_commission.strip()[:100],
+                                        address=address[:200], phone=phone[:30])
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=body, unit_path=unit.path,
+                 changes={"name": body.name, "kind": kind})
+    return body
+
+
+@transaction.atomic
+def add_mediator(*, actor: Any, body: MediationBody, user: User, employer: Enterprise | None = None) -> MediatorSeat:
+    """Put a mediator on the roster. They must hold a role at the body's union, so that they reach its cases."""
+    body = scoping.bodies.get_or_404(actor, body.pk, action=scoping.CHANGE)
+    if not user.active_roles() or not any(
+            a.role in scoping.STAFF and body.unit.path.startswith(a.unit.path) for a in user.active_roles()):
+        raise ValidationError(_("%(name)s 在本调解组织所在工会没有调解员或干部角色，请先授予“调解员”角色。")
+                              % {"name": user})
+    seat, _created = MediatorSeat.objects.update_or_create(body=body, user=user,
+                                                          defaults={"employer": employer, "active": True})
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=body, unit_path=body.unit.path,
+                 changes={"mediator_added": user.get_username()})
+    return seat
+
+
+@transaction.atomic
+def set_seal(*, actor: Any, body: MediationBody, upload: Any) -> MediationBody:
+    body = scoping.bodies.get_or_404(actor, body.pk, action=scoping.CHANGE)
+    try:
+        content_type, _ext = attachments.check(upload)
+    except attachments.AttachmentRefused as exc:
+        raise ValidationError(str(exc)) from exc
+    if not content_type.startswith("image/") or content_type == "image/heic":
+        raise ValidationError(_("印章请上传 PNG 或 JPG 图片（透明底的 PNG 最好）。"))
+    body.seal = attachments.save(actor=actor, upload=upload, owner_type="mediation.body", owner_id=body.pk,
+                                 unit_path=body.unit.path, label="印章")
+    body.save(update_fields=["seal"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=body, unit_path=body.unit.path,
+                 changes={"seal": body.seal.sha256[:12]})
+    return body
+
+
+# --- negotiation before mediation (协商) ---
+
+@transaction.atomic
+def request_negotiation(*, actor: Any, person: Person, employer: Enterprise, category: str, claims: str,
+                        union_assist: bool = False) -> Negotiation:
+    """调解仲裁法 第四条: the worker asks the employer to negotiate, alone or with the union's help."""
+    if getattr(person, "user_id", None) != actor.pk:
+        raise Http404
+    _check_category(category)
+    _require(bool(claims.strip()), _("请写明协商请求。"))
+    today = _today()
+    negotiation = Negotiation.objects.create(
+        person=person, requested_by=actor, employer=employer, unit=employer.unit, province_id=employer.province_id,
+        category=category, claims=claims.strip(), union_assist=union_assist,
+        # 协商调解规定 第十条: an employer that does not answer within 5 days is taken to refuse.
+        reply_due_on=add_days(today, rules.NEGOTIATION_REPLY_DAYS))
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=negotiation, unit_path=employer.unit.path,
+                 subject_user_id=actor.pk, changes={"employer": employer.name, "union_assist": union_assist})
+    url = reverse("mediation:negotiation", args=[negotiation.pk])
+    notify(employer_users(employer), _("职工%(name)s请求就“%(cat)s”与贵单位协商，请于 %(due)s 前回应；逾期视为不愿协商。")
+           % {"name": person.name, "cat": negotiation.get_category_display(), "due": negotiation.reply_due_on}, url=url)
+    if union_assist:
+        notify(User.objects.filter(role_assignments__unit=employer.unit, role_assignments__revoked_at__isnull=True,
+                                   role_assignments__role__in=(Role.OFFICIAL, Role.CHAIR)).distinct(),
+               _("职工%(name)s请工会参与与%(employer)s的协商。") % {"name": person.name, "employer": employer.name}, url=url)
+    return negotiation
+
+
+def _negotiation_party(actor: Any, negotiation: Negotiation) -> tuple[Negotiation, str]:
+    scoping.negotiations.get_or_404(actor, negotiation.pk, action=scoping.PARTY)
+    negotiation = Negotiation.objects.select_for_update(of=("self",)).select_related("person", "employer") \
+        .get(pk=negotiation.pk)
+    if negotiation.employer_id in actor.represented_enterprise_ids():
+        return negotiation, Side.EMPLOYER
+    return negotiation, Side.WORKER
+
+
+def _expire_negotiation(negotiation: Negotiation, today: date) -> bool:
+    if negotiation.state == Negotiation.State.REQUESTED and today > negotiation.reply_due_on:
+        negotiation.state = Negotiation.State.DEEMED_REFUSED
+        negotiation.save(update_fields=["state"])
+        return True
+    return False
+
+
+@transaction.atomic
+def answer_negotiation(*, actor: Any, negotiation: Negotiation, agree: bool, answer: str = "") -> Negotiation:
+    negotiation, side = _negotiation_party(actor, negotiation)
+    _require(side == Side.EMPLOYER, _("只有用人单位一方可以回应协商请求。"))
+    if _expire_negotiation(negotiation, _today()):
+        raise ValidationError(_("回应期限（%(due)s）已过，已视为不愿协商。") % {"due": negotiation.reply_due_on})
+    _require(negotiation.state == Negotiation.State.REQUESTED, _("该协商请求已经回应过。"))
+    negotiation.state = Negotiation.State.TALKING if agree else Negotiation.State.REFUSED
+    negotiation.answered_at, negotiation.answer = timezone.now(), answer.strip()
+    negotiation.save(update_fields=["state", "answered_at", "answer"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=negotiation, unit_path=negotiation.unit.path,
+                 changes={"state": negotiation.state})
+    notify([negotiation.requested_by], _("%(employer)s%(what)s协商。") % {
+        "employer": negotiation.employer.name, "what": _("同意") if agree else _("不同意")},
+        url=reverse("mediation:negotiation", args=[negotiation.pk]))
+    return negotiation
+
+
+@transaction.atomic
+def write_settlement(*, actor: Any, negotiation: Negotiation, terms: str) -> Negotiation:
+    """The settlement's text (和解协议); changing it voids the signatures given to the earlier text."""
+    negotiation, _side = _negotiation_party(actor, negotiation)
+    _require(negotiation.state == Negotiation.State.TALKING, _("只有协商中的事项可以拟定和解协议。"))
+    _require(bool(terms.strip()), _("请写明和解协议的内容。"))
+    negotiation.settlement = terms.strip()
+    negotiation.worker_signed_at = negotiation.employer_signed_at = None
+    negotiation.save(update_fields=["settlement", "worker_signed_at", "employer_signed_at"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=negotiation, unit_path=negotiation.unit.path,
+                 changes={"settlement": "drafted"})
+    return negotiation
+
+
+@transaction.atomic
+def sign_settlement(*, actor: Any, negotiation: Negotiation) -> Negotiation:
+    """Each side signs; with both signatures the settlement binds both (协商调解规定 第十一条)."""
+    negotiation, side = _negotiation_party(actor, negotiation)
+    _require(negotiation.state == Negotiation.State.TALKING and bool(negotiation.settlement),
+             _("还没有可签署的和解协议。"))
+    now = timezone.now()
+    if side == Side.EMPLOYER:
+        negotiation.employer_signed_at = negotiation.employer_signed_at or now
+    else:
+        negotiation.worker_signed_at = negotiation.worker_signed_at or now
+    if negotiation.worker_signed_at and negotiation.employer_signed_at:
+        negotiation.state, negotiation.settled_at = Negotiation.State.SETTLED, now
+    negotiation.save(update_fields=["worker_signed_at", "employer_signed_at", "state", "settled_at"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=negotiation, unit_path=negotiation.unit.path,
+                 changes={"signed_by": side, "state": negotiation.state})
+    return negotiation
+
+
+@transaction.atomic
+def end_negotiation(*, actor: Any, negotiation: Negotiation) -> Negotiation:
+    """Either side says the talks failed (协商不成): the worker may then apply for mediation."""
+    negotiation, _side = _negotiation_party(actor, negotiation)
+    _require(negotiation.state in Negotiation.OPEN, _("该协商已经结束。"))
+    negotiation.state = Negotiation.State.FAILED
+    negotiation.save(update_fields=["state"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=negotiation, unit_path=negotiation.unit.path,
+                 changes={"state": negotiation.state})
+    return negotiation
+
+
+# --- applying ---
+
+@dataclass(frozen=True)
+class Applicant:
+    """A worker named in an application recorded at the desk (oral application, co-applicants)."""
+
+    name: str
+    id_number: str
+    phone: str = ""
+
+
+def _check_category(category: str) -> None:
+    if category not in Category.values:
+        raise ValidationError({"category": _("请选择争议类别。")})
+
+
+def _check_dates(knew_on: date, employment_ended_on: date | None, today: date) -> None:
+    if knew_on > today:
+        raise ValidationError({"knew_on": _("知道权利被侵害的日期不能晚于今天。")})
+    if employment_ended_on is not None and employment_ended_on > today:
+        raise ValidationError({"employment_ended_on": _("劳动关系终止日期不能晚于今天。")})
+
+
+def _amount(raw: Any) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = yuan(raw)
+    except BadAmount as exc:
+        raise ValidationError({"amount_claimed": str(exc)}) from exc
+    if value <= 0:
+        raise ValidationError({"amount_claimed": _("请求金额须大于零。")})
+    return value
+
+
+def bodies_for_dispute(place: Unit, employer: Enterprise | None) -> list[MediationBody]:
+    """The bodies that take a dispute arising at `place`: those of the union there or above it, and the
+    employer's own committee (调解仲裁法 第十条)."""
+    found = MediationBody.objects.filter(active=True, unit_id__in=place.ancestor_ids).select_related("unit", "enterprise") \
+        .order_by("-unit__level", "name")
+    return [b for b in found if b.kind != MediationBody.Kind.ENTERPRISE or (employer and b.enterprise_id == employer.pk)]
+
+
+def _next_number(today: date) -> str:
+    prefix = f"TJ{today:%Y}"
+    last = Case.objects.filter(number__startswith=prefix).aggregate(n=Max("number"))["n"]
+    serial = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{serial:06d}"
+
+
+def _open_case(*, actor: Any, body: MediationBody, employer: Enterprise, category: str, claims: str, facts: str,
+               knew_on: date, employment_ended_on: date | None, amount_claimed: Any, channel: str,
+               negotiation: Negotiation | None) -> Case:
+    _check_category(category)
+    if not claims.strip() or not facts.strip():
+        raise ValidationError(_("请写明调解请求和事实、理由。"))
+    if not body.active:
+        raise ValidationError({"body": _("该调解组织已停止受理。")})
+    if body.kind == MediationBody.Kind.ENTERPRISE and body.enterprise_id != employer.pk:
+        raise ValidationError({"body": _("企业劳动争议调解委员会只调解本企业的劳动争议。")})
+    if not employer.unit.path.startswith(body.unit.path):
+        raise ValidationError({"body": _("该用人单位不在%(body)s的辖区内，请向用人单位所在地的调解组织申请。")
+                                       % {"body": body.name}})
+    now = timezone.now()
+    today = local_date(now)
+    _check_dates(knew_on, employment_ended_on, today)
+    amount = _amount(amount_claimed)
+    for _attempt in range(3):
+        number = _next_number(today)
+        if not Case.objects.filter(number=number).exists():
+            break
+    case = Case.objects.create(
+        number=number, body=body, unit=body.unit, province_id=body.province_id, employer=employer, category=category,
+        channel=channel, claims=claims.strip(), facts=facts.strip(), amount_claimed=amount, knew_on=knew_on,
+        employment_ended_on=employment_ended_on, negotiation=negotiation, received_at=now,
+        # 协商调解规定 第二十一条: decide within 3 working days of receiving the application.
+        accept_due_on=add_days(now, rules.ACCEPTANCE_WORKING_DAYS, working=True),
+        # 调解仲裁法 第十四条第三款: 15 days from receipt without agreement opens arbitration.
+        arbitration_open_on=rules.arbitration_open_on(add_days(now, rules.STATUTE_DAYS)),
+        created_by=actor)
+    return case
+
+
+@transaction.atomic
+def apply_online(*, actor: Any, body: MediationBody, employer: Enterprise, category: str, claims: str, facts: str,
+                 knew_on: date, employment_ended_on: date | None = None, amount_claimed: Any = None,
+                 negotiation: Negotiation | None = None) -> Case:
+    """A worker applies in writing from their phone (调解仲裁法 第十二条)."""
+    person = getattr(actor, "person", None)
+    if person is None:
+        raise ValidationError(_("请先完善本人档案（实名）后再申请调解。"))
+    if negotiation is not None:
+        negotiation = scoping.negotiations.get_or_404(actor, negotiation.pk, action=scoping.PARTY)
+    case = _open_case(actor=actor, body=body, employer=employer, category=category, claims=claims, facts=facts,
+                      knew_on=knew_on, employment_ended_on=employment_ended_on, amount_claimed=amount_claimed,
+                      channel=Case.Channel.WRITTEN, negotiation=negotiation)
+    case.applicant_confirmed_at = case.received_at  # a written application is the applicant's own words
+    case.save(update_fields=["applicant_confirmed_at"])
+    Party.objects.create(case=case, side=Side.WORKER, kind=Party.Kind.WORKER, person=person, user=actor,
+                         name=person.name, phone=person.phone)
+    _step(case, actor, "提交调解申请", reason=_("书面（网上）申请"))
+    _received(case)
+    return case
+
+
+@transaction.atomic
+def record_oral_application(*, actor: Any, body: MediationBody, applicants: Iterable[Applicant], employer: Enterprise,
+                            category: str, claims: str, facts: str, knew_on: date,
+                            employment_ended_on: date | None = None, amount_claimed: Any = None) -> Case:
+    """调解仲裁法 第十二条: an oral application is written down by the body's staff on the spot — the applicant's
+    identity, the matter, the reasons and the time — and the applicant then confirms the record."""
+    body = scoping.bodies.get_or_404(actor, body.pk)
+    if not scoping.is_staff_of(actor, body.unit):
+        raise Http404
+    applicants = list(applicants)
+    if not applicants:
+        raise ValidationError(_("请填写申请人（劳动者）的姓名和身份证号。"))
+    case = _open_case(actor=actor, body=body, employer=employer, category=category, claims=claims, facts=facts,
+                      knew_on=knew_on, employment_ended_on=employment_ended_on, amount_claimed=amount_claimed,
+                      channel=Case.Channel.ORAL, negotiation=None)
+    case.recorded_by = actor
+    case.save(update_fields=["recorded_by"])
+    _step(case, actor, "记录口头申请", reason=_("由%(who)s当场记录") % {"who": actor})
+    for applicant in applicants:
+        _add_worker(actor, case, applicant)
+    _received(case)
+    return case
+
+
+def _add_worker(actor: Any, case: Case, applicant: Applicant) -> Party:
+    person = orgs_services.file_for_service(actor=actor, id_number=applicant.id_number, name=applicant.name,
+                                            unit=case.employer.unit, purpose="劳动争议调解", phone=applicant.phone,
+                                            employer=case.employer)
+    if case.parties.filter(person=person).exists():
+        raise ValidationError(_("%(name)s 已是本案申请人。") % {"name": person.name})
+    return Party.objects.create(case=case, side=Side.WORKER, kind=Party.Kind.WORKER, person=person,
+                                user=person.user, name=person.name, phone=applicant.phone or person.phone)
+
+
+def _received(case: Case) -> None:
+    """After an application is on file: the body is told, and a collective dispute raises its warning."""
+    notify(staff_users(case), _("新调解申请 %(no)s（%(cat)s），须于 %(due)s 前作出是否受理的决定。")
+           % {"no": case.number, "cat": case.get_category_display(), "due": case.accept_due_on}, url=_case_url(case))
+    notify(employer_users(case), _("劳动者就“%(cat)s”向%(body)s申请调解（%(no)s），请在线表明是否同意调解。")
+           % {"cat": case.get_category_display(), "body": case.body.name, "no": case.number}, url=_case_url(case))
+    _check_collective(case)
+
+
+def _check_collective(case: Case) -> None:
+    """调解仲裁法 第七条: ten or more workers with a common claim — an early warning to the district at once."""
+    workers = case.parties.filter(kind=Party.Kind.WORKER).count()
+    if not rules.is_collective(workers):
+        return
+    if not case.collective:
+        case.collective = True
+        case.save(update_fields=["collective"])
+    district = district_of(case.unit)
+    warning, created = EarlyWarning.objects.get_or_create(case=case, defaults={"unit": district, "workers": workers})
+    if not created:
+        if warning.workers != workers:
+            warning.workers = workers
+            warning.save(update_fields=["workers"])
+        return
+    _step(case, None, "劳动关系预警", reason=_("集体争议：%(n)d 名劳动者有共同请求，已报%(unit)s")
+          % {"n": workers, "unit": district.name})
+    officials = User.objects.filter(role_assignments__unit=district, role_assignments__role=Role.OFFICIAL,
+                                    role_assignments__revoked_at__isnull=True, is_active=True).distinct()
+    notify(officials, _("劳动关系预警：%(employer)s %(n)d 名职工集体争议（%(cat)s），案号 %(no)s。")
+           % {"employer": case.employer.name, "n": workers, "cat": case.get_category_display(), "no": case.number},
+           url=_case_url(case))
+
+
+@transaction.atomic
+def add_workers(*, actor: Any, case: Case, applicants: Iterable[Applicant]) -> Case:
+    """More workers with the same claim join the application (a collective dispute when they reach ten)."""
+    case = _staff_case(actor, case)
+    _require(case.is_open, _("案件已结束，不能再添加申请人。"))
+    added = [_add_worker(actor, case, applicant) for applicant in applicants]
+    _require(bool(added), _("请填写要添加的申请人。"))
+    _step(case, actor, "添加申请人", reason="、".join(p.name for p in added))
+    _check_collective(case)
+    return case
+
+
+@transaction.atomic
+def add_participant(*, actor: Any, case: Case, side: str, kind: str, name: str, phone: str = "",
+                    user: User | None = None) -> Party:
+    """An agent (委托代理人) or a witness on one side."""
+    case = _staff_case(actor, case)
+    _require(kind in (Party.Kind.AGENT, Party.Kind.WITNESS), _("请选择代理人或证人。"))
+    _require(side in Side.values, _("请选择所属一方。"))
+    _require(bool(name.strip()), _("请填写姓名。"))
+    party = Party.objects.create(case=case, side=side, kind=kind, name=name.strip()[:50], phone=phone.strip(),
+                                 user=user)
+    _step(case, actor, "添加参与人", reason=f"{party.get_side_display()} {party}")
+    return party
+
+
+@transaction.atomic
+def confirm_record(*, actor: Any, case: Case, in_person_by_staff: bool = False) -> Case:
+    """The applicant confirms the record of their oral application (online, or in person before the staff)."""
+    if in_person_by_staff:
+        case = _staff_case(actor, case)
+    else:
+        case, sides = _party_case(actor, case)
+        _require(Side.WORKER in sides, _("只有申请人可以确认申请记录。"))
+    _require(case.channel == Case.Channel.ORAL and case.applicant_confirmed_at is None, _("无需确认。"))
+    case.applicant_confirmed_at = timezone.now()
+    case.save(update_fields=["applicant_confirmed_at"])
+    _step(case, actor, "申请人确认口头申请记录", reason=_("当面签字确认") if in_person_by_staff else _("网上确认"))
+    return case
+
+
+@transaction.atomic
+def answer_mediation(*, actor: Any, case: Case, agree: bool, note: str = "") -> Case:
+    """The employer says whether it agrees to mediate — online, or the staff records what it said by phone."""
+    if case.employer_id in actor.represented_enterprise_ids():
+        case, _sides = _party_case(actor, case)
+        how = _("用人单位代表网上表示")
+    else:
+        case = _staff_case(actor, case)
+        _require(bool(note.strip()), _("代为记录用人单位的意见时，请写明联系人和方式。"))
+        how = _("调解组织记录")
+    _require(case.state == S.SUBMITTED, _("案件已作出受理决定。"))
+    if agree:
+        case.employer_consented_at = timezone.now()
+        case.save(update_fields=["employer_consented_at"])
+    _step(case, actor, "用人单位同意调解" if agree else "用人单位不同意调解", reason=f"{how} {note}".strip())
+    notify(staff_users(case), _("%(no)s：用人单位%(what)s调解。") % {
+        "no": case.number, "what": _("同意") if agree else _("不同意")}, url=_case_url(case))
+    return case
+
+
+@transaction.atomic
+def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "", in_scope: bool = False) -> Case:
+    """协商调解规定 第二十一条: accept a labour dispute in scope that both parties agree to mediate, within 3
+    working days; otherwise record why and tell the applicant in writing."""
+    case = _staff_case(actor, case)
+    _require(case.state == S.SUBMITTED, _("该案已作出受理决定。"))
+    now = timezone.now()
+    today = local_date(now)
+    if accept:
+        _require(in_scope, _("请确认该争议属于劳动争议受理范围（调解仲裁法第二条）。"))
+        _require(case.employer_consented_at is not None,
+                 _("用人单位尚未同意调解：双方同意是受理的条件。请联系用人单位，或决定不予受理。"))
+        _require(case.applicant_confirmed_at is not None, _("口头申请的记录尚未经申请人确认。"))
+        case.accepted_on = today
+        # 协商调解规定 第二十五条: mediation ends 15 days after acceptance unless both parties agree to extend.
+        case.mediation_ends_on = add_days(today, rules.MEDIATION_DAYS)
+        case.decision_reason = reason.strip() or _("属于劳动争议受理范围，双方同意调解")
+        case.save(update_fields=["accepted_on", "mediation_ends_on", "decision_reason"])
+        _step(case, actor, "受理", to=S.ACCEPTED, reason=case.decision_reason)
+        _tell_parties(case, _("%(body)s已受理调解申请 %(no)s，调解期限至 %(end)s。")
+                      % {"body": case.body.name, "no": case.number, "end": case.mediation_ends_on})
+    else:
+        _require(bool(reason.strip()), _("不予受理须写明理由，并将书面通知送达申请人。"))
+        case.decision_reason, case.closed_at = reason.strip(), now
+        case.save(update_fields=["decision_reason", "closed_at"])
+        _step(case, actor, "不予受理", to=S.NOT_ACCEPTED, reason=case.decision_reason)
+        _tell_parties(case, _("%(body)s决定不予受理调解申请 %(no)s，理由：%(why)s。可下载不予受理通知书。")
+                      % {"body": case.body.name, "no": case.number, "why": case.decision_reason})
+    case.save(update_fields=["state"])
+    return case
+
+
+@transaction.atomic
+def assign_mediator(*, actor: Any, case: Case, mediator: User, declaration: str, reason: str = "") -> Case:
+    """A mediator from the body's roster, who declares no conflict of interest; a change of mediator needs a reason."""
+    case = _staff_case(actor, case)
+    _require(case.is_open, _("案件已结束。"))
+    seat = MediatorSeat.objects.filter(body=case.body, user=mediator, active=True).first()
+    _require(seat is not None, _("该调解员不在本调解组织的名册中。"))
+    # 调解仲裁法 第十一条 (公道正派) and the rules of recusal: no mediator employed by or related to a party.
+    _require(seat.employer_id != case.employer_id, _("该调解员受雇于本案用人单位，应当回避。"))
+    _require(not case.parties.filter(Q(user=mediator) | Q(person__user=mediator)).exists(),
+             _("该调解员是本案当事人或参与人，应当回避。"))
+    _require(bool(declaration.strip()), _("请调解员声明与当事人无利害关系（回避声明）。"))
+    if case.mediator_id:
+        _require(case.mediator_id != mediator.pk, _("该调解员已负责本案。"))
+        _require(bool(reason.strip()), _("更换调解员须写明理由。"))
+    previous = case.mediator
+    case.mediator = mediator
+    case.save(update_fields=["mediator"])
+    Assignment.objects.create(case=case, mediator=mediator, declaration=declaration.strip(), assigned_by=actor,
+                              reason=reason.strip()[:200])
+    _step(case, actor, "更换调解员" if previous else "指派调解员",
+          reason=f"{previous} → {mediator}" + (f"：{reason.strip()}" if reason.strip() else "") if previous
+          else str(mediator))
+    notify([mediator], _("您被指派调解案件 %(no)s。") % {"no": case.number}, url=_case_url(case))
+    return case
+
+
+@transaction.atomic
+def schedule_session(*, actor: Any, case: Case, mode: str, starts_at: datetime, place: str,
+                     minutes_long: int = 60) -> Session:
+    case = _staff_case(actor, case)
+    _require(case.state == S.ACCEPTED, _("受理后才能安排调解。"))
+    _require(mode in Session.Mode.values, _("请选择调解方式。"))
+    _require(timezone.is_aware(starts_at) and starts_at > timezone.now(), _("调解时间须晚于现在。"))
+    place = place.strip()
+    if mode == Session.Mode.ONLINE:
+        _require(place.startswith("https://"), _("线上调解请填写以 https:// 开头的会议链接。"))
+    else:
+        _require(bool(place), _("请填写地点或电话联系方式。"))
+    _require(15 <= minutes_long <= 480, _("时长须在 15 到 480 分钟之间。"))
+    session = Session.objects.create(case=case, mode=mode, starts_at=starts_at, place=place[:300],
+                                     minutes_long=minutes_long, created_by=actor)
+    when = timezone.localtime(starts_at)
+    _step(case, actor, "安排调解", reason=f"{when:%Y-%m-%d %H:%M} {session.get_mode_display()}")
+    _tell_parties(case, _("调解安排：%(no)s 于 %(when)s %(mode)s进行，%(place)s。") % {
+        "no": case.number, "when": f"{when:%Y-%m-%d %H:%M}", "mode": session.get_mode_display(), "place": place})
+    return session
+
+
+@transaction.atomic
+def record_minutes(*, actor: Any, session: Session, minutes: str) -> Session:
+    session = scoping.sessions.get_or_404(actor, session.pk, action=scoping.CHANGE)
+    _require(bool(minutes.strip()), _("请填写调解笔录。"))
+    session.minutes = minutes.strip()
+    session.save(update_fields=["minutes"])
+    case = _locked(session.case)
+    _step(case, actor, "记录调解笔录", reason=f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}")
+    return session
+
+
+@transaction.atomic
+def post_message(*, actor: Any, case: Case, text: str, audience: str = Message.Audience.ALL,
+                 upload: Any = None) -> Message:
+    """Write in the case thread. A party writes to everyone or to the mediator alone (背对背); the mediator
+    writes to everyone or to one side."""
+    if scoping.cases.can(actor, scoping.CHANGE, case):
+        case, side = _locked(case), ""
+    else:
+        case, sides = _party_case(actor, case)
+        _require(bool(sides), _("您不是本案当事人。"))
+        side = Side.WORKER if Side.WORKER in sides else Side.EMPLOYER
+        _require(audience in (Message.Audience.ALL, side), _("只能写给各方，或单独写给调解员。"))
+    _require(audience in Message.Audience.values, _("请选择可见范围。"))
+    _require(case.state in (S.SUBMITTED, S.ACCEPTED), _("案件已结束，不能再留言。"))
+    _require(bool(text.strip()) or upload is not None, _("请填写内容或上传证据。"))
+    if upload is not None:
+        try:
+            attachments.check(upload)
+        except attachments.AttachmentRefused as exc:
+            raise ValidationError(str(exc)) from exc
+    message = Message.objects.create(case=case, author=actor, author_side=side, audience=audience,
+                                     text=text.strip()[:5000])
+    if upload is not None:
+        message.evidence = attachments.save(actor=actor, upload=upload, owner_type="mediation.message",
+                                            owner_id=message.pk, unit_path=case.unit.path, label="证据")
+        message.save(update_fields=["evidence"])
+    readers = staff_users(case) if side else []
+    if audience in (Message.Audience.ALL, Message.Audience.WORKER):
+        readers += worker_users(case)
+    if audience in (Message.Audience.ALL, Message.Audience.EMPLOYER):
+        readers += employer_users(case)
+    notify([u for u in readers if u.pk != actor.pk], _("%(no)s 有新留言。") % {"no": case.number}, url=_case_url(case))
+    return message
+
+
+# --- extension of the mediation period ---
+
+@transaction.atomic
+def propose_extension(*, actor: Any, case: Case, days: int) -> Extension:
+    """A party or the mediator proposes more days; it applies only once both parties agree (第二十五条)."""
+    can_staff = scoping.cases.can(actor, scoping.CHANGE, case)
+    if can_staff:
+        case, sides = _locked(case), set()
+    else:
+        case, sides = _party_case(actor, case)
+        _require(bool(sides), _("您不是本案当事人。"))
+    _require(case.state == S.ACCEPTED, _("只有调解中的案件可以延期。"))
+    _require(_today() <= case.mediation_ends_on, _("调解期限已过，不能再延期。"))
+    _require(1 <= days <= MAX_EXTENSION_DAYS, _("延长天数须在 1 到 %(n)d 天之间。") % {"n": MAX_EXTENSION_DAYS})
+    _require(not case.extensions.filter(applied_at__isnull=True).exists(), _("已有一项延期提议等待双方同意。"))
+    now = timezone.now()
+    extension = Extension.objects.create(case=case, days=days, proposed_by=actor,
+                                         worker_agreed_at=now if Side.WORKER in sides else None,
+                                         employer_agreed_at=now if Side.EMPLOYER in sides else None)
+    _step(case, actor, "提议延长调解期限", reason=_("延长 %(n)d 天") % {"n": days})
+    _tell_parties(case, _("%(no)s：有人提议将调解期限延长 %(n)d 天，须双方同意。") % {"no": case.number, "n": days})
+    return extension
+
+
+@transaction.atomic
+def agree_extension(*, actor: Any, case: Case) -> Case:
+    case, sides = _party_case(actor, case)
+    _require(bool(sides), _("只有当事人可以同意延期。"))
+    extension = case.extensions.select_for_update().filter(applied_at__isnull=True).first()
+    _require(extension is not None, _("没有等待同意的延期提议。"))
+    _require(case.state == S.ACCEPTED and _today() <= case.mediation_ends_on, _("调解期限已过，不能再延期。"))
+    now = timezone.now()
+    if Side.WORKER in sides:
+        extension.worker_agreed_at = extension.worker_agreed_at or now
+    if Side.EMPLOYER in sides:
+        extension.employer_agreed_at = extension.employer_agreed_at or now
+    if extension.worker_agreed_at and extension.employer_agreed_at:
+        extension.applied_at = now
+        case.mediation_ends_on = case.mediation_ends_on + timedelta(days=extension.days)
+        case.save(update_fields=["mediation_ends_on"])
+        _step(case, actor, "双方同意延长调解期限", reason=_("延长 %(n)d 天，至 %(end)s")
+              % {"n": extension.days, "end": case.mediation_ends_on})
+        _tell_parties(case, _("%(no)s：双方同意，调解期限延至 %(end)s。") % {"no": case.number, "end": case.mediation_ends_on})
+    else:
+        _step(case, actor, "同意延期", reason="、".join(str(Side(s).label) for s in sorted(sides)))
+    extension.save()
+    return case
+
+
+# --- the agreement ---
+
+@dataclass(frozen=True)
+class PaymentTerm:
+    kind: str
+    amount: Any
+    due_on: date
+
+
+@transaction.atomic
+def draft_agreement(*, actor: Any, case: Case, terms: str, payments: Iterable[PaymentTerm] = ()) -> Agreement:
+    """Write (or rewrite) the agreement. A new text needs everyone's confirmation again."""
+    case = _staff_case(actor, case)
+    _require(case.state == S.ACCEPTED, _("只有调解中的案件可以拟定调解协议。"))
+    _require(bool(terms.strip()), _("请写明协议内容。"))
+    rows = []
+    for term in payments:
+        _require(term.kind in AgreedPayment.Kind.values, _("请选择款项类别。"))
+        try:
+            amount = yuan(term.amount)
+        except BadAmount as exc:
+            raise ValidationError(str(exc)) from exc
+        _require(amount > 0, _("款项金额须大于零。"))
+        _require(term.due_on >= _today(), _("约定支付日期不能早于今天。"))
+        rows.append((term.kind, amount, term.due_on))
+    agreement = Agreement.objects.select_for_update().filter(case=case).first()
+    if agreement is None:
+        agreement = Agreement.objects.create(case=case, terms=terms.strip())
+    else:
+        _require(agreement.effective_at is None, _("协议已生效，不能修改。"))
+        agreement.terms, agreement.version = terms.strip(), agreement.version + 1
+        agreement.employer_confirmed_at = agreement.employer_confirmed_by = None
+        agreement.mediator_signed_at = agreement.mediator_signed_by = agreement.sealed_at = None
+        agreement.save()
+        agreement.payments.all().delete()
+    AgreedPayment.objects.bulk_create([AgreedPayment(agreement=agreement, kind=k, amount=a, due_on=d)
+                                       for k, a, d in rows])
+    _step(case, actor, "拟定调解协议", reason=_("第 %(v)d 稿") % {"v": agreement.version})
+    _tell_parties(case, _("%(no)s：调解协议（第 %(v)d 稿）已拟定，请阅读后在线确认。") % {"no": case.number,
+                                                                           "v": agreement.version})
+    return agreement
+
+
+def required_worker_parties(case: Case) -> list[Party]:
+    """Who must confirm for the worker side: the chosen representatives if any (调解仲裁法 第七条), else every worker."""
+    workers = list(case.parties.filter(kind=Party.Kind.WORKER).select_related("person"))
+    chosen = [p for p in workers if p.representative]
+    return chosen or workers
+
+
+def worker_side_confirmed(agreement: Agreement) -> bool:
+    confirmed = set(agreement.worker_confirmations.filter(version=agreement.version).values_list("party_id", flat=True))
+    return all(p.pk in confirmed for p in required_worker_parties(agreement.case))
+
+
+@transaction.atomic
+def confirm_agreement(*, actor: Any, case: Case) -> Agreement:
+    """A party confirms the agreement's current text online (its signature, 调解仲裁法 第十四条)."""
+    case, sides = _party_case(actor, case)
+    _require(bool(sides), _("只有当事人可以确认调解协议。"))
+    _require(case.state == S.ACCEPTED, _("案件不在调解中。"))
+    agreement = Agreement.objects.select_for_update().filter(case=case).first()
+    _require(agreement is not None, _("还没有调解协议。"))
+    now = timezone.now()
+    if Side.EMPLOYER in sides:
+        _require(agreement.employer_confirmed_at is None, _("用人单位已确认本稿。"))
+        agreement.employer_confirmed_at, agreement.employer_confirmed_by = now, actor
+        agreement.save(update_fields=["employer_confirmed_at", "employer_confirmed_by"])
+        who = _("用人单位")
+    else:
+        mine = case.parties.filter(Q(user=actor) | Q(person__user=actor), kind=Party.Kind.WORKER).first()
+        _require(mine is not None, _("只有申请人本人可以确认（代理人不能代为确认）。"))
+        _require(not agreement.worker_confirmations.filter(party=mine, version=agreement.version).exists(),
+                 _("您已确认本稿。"))
+        WorkerConfirmation.objects.create(agreement=agreement, party=mine, version=agreement.version, at=now)
+        who = mine.name
+    _step(case, actor, "确认调解协议", reason=_("%(who)s 确认第 %(v)d 稿") % {"who": who, "v": agreement.version})
+    if agreement.employer_confirmed_at and worker_side_confirmed(agreement):
+        notify(staff_users(case), _("%(no)s：双方已确认调解协议，请调解员签名并加盖印章。") % {"no": case.number},
+               url=_case_url(case))
+    return agreement
+
+
+@transaction.atomic
+def sign_and_seal(*, actor: Any, case: Case) -> Agreement:
+    """调解仲裁法 第十四条: the agreement takes effect when both parties have signed, the mediator has signed and
+    the body's seal is applied. Here the mediator signs and seals once both parties have confirmed."""
+    case = _staff_case(actor, case)
+    _require(case.state == S.ACCEPTED, _("案件不在调解中。"))
+    _require(case.mediator_id == actor.pk, _("须由本案调解员签名。"))
+    agreement = Agreement.objects.select_for_update().filter(case=case).first()
+    _require(agreement is not None, _("还没有调解协议。"))
+    _require(agreement.employer_confirmed_at is not None and worker_side_confirmed(agreement),
+             _("双方当事人尚未全部确认本稿协议，协议不能生效。"))
+    _require(case.body.seal_id is not None, _("调解组织尚未上传印章图片，无法加盖印章。"))
+    now = timezone.now()
+    agreement.mediator_signed_at, agreement.mediator_signed_by = now, actor
+    agreement.sealed_at = agreement.effective_at = now
+    agreement.save()
+    case.closed_at = now
+    case.save(update_fields=["closed_at"])
+    _step(case, actor, "调解员签名、加盖印章，协议生效", to=S.AGREED)
+    case.save(update_fields=["state"])
+    review_until = add_days(now, rules.REVIEW_DAYS)
+    _tell_parties(case, _("调解协议 %(no)s 已生效，对双方具有约束力。双方可于 %(until)s 前共同申请仲裁审查。")
+                  % {"no": case.number, "until": review_until})
+    return agreement
+
+
+@transaction.atomic
+def report_payment(*, actor: Any, case: Case, payment_id: int, paid: bool, paid_on: date | None = None) -> AgreedPayment:
+    """The worker says whether an agreed sum was paid. Unpaid after its date, a payment order may follow
+    (调解仲裁法 第十六条)."""
+    case, sides = _party_case(actor, case)
+    _require(Side.WORKER in sides, _("由劳动者一方报告款项是否支付。"))
+    _require(case.state == S.AGREED, _("协议尚未生效。"))
+    payment = AgreedPayment.objects.select_for_update().filter(pk=payment_id, agreement__case=case).first()
+    if payment is None:
+        raise Http404
+    today = _today()
+    if paid:
+        paid_on = paid_on or today
+        _require(paid_on <= today, _("支付日期不能晚于今天。"))
+        payment.paid_on = paid_on
+        payment.save(update_fields=["paid_on"])
+        _step(case, actor, "报告款项已支付", reason=f"{payment} {paid_on}")
+    else:
+        _require(payment.paid_on is None, _("该款项已报告支付。"))
+        _require(today > payment.due_on, _("约定的支付日期（%(due)s）未到。") % {"due": payment.due_on})
+        payment.reported_unpaid_at = timezone.now()
+        payment.save(update_fields=["reported_unpaid_at"])
+        _step(case, actor, "报告款项逾期未支付", reason=str(payment))
+        notify(staff_users(case), _("%(no)s：%(p)s 逾期未支付。") % {"no": case.number, "p": payment}, url=_case_url(case))
+    return payment
+
+
+# --- ending a case ---
+
+@transaction.atomic
+def withdraw(*, actor: Any, case: Case, reason: str = "") -> Case:
+    case, sides = _party_case(actor, case)
+    _require(Side.WORKER in sides, _("只有申请人可以撤回申请。"))
+    _require(case.is_open, _("案件已结束。"))
+    case.closed_at, case.close_reason = timezone.now(), reason.strip()
+    case.save(update_fields=["closed_at", "close_reason"])
+    _step(case, actor, "申请人撤回", to=S.WITHDRAWN, reason=case.close_reason)
+    case.save(update_fields=["state"])
+    notify(staff_users(case) + employer_users(case), _("%(no)s 已由申请人撤回。") % {"no": case.number},
+           url=_case_url(case))
+    return case
+
+
+@transaction.atomic
+def end_not_mediated(*, actor: Any, case: Case, reason: str) -> Case:
+    """The mediator ends mediation without agreement (a party will not go on, say); the parties get the notice."""
+    case = _staff_case(actor, case)
+    _require(case.state == S.ACCEPTED, _("只有调解中的案件可以终止调解。"))
+    _require(bool(reason.strip()), _("请写明调解不成的情况。"))
+    _close_not_mediated(case, actor, reason.strip())
+    return case
+
+
+def _close_not_mediated(case: Case, actor: Any, reason: str) -> None:
+    # 协商调解规定 第二十五条第二款 / 第二十九条: not agreed in the period — not mediated; tell the parties in
+    # writing that they may apply for arbitration.
+    case.closed_at, case.close_reason = timezone.now(), reason
+    case.save(update_fields=["closed_at", "close_reason"])
+    _step(case, actor, "调解不成", to=S.NOT_MEDIATED, reason=reason)
+    case.save(update_fields=["state"])
+    _tell_parties(case, _("%(no)s 调解不成。可向%(commission)s申请仲裁，可下载《调解不成告知书》。")
+                  % {"no": case.number, "commission": case.body.arbitration_commission})
+
+
+@transaction.atomic
+def acknowledge_warning(*, actor: Any, case: Case) -> EarlyWarning:
+    from gonghui.orgs import scoping as org_scoping
+
+    warning = EarlyWarning.objects.select_for_update().select_related("unit").filter(case_id=case.pk).first()
+    if warning is None or not org_scoping.acts_for(actor, warning.unit):
+        raise Http404
+    _require(warning.acknowledged_at is None, _("该预警已经签收。"))
+    warning.acknowledged_at, warning.acknowledged_by = timezone.now(), actor
+    warning.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=warning.case, unit_path=warning.unit.path,
+                 changes={"warning": "acknowledged"})
+    return warning
+
+
+# --- the clocks (run daily by `gonghui mediation clocks`, and for one case when its page opens) ---
+
+def apply_clocks(case: Case, today: date | None = None) -> list[str]:
+    """What the clocks do to one case on `today`; returns what happened."""
+    today = today or _today()
+    done: list[str] = []
+    with transaction.atomic():
+        case = _locked(case)
+        url = _case_url(case)
+        if case.state == S.SUBMITTED and today > case.accept_due_on:
+            notify(staff_users(case), _("%(no)s 已超过受理决定期限（%(due)s），请尽快决定。")
+                   % {"no": case.number, "due": case.accept_due_on}, url=url, key=f"case-{case.pk}-accept-overdue")
+            done.append("acceptance overdue")
+        agreed = case.state == S.AGREED
+        if (not agreed and case.state not in (S.WITHDRAWN, S.NOT_ACCEPTED) and today >= case.arbitration_open_on
+                and not case.steps.filter(action=ARBITRATION_NOTICE).exists()):
+            # 调解仲裁法 第十四条第三款: no agreement 15 days after receipt — either party may apply for arbitration.
+            notify(worker_users(case) + employer_users(case),
+                   _("%(no)s：自调解组织收到申请之日起已满十五日未达成调解协议，双方均可依法向%(commission)s申请仲裁。")
+                   % {"no": case.number, "commission": case.body.arbitration_commission}, url=url,
+                   key=f"case-{case.pk}-arbitration-open")
+            _step(case, None, ARBITRATION_NOTICE, reason=case.body.arbitration_commission)
+            done.append("arbitration open")
+        if case.state == S.ACCEPTED:
+            if today > case.mediation_ends_on:
+                _close_not_mediated(case, None, _("调解期限（%(end)s）届满未达成调解协议，双方未同意延期，视为调解不成。")
+                                    % {"end": case.mediation_ends_on})
+                done.append("not mediated")
+            else:
+                for n, day in zip(rules.REMINDER_DAYS, rules.reminder_days(case.accepted_on), strict=True):
+                    if today >= day and case.mediator_id:
+                        notify([case.mediator], _("%(no)s 已受理第 %(n)d 天，调解期限至 %(end)s。")
+                               % {"no": case.number, "n": n, "end": case.mediation_ends_on}, url=url,
+                               key=f"case-{case.pk}-day-{n}")
+        if agreed:
+            for payment in AgreedPayment.objects.filter(agreement__case=case, paid_on__isnull=True, due_on__lt=today):
+                if notify(worker_users(case), _("%(no)s：%(p)s 约定于 %(due)s 支付。如未收到，请在案件页报告未支付。")
+                          % {"no": case.number, "p": payment, "due": payment.due_on}, url=url,
+                          key=f"payment-{payment.pk}-due"):
+                    done.append("payment due")
+    return done
+
+
+def run_clocks(today: date | None = None) -> dict[str, int]:
+    today = today or _today()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for negotiation in Negotiation.objects.select_for_update().filter(state=Negotiation.State.REQUESTED,
+                                                                          reply_due_on__lt=today):
+            if _expire_negotiation(negotiation, today):
+                counts["negotiation refused"] = counts.get("negotiation refused", 0) + 1
+                notify([negotiation.requested_by], _("用人单位 5 日内未回应协商请求，视为不愿协商。您可以申请调解。"),
+                       url=reverse("mediation:negotiation", args=[negotiation.pk]))
+    live = Case.objects.filter(Q(state__in=Case.OPEN)
+                               | Q(state=S.AGREED, agreement__payments__paid_on__isnull=True,
+                                   agreement__payments__due_on__lt=today)
+                               | Q(state=S.NOT_MEDIATED, arbitration_open_on__lte=today,
+                                   arbitration_open_on__gte=today - timedelta(days=7))).distinct()
+    for case in live.iterator():
+        for what in apply_clocks(case, today):
+            counts[what] = counts.get(what, 0) + 1
+    return counts
