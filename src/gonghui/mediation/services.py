@@ -123,7 +123,7 @@ def district_of(unit: Unit) -> Unit:
     """The county-level union (区县总工会) above a unit: where labour-relations warnings go."""
     if unit.level <= Level.COUNTY:
         return unit
-    return Unit.objects.filter(id__in=unit.ancestor_ids(), level=Level.COUNTY).first() or unit
+    return Unit.objects.filter(id__in=unit.ancestor_ids, level=Level.COUNTY).first() or unit
 
 
 # --- mediation bodies and their rosters ---
@@ -225,12 +225,19 @@ def _expire_negotiation(negotiation: Negotiation, today: date) -> bool:
     return False
 
 
-@transaction.atomic
 def answer_negotiation(*, actor: Any, negotiation: Negotiation, agree: bool, answer: str = "") -> Negotiation:
-    negotiation, side = _negotiation_party(actor, negotiation)
+    with transaction.atomic():  # a late answer finds the request already deemed refused, and that stays
+        late, side = _negotiation_party(actor, negotiation)
+        expired = _expire_negotiation(late, _today())
+    if expired:
+        raise ValidationError(_("回应期限（%(due)s）已过，已视为不愿协商。") % {"due": late.reply_due_on})
     _require(side == Side.EMPLOYER, _("只有用人单位一方可以回应协商请求。"))
-    if _expire_negotiation(negotiation, _today()):
-        raise ValidationError(_("回应期限（%(due)s）已过，已视为不愿协商。") % {"due": negotiation.reply_due_on})
+    return _answer_negotiation(actor, negotiation, agree, answer)
+
+
+@transaction.atomic
+def _answer_negotiation(actor: Any, negotiation: Negotiation, agree: bool, answer: str) -> Negotiation:
+    negotiation, _side = _negotiation_party(actor, negotiation)
     _require(negotiation.state == Negotiation.State.REQUESTED, _("该协商请求已经回应过。"))
     negotiation.state = Negotiation.State.TALKING if agree else Negotiation.State.REFUSED
     negotiation.answered_at, negotiation.answer = timezone.now(), answer.strip()
