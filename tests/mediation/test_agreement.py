@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gonghui.core.models import AuditEvent
 from gonghui.mediation import services
@@ -25,7 +26,7 @@ def _draft(case: Case, mediator, due: date, kind: str = "wages") -> Agreement:  
 
 def test_the_agreement_does_not_bind_until_both_parties_confirmed(accepted, mediator, worker1, hr1) -> None:  # noqa: ANN001
     case = accepted()
-    _draft(case, mediator, date.today() + timedelta(days=5))
+    _draft(case, mediator, timezone.localdate() + timedelta(days=5))
     with pytest.raises(ValidationError, match="尚未全部确认"):
         services.sign_and_seal(actor=mediator, case=case)
     services.confirm_agreement(actor=worker1, case=case)
@@ -40,10 +41,10 @@ def test_the_agreement_does_not_bind_until_both_parties_confirmed(accepted, medi
 
 def test_a_changed_text_needs_everyones_confirmation_again(accepted, mediator, worker1, hr1) -> None:  # noqa: ANN001
     case = accepted()
-    _draft(case, mediator, date.today() + timedelta(days=5))
+    _draft(case, mediator, timezone.localdate() + timedelta(days=5))
     services.confirm_agreement(actor=worker1, case=case)
     services.confirm_agreement(actor=hr1, case=case)
-    agreement = _draft(case, mediator, date.today() + timedelta(days=9))
+    agreement = _draft(case, mediator, timezone.localdate() + timedelta(days=9))
     assert agreement.version == 2 and agreement.employer_confirmed_at is None
     assert not services.worker_side_confirmed(agreement)
     with pytest.raises(ValidationError, match="尚未全部确认"):
@@ -52,7 +53,7 @@ def test_a_changed_text_needs_everyones_confirmation_again(accepted, mediator, w
 
 def test_only_the_cases_mediator_signs_and_only_with_a_seal(accepted, mediator, worker1, hr1, persona, body) -> None:  # noqa: ANN001
     case = accepted()
-    _draft(case, mediator, date.today() + timedelta(days=5))
+    _draft(case, mediator, timezone.localdate() + timedelta(days=5))
     services.confirm_agreement(actor=worker1, case=case)
     services.confirm_agreement(actor=hr1, case=case)
     with pytest.raises(ValidationError, match="本案调解员"):
@@ -65,7 +66,7 @@ def test_only_the_cases_mediator_signs_and_only_with_a_seal(accepted, mediator, 
 
 def test_the_agreement_pdf_downloads_only_once_effective(accepted, mediator, worker1, hr1, client_for) -> None:  # noqa: ANN001
     case = accepted()
-    _draft(case, mediator, date.today() + timedelta(days=5))
+    _draft(case, mediator, timezone.localdate() + timedelta(days=5))
     client = client_for("worker1")
     assert client.get(f"/mediation/cases/{case.pk}/agreement.pdf").status_code == 404
     services.confirm_agreement(actor=worker1, case=case)

@@ -14,6 +14,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.http import Http404
+from django.utils import timezone
 
 from gonghui.core.models import CalendarDay
 from gonghui.mediation import selectors, services
@@ -74,7 +75,7 @@ def test_an_oral_application_is_confirmed_by_the_applicant_before_acceptance(bod
         pk__in=Case.objects.values("parties__person")).first()
     case = services.record_oral_application(
         actor=mediator, body=body, employer=employer1, category="wages", claims="支付工资", facts="未发工资",
-        knew_on=date.today() - timedelta(days=3),
+        knew_on=timezone.localdate() - timedelta(days=3),
         applicants=[services.Applicant(name=person.name, id_number=person.id_number)])
     assert case.channel == Case.Channel.ORAL and case.recorded_by == mediator
     services.answer_mediation(actor=hr1, case=case, agree=True)

@@ -3,10 +3,9 @@ of its enterprise; a collective dispute warns the district at once."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from gonghui.mediation import scoping, services
 from gonghui.mediation.models import Agreement, Case, EarlyWarning, Message
@@ -72,7 +71,7 @@ def test_ten_workers_with_a_common_claim_warn_the_district_nine_do_not(body, med
     workers = [services.Applicant(name=f"工人{i}", id_number=valid_id(f"61010419850101{i:03d}")) for i in range(10)]
     case = services.record_oral_application(
         actor=mediator, body=body, employer=employer1, category="wages", claims="支付拖欠工资", facts="三个月未发",
-        knew_on=date.today(), applicants=workers[:9])
+        knew_on=timezone.localdate(), applicants=workers[:9])
     assert not Case.objects.get(pk=case.pk).collective
     assert not EarlyWarning.objects.filter(case=case).exists()
     services.add_workers(actor=mediator, case=case, applicants=workers[9:])

@@ -246,6 +246,7 @@ def test_the_worker_applies_for_themselves_from_their_own_file(persona, client_f
     assert str(application.amount) in page and "怎么算出来的" in page
 
 
+@pytest.mark.django_db  # working days read the officials' calendar overrides
 def test_deadline_of_the_notice_uses_calendar_days() -> None:
     from gonghui.core.deadlines import add_days
 
@@ -320,6 +321,7 @@ def test_exactly_the_threshold_stays_with_two_levels(household) -> None:  # noqa
     assert (above.amount, len(above.chain)) == (D("20000.17"), 3)
 
 
+@pytest.mark.django_db
 def test_working_days_fall_back_to_monday_to_friday_beyond_the_official_calendar() -> None:
     from gonghui.core.deadlines import add_days, is_working_day
 

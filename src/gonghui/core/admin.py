@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gonghui.core.models import AuditEvent
+from gonghui.core.models import AuditEvent, CalendarDay
 
 
 @admin.register(AuditEvent)
@@ -20,3 +20,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """节假日调整: local holidays and next year's 调休, which every working-day deadline then follows."""
+
+    list_display = ("day", "working", "note", "created_by", "created_at")
+    fields = ("day", "working", "note")
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,7 +32,7 @@ def notify(recipients: Iterable[Any], text: str, *, url: str = "", key: str = ""
         sent += 1
         phone = getattr(user, "phone", "")
         if phone:
-            transaction.on_commit(lambda phone=phone: _text(phone, text))
+            transaction.on_commit(partial(_text, phone, text))
     return sent
 
 

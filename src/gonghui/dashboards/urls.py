@@ -7,4 +7,5 @@ app_name = "dashboards"
 urlpatterns = [
     path("console/", views.console, name="console"),
     path("me/", views.me, name="me"),
+    path("inbox/", views.inbox, name="inbox"),
 ]

@@ -46,4 +46,16 @@ def me(request: HttpRequest) -> HttpResponse:
         "memberships": memberships,
         "recent": org_selectors.recent_activity(request.user, limit=5),
         "reveals": org_selectors.reveals_of(request.user)[:5],
+        "is_employer_rep": bool(request.user.represented_enterprise_ids()),
+        "unread": request.user.notifications.filter(read_at__isnull=True)[:5],
     })
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The account's own messages (notices of its cases and applications); opening the inbox reads them."""
+    from django.utils import timezone
+
+    notes = list(request.user.notifications.all()[:100])
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "dashboards/inbox.html", {"notes": notes, "official": request.user.is_official})

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -46,6 +46,7 @@ from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Person, Role, Unit, User
 
 S = Case.State
+T = TypeVar("T")
 MAX_EXTENSION_DAYS = 30
 ARBITRATION_NOTICE = "告知可申请仲裁"
 
@@ -72,6 +73,12 @@ def _locked(case: Case) -> Case:
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValidationError(message)
+
+
+def _present(value: T | None, message: str) -> T:
+    if value is None:
+        raise ValidationError(message)
+    return value
 
 
 def _staff_case(actor: Any, case: Case) -> Case:
@@ -108,7 +115,7 @@ def employer_users(case_or_enterprise: Case | Enterprise | Negotiation) -> list[
 
 def staff_users(case: Case) -> list[User]:
     """The assigned mediator, or, before one is, the body's officials and mediators."""
-    if case.mediator_id:
+    if case.mediator is not None:
         return [case.mediator]
     return list(User.objects.filter(role_assignments__unit=case.unit, role_assignments__revoked_at__isnull=True,
                                     role_assignments__role__in=(Role.OFFICIAL, Role.CHAIR, Role.MEDIATOR),
@@ -565,8 +572,8 @@ def assign_mediator(*, actor: Any, case: Case, mediator: User, declaration: str,
     """A mediator from the body's roster, who declares no conflict of interest; a change of mediator needs a reason."""
     case = _staff_case(actor, case)
     _require(case.is_open, _("案件已结束。"))
-    seat = MediatorSeat.objects.filter(body=case.body, user=mediator, active=True).first()
-    _require(seat is not None, _("该调解员不在本调解组织的名册中。"))
+    seat = _present(MediatorSeat.objects.filter(body=case.body, user=mediator, active=True).first(),
+                    _("该调解员不在本调解组织的名册中。"))
     # 调解仲裁法 第十一条 (公道正派) and the rules of recusal: no mediator employed by or related to a party.
     _require(seat.employer_id != case.employer_id, _("该调解员受雇于本案用人单位，应当回避。"))
     _require(not case.parties.filter(Q(user=mediator) | Q(person__user=mediator)).exists(),
@@ -660,14 +667,14 @@ def post_message(*, actor: Any, case: Case, text: str, audience: str = Message.A
 @transaction.atomic
 def propose_extension(*, actor: Any, case: Case, days: int) -> Extension:
     """A party or the mediator proposes more days; it applies only once both parties agree (第二十五条)."""
-    can_staff = scoping.cases.can(actor, scoping.CHANGE, case)
-    if can_staff:
-        case, sides = _locked(case), set()
+    sides: set[str] = set()
+    if scoping.cases.can(actor, scoping.CHANGE, case):
+        case = _locked(case)
     else:
         case, sides = _party_case(actor, case)
         _require(bool(sides), _("您不是本案当事人。"))
-    _require(case.state == S.ACCEPTED, _("只有调解中的案件可以延期。"))
-    _require(_today() <= case.mediation_ends_on, _("调解期限已过，不能再延期。"))
+    ends_on = _present(case.mediation_ends_on if case.state == S.ACCEPTED else None, _("只有调解中的案件可以延期。"))
+    _require(_today() <= ends_on, _("调解期限已过，不能再延期。"))
     _require(1 <= days <= MAX_EXTENSION_DAYS, _("延长天数须在 1 到 %(n)d 天之间。") % {"n": MAX_EXTENSION_DAYS})
     _require(not case.extensions.filter(applied_at__isnull=True).exists(), _("已有一项延期提议等待双方同意。"))
     now = timezone.now()
@@ -683,9 +690,10 @@ def propose_extension(*, actor: Any, case: Case, days: int) -> Extension:
 def agree_extension(*, actor: Any, case: Case) -> Case:
     case, sides = _party_case(actor, case)
     _require(bool(sides), _("只有当事人可以同意延期。"))
-    extension = case.extensions.select_for_update().filter(applied_at__isnull=True).first()
-    _require(extension is not None, _("没有等待同意的延期提议。"))
-    _require(case.state == S.ACCEPTED and _today() <= case.mediation_ends_on, _("调解期限已过，不能再延期。"))
+    extension = _present(case.extensions.select_for_update().filter(applied_at__isnull=True).first(),
+                         _("没有等待同意的延期提议。"))
+    ends_on = _present(case.mediation_ends_on if case.state == S.ACCEPTED else None, _("案件不在调解中。"))
+    _require(_today() <= ends_on, _("调解期限已过，不能再延期。"))
     now = timezone.now()
     if Side.WORKER in sides:
         extension.worker_agreed_at = extension.worker_agreed_at or now
@@ -693,7 +701,7 @@ def agree_extension(*, actor: Any, case: Case) -> Case:
         extension.employer_agreed_at = extension.employer_agreed_at or now
     if extension.worker_agreed_at and extension.employer_agreed_at:
         extension.applied_at = now
-        case.mediation_ends_on = case.mediation_ends_on + timedelta(days=extension.days)
+        case.mediation_ends_on = ends_on + timedelta(days=extension.days)
         case.save(update_fields=["mediation_ends_on"])
         _step(case, actor, "双方同意延长调解期限", reason=_("延长 %(n)d 天，至 %(end)s")
               % {"n": extension.days, "end": case.mediation_ends_on})
@@ -765,8 +773,7 @@ def confirm_agreement(*, actor: Any, case: Case) -> Agreement:
     case, sides = _party_case(actor, case)
     _require(bool(sides), _("只有当事人可以确认调解协议。"))
     _require(case.state == S.ACCEPTED, _("案件不在调解中。"))
-    agreement = Agreement.objects.select_for_update().filter(case=case).first()
-    _require(agreement is not None, _("还没有调解协议。"))
+    agreement = _present(Agreement.objects.select_for_update().filter(case=case).first(), _("还没有调解协议。"))
     now = timezone.now()
     if Side.EMPLOYER in sides:
         _require(agreement.employer_confirmed_at is None, _("用人单位已确认本稿。"))
@@ -774,8 +781,8 @@ def confirm_agreement(*, actor: Any, case: Case) -> Agreement:
         agreement.save(update_fields=["employer_confirmed_at", "employer_confirmed_by"])
         who = _("用人单位")
     else:
-        mine = case.parties.filter(Q(user=actor) | Q(person__user=actor), kind=Party.Kind.WORKER).first()
-        _require(mine is not None, _("只有申请人本人可以确认（代理人不能代为确认）。"))
+        mine = _present(case.parties.filter(Q(user=actor) | Q(person__user=actor), kind=Party.Kind.WORKER).first(),
+                        _("只有申请人本人可以确认（代理人不能代为确认）。"))
         _require(not agreement.worker_confirmations.filter(party=mine, version=agreement.version).exists(),
                  _("您已确认本稿。"))
         WorkerConfirmation.objects.create(agreement=agreement, party=mine, version=agreement.version, at=now)
@@ -794,8 +801,7 @@ def sign_and_seal(*, actor: Any, case: Case) -> Agreement:
     case = _staff_case(actor, case)
     _require(case.state == S.ACCEPTED, _("案件不在调解中。"))
     _require(case.mediator_id == actor.pk, _("须由本案调解员签名。"))
-    agreement = Agreement.objects.select_for_update().filter(case=case).first()
-    _require(agreement is not None, _("还没有调解协议。"))
+    agreement = _present(Agreement.objects.select_for_update().filter(case=case).first(), _("还没有调解协议。"))
     _require(agreement.employer_confirmed_at is not None and worker_side_confirmed(agreement),
              _("双方当事人尚未全部确认本稿协议，协议不能生效。"))
     _require(case.body.seal_id is not None, _("调解组织尚未上传印章图片，无法加盖印章。"))
@@ -915,7 +921,7 @@ def apply_clocks(case: Case, today: date | None = None) -> list[str]:
                    key=f"case-{case.pk}-arbitration-open")
             _step(case, None, ARBITRATION_NOTICE, reason=case.body.arbitration_commission)
             done.append("arbitration open")
-        if case.state == S.ACCEPTED:
+        if case.state == S.ACCEPTED and case.mediation_ends_on is not None and case.accepted_on is not None:
             if today > case.mediation_ends_on:
                 _close_not_mediated(case, None, _("调解期限（%(end)s）届满未达成调解协议，双方未同意延期，视为调解不成。")
                                     % {"end": case.mediation_ends_on})

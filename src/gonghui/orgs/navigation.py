@@ -38,6 +38,7 @@ def console_sections(user: Any) -> list[dict[str, Any]]:
 
 register_section(_("组织"), [
     NavItem(_("工作台"), "dashboards:console"),
+    NavItem(_("消息"), "dashboards:inbox"),
     NavItem(_("工会组织"), "orgs:unit_list"),
     NavItem(_("账号与角色"), "orgs:account_list"),
     NavItem(_("审计日志"), "orgs:audit_list"),
