@@ -17,6 +17,8 @@ from gonghui.orgs.models import Person, User
 
 @pytest.fixture(autouse=True)
 def _demo(demo_tree):  # noqa: ANN001, ANN202
+    """The demo's own notices are cleared, so that what a test finds in an inbox is what the test caused."""
+    Notification.objects.all().delete()
     return demo_tree
 
 

@@ -127,7 +127,7 @@ def test_arbitration_opens_fifteen_days_after_receipt_whatever_the_body_does(new
         case = new_case(knew_on=date(2025, 2, 20))  # never accepted: the statute's clock runs anyway
     assert case.arbitration_open_on == date(2025, 3, 19)
     services.run_clocks(date(2025, 3, 18))
-    assert not told(worker1, "申请仲裁")
+    assert not told(worker1, "已满十五日")
     services.run_clocks(date(2025, 3, 19))
     assert told(worker1, "西安市莲湖区劳动人事争议仲裁委员会") and told(hr1, "双方均可依法")
     services.run_clocks(date(2025, 3, 20))  # said once

@@ -118,6 +118,21 @@ def build() -> dict[str, int]:
                           text="背对背沟通：请单位测算停工第一个工资支付周期的工资，能否按原标准支付？")
     made += 1
 
+    # 北院门 — an earlier case of worker1, agreed, sealed and paid.
+    done = services.apply_online(
+        actor=worker1, body=beiyuanmen, employer=employer1, category="hours", claims="支付春节值班加班费 900 元",
+        facts="春节期间值班三天，未支付加班费。", knew_on=today - timedelta(days=60), amount_claimed="900")
+    services.answer_mediation(actor=hr1, case=done, agree=True)
+    services.decide_acceptance(actor=mediator, case=done, accept=True, in_scope=True)
+    services.assign_mediator(actor=mediator, case=done, mediator=mediator, declaration="与当事人无利害关系。")
+    agreement = services.draft_agreement(actor=mediator, case=done, terms="用人单位于三日内支付加班费 900 元。", payments=[
+        services.PaymentTerm(kind="wages", amount="900", due_on=today + timedelta(days=3))])
+    services.confirm_agreement(actor=worker1, case=done)
+    services.confirm_agreement(actor=hr1, case=done)
+    services.sign_and_seal(actor=mediator, case=done)
+    services.report_payment(actor=worker1, case=done, payment_id=agreement.payments.get().pk, paid=True)
+    made += 1
+
     # 北院门 — an oral application recorded at the desk, waiting for the acceptance decision.
     others = list(Person.objects.filter(employer=employer1, user__isnull=True).order_by("id")[:13])
     if others:

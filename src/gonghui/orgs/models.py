@@ -137,7 +137,7 @@ class User(AbstractUser):
         cached = getattr(self, "_active_roles", None)
         if cached is None:
             cached = list(
-                RoleAssignment.objects.filter(user=self, revoked_at__isnull=True).select_related("unit").order_by("id")
+                RoleAssignment.objects.filter(user=self, revoked_at__isnull=True).select_related("unit", "enterprise").order_by("id")
             )
             self._active_roles = cached
         return cached
