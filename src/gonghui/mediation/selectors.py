@@ -27,7 +27,7 @@ S = Case.State
 
 
 def case_list(user: Any, *, state: str = "", category: str = "", body_id: int = 0, query: str = "") -> QuerySet[Case]:
-    cases = scoping.cases.filter(user).select_related("body", "employer", "mediator")
+    cases = scoping.cases.filter(user).select_related("body", "employer", "mediator", "negotiation")
     if state == "open":
         cases = cases.filter(state__in=Case.OPEN)
     elif state in S.values:
