@@ -121,4 +121,4 @@ def test_a_mediator_employed_by_the_employer_must_step_aside(accepted, mediator,
     services.assign_mediator(actor=official, case=case, mediator=official, declaration="无利害关系", reason="原调解员休假")
     assert Case.objects.get(pk=case.pk).mediator == official
     assert AuditEvent.objects.filter(object_type="mediation.case", object_id=str(case.pk),
-                                     changes__action="更换调解员").exists()
+                                     changes__action="reassign").exists()

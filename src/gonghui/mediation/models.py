@@ -235,10 +235,37 @@ class Party(models.Model):
 class Step(models.Model):
     """Each move of a case: who, when, from, to, why (the case's timeline)."""
 
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("提交调解申请")
+        RECORD_ORAL = "record_oral", _("记录口头申请")
+        WARNING = "warning", _("劳动关系预警")
+        ADD_WORKERS = "add_workers", _("添加申请人")
+        ADD_PARTICIPANT = "add_participant", _("添加参与人")
+        CONFIRM_RECORD = "confirm_record", _("申请人确认口头申请记录")
+        EMPLOYER_AGREE = "employer_agree", _("用人单位同意调解")
+        EMPLOYER_REFUSE = "employer_refuse", _("用人单位不同意调解")
+        ACCEPT = "accept", _("受理")
+        NOT_ACCEPT = "not_accept", _("不予受理")
+        ASSIGN = "assign", _("指派调解员")
+        REASSIGN = "reassign", _("更换调解员")
+        SCHEDULE = "schedule", _("安排调解")
+        MINUTES = "minutes", _("记录调解笔录")
+        PROPOSE_EXTENSION = "propose_extension", _("提议延长调解期限")
+        AGREE_EXTENSION = "agree_extension", _("同意延期")
+        EXTENDED = "extended", _("双方同意延长调解期限")
+        DRAFT = "draft", _("拟定调解协议")
+        CONFIRM = "confirm", _("确认调解协议")
+        SEAL = "seal", _("调解员签名、加盖印章，协议生效")
+        PAID = "paid", _("报告款项已支付")
+        UNPAID = "unpaid", _("报告款项逾期未支付")
+        WITHDRAW = "withdraw", _("申请人撤回")
+        NOT_MEDIATED = "not_mediated", _("调解不成")
+        ARBITRATION_NOTICE = "arbitration_notice", _("告知可申请仲裁")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
-    action = models.CharField(max_length=60)
+    action = models.CharField(max_length=20, choices=Action.choices)
     from_state = models.CharField(max_length=14, blank=True)
     to_state = models.CharField(max_length=14, blank=True)
     reason = models.TextField(blank=True)

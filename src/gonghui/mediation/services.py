@@ -46,9 +46,9 @@ from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Person, Role, Unit, User
 
 S = Case.State
+A = Step.Action
 T = TypeVar("T")
 MAX_EXTENSION_DAYS = 30
-ARBITRATION_NOTICE = "告知可申请仲裁"
 
 
 def _today() -> date:
@@ -402,7 +402,7 @@ def apply_online(*, actor: Any, body: MediationBody, employer: Enterprise, categ
     case.save(update_fields=["applicant_confirmed_at"])
     Party.objects.create(case=case, side=Side.WORKER, kind=Party.Kind.WORKER, person=person, user=actor,
                          name=person.name, phone=person.phone)
-    _step(case, actor, "提交调解申请", reason=_("书面（网上）申请"))
+    _step(case, actor, A.SUBMIT, reason=_("书面（网上）申请"))
     _received(case)
     return case
 
@@ -424,7 +424,7 @@ def record_oral_application(*, actor: Any, body: MediationBody, applicants: Iter
                       channel=Case.Channel.ORAL, negotiation=None)
     case.recorded_by = actor
     case.save(update_fields=["recorded_by"])
-    _step(case, actor, "记录口头申请", reason=_("由%(who)s当场记录") % {"who": actor})
+    _step(case, actor, A.RECORD_ORAL, reason=_("由%(who)s当场记录") % {"who": actor})
     for applicant in applicants:
         _add_worker(actor, case, applicant)
     _received(case)
@@ -465,7 +465,7 @@ def _check_collective(case: Case) -> None:
             warning.workers = workers
             warning.save(update_fields=["workers"])
         return
-    _step(case, None, "劳动关系预警", reason=_("集体争议：%(n)d 名劳动者有共同请求，已报%(unit)s")
+    _step(case, None, A.WARNING, reason=_("集体争议：%(n)d 名劳动者有共同请求，已报%(unit)s")
           % {"n": workers, "unit": district.name})
     officials = User.objects.filter(role_assignments__unit=district, role_assignments__role=Role.OFFICIAL,
                                     role_assignments__revoked_at__isnull=True, is_active=True).distinct()
@@ -481,7 +481,7 @@ def add_workers(*, actor: Any, case: Case, applicants: Iterable[Applicant]) -> C
     _require(case.is_open, _("案件已结束，不能再添加申请人。"))
     added = [_add_worker(actor, case, applicant) for applicant in applicants]
     _require(bool(added), _("请填写要添加的申请人。"))
-    _step(case, actor, "添加申请人", reason="、".join(p.name for p in added))
+    _step(case, actor, A.ADD_WORKERS, reason="、".join(p.name for p in added))
     _check_collective(case)
     return case
 
@@ -496,7 +496,7 @@ def add_participant(*, actor: Any, case: Case, side: str, kind: str, name: str, 
     _require(bool(name.strip()), _("请填写姓名。"))
     party = Party.objects.create(case=case, side=side, kind=kind, name=name.strip()[:50], phone=phone.strip(),
                                  user=user)
-    _step(case, actor, "添加参与人", reason=f"{party.get_side_display()} {party}")
+    _step(case, actor, A.ADD_PARTICIPANT, reason=f"{party.get_side_display()} {party}")
     return party
 
 
@@ -511,7 +511,7 @@ def confirm_record(*, actor: Any, case: Case, in_person_by_staff: bool = False) 
     _require(case.channel == Case.Channel.ORAL and case.applicant_confirmed_at is None, _("无需确认。"))
     case.applicant_confirmed_at = timezone.now()
     case.save(update_fields=["applicant_confirmed_at"])
-    _step(case, actor, "申请人确认口头申请记录", reason=_("当面签字确认") if in_person_by_staff else _("网上确认"))
+    _step(case, actor, A.CONFIRM_RECORD, reason=_("当面签字确认") if in_person_by_staff else _("网上确认"))
     return case
 
 
@@ -529,7 +529,7 @@ def answer_mediation(*, actor: Any, case: Case, agree: bool, note: str = "") -> 
     if agree:
         case.employer_consented_at = timezone.now()
         case.save(update_fields=["employer_consented_at"])
-    _step(case, actor, "用人单位同意调解" if agree else "用人单位不同意调解", reason=f"{how} {note}".strip())
+    _step(case, actor, A.EMPLOYER_AGREE if agree else A.EMPLOYER_REFUSE, reason=f"{how} {note}".strip())
     notify(staff_users(case), _("%(no)s：用人单位%(what)s调解。") % {
         "no": case.number, "what": _("同意") if agree else _("不同意")}, url=_case_url(case))
     return case
@@ -553,14 +553,14 @@ def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "",
         case.mediation_ends_on = add_days(today, rules.MEDIATION_DAYS)
         case.decision_reason = reason.strip() or _("属于劳动争议受理范围，双方同意调解")
         case.save(update_fields=["accepted_on", "mediation_ends_on", "decision_reason"])
-        _step(case, actor, "受理", to=S.ACCEPTED, reason=case.decision_reason)
+        _step(case, actor, A.ACCEPT, to=S.ACCEPTED, reason=case.decision_reason)
         _tell_parties(case, _("%(body)s已受理调解申请 %(no)s，调解期限至 %(end)s。")
                       % {"body": case.body.name, "no": case.number, "end": case.mediation_ends_on})
     else:
         _require(bool(reason.strip()), _("不予受理须写明理由，并将书面通知送达申请人。"))
         case.decision_reason, case.closed_at = reason.strip(), now
         case.save(update_fields=["decision_reason", "closed_at"])
-        _step(case, actor, "不予受理", to=S.NOT_ACCEPTED, reason=case.decision_reason)
+        _step(case, actor, A.NOT_ACCEPT, to=S.NOT_ACCEPTED, reason=case.decision_reason)
         _tell_parties(case, _("%(body)s决定不予受理调解申请 %(no)s，理由：%(why)s。可下载不予受理通知书。")
                       % {"body": case.body.name, "no": case.number, "why": case.decision_reason})
     case.save(update_fields=["state"])
@@ -587,7 +587,7 @@ def assign_mediator(*, actor: Any, case: Case, mediator: User, declaration: str,
     case.save(update_fields=["mediator"])
     Assignment.objects.create(case=case, mediator=mediator, declaration=declaration.strip(), assigned_by=actor,
                               reason=reason.strip()[:200])
-    _step(case, actor, "更换调解员" if previous else "指派调解员",
+    _step(case, actor, A.REASSIGN if previous else A.ASSIGN,
           reason=f"{previous} → {mediator}" + (f"：{reason.strip()}" if reason.strip() else "") if previous
           else str(mediator))
     notify([mediator], _("您被指派调解案件 %(no)s。") % {"no": case.number}, url=_case_url(case))
@@ -610,7 +610,7 @@ def schedule_session(*, actor: Any, case: Case, mode: str, starts_at: datetime, 
     session = Session.objects.create(case=case, mode=mode, starts_at=starts_at, place=place[:300],
                                      minutes_long=minutes_long, created_by=actor)
     when = timezone.localtime(starts_at)
-    _step(case, actor, "安排调解", reason=f"{when:%Y-%m-%d %H:%M} {session.get_mode_display()}")
+    _step(case, actor, A.SCHEDULE, reason=f"{when:%Y-%m-%d %H:%M} {session.get_mode_display()}")
     _tell_parties(case, _("调解安排：%(no)s 于 %(when)s %(mode)s进行，%(place)s。") % {
         "no": case.number, "when": f"{when:%Y-%m-%d %H:%M}", "mode": session.get_mode_display(), "place": place})
     return session
@@ -623,7 +623,7 @@ def record_minutes(*, actor: Any, session: Session, minutes: str) -> Session:
     session.minutes = minutes.strip()
     session.save(update_fields=["minutes"])
     case = _locked(session.case)
-    _step(case, actor, "记录调解笔录", reason=f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}")
+    _step(case, actor, A.MINUTES, reason=f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}")
     return session
 
 
@@ -681,7 +681,7 @@ def propose_extension(*, actor: Any, case: Case, days: int) -> Extension:
     extension = Extension.objects.create(case=case, days=days, proposed_by=actor,
                                          worker_agreed_at=now if Side.WORKER in sides else None,
                                          employer_agreed_at=now if Side.EMPLOYER in sides else None)
-    _step(case, actor, "提议延长调解期限", reason=_("延长 %(n)d 天") % {"n": days})
+    _step(case, actor, A.PROPOSE_EXTENSION, reason=_("延长 %(n)d 天") % {"n": days})
     _tell_parties(case, _("%(no)s：有人提议将调解期限延长 %(n)d 天，须双方同意。") % {"no": case.number, "n": days})
     return extension
 
@@ -703,11 +703,11 @@ def agree_extension(*, actor: Any, case: Case) -> Case:
         extension.applied_at = now
         case.mediation_ends_on = ends_on + timedelta(days=extension.days)
         case.save(update_fields=["mediation_ends_on"])
-        _step(case, actor, "双方同意延长调解期限", reason=_("延长 %(n)d 天，至 %(end)s")
+        _step(case, actor, A.EXTENDED, reason=_("延长 %(n)d 天，至 %(end)s")
               % {"n": extension.days, "end": case.mediation_ends_on})
         _tell_parties(case, _("%(no)s：双方同意，调解期限延至 %(end)s。") % {"no": case.number, "end": case.mediation_ends_on})
     else:
-        _step(case, actor, "同意延期", reason="、".join(str(Side(s).label) for s in sorted(sides)))
+        _step(case, actor, A.AGREE_EXTENSION, reason="、".join(str(Side(s).label) for s in sorted(sides)))
     extension.save()
     return case
 
@@ -749,7 +749,7 @@ def draft_agreement(*, actor: Any, case: Case, terms: str, payments: Iterable[Pa
         agreement.payments.all().delete()
     AgreedPayment.objects.bulk_create([AgreedPayment(agreement=agreement, kind=k, amount=a, due_on=d)
                                        for k, a, d in rows])
-    _step(case, actor, "拟定调解协议", reason=_("第 %(v)d 稿") % {"v": agreement.version})
+    _step(case, actor, A.DRAFT, reason=_("第 %(v)d 稿") % {"v": agreement.version})
     _tell_parties(case, _("%(no)s：调解协议（第 %(v)d 稿）已拟定，请阅读后在线确认。") % {"no": case.number,
                                                                            "v": agreement.version})
     return agreement
@@ -787,7 +787,7 @@ def confirm_agreement(*, actor: Any, case: Case) -> Agreement:
                  _("您已确认本稿。"))
         WorkerConfirmation.objects.create(agreement=agreement, party=mine, version=agreement.version, at=now)
         who = mine.name
-    _step(case, actor, "确认调解协议", reason=_("%(who)s 确认第 %(v)d 稿") % {"who": who, "v": agreement.version})
+    _step(case, actor, A.CONFIRM, reason=_("%(who)s 确认第 %(v)d 稿") % {"who": who, "v": agreement.version})
     if agreement.employer_confirmed_at and worker_side_confirmed(agreement):
         notify(staff_users(case), _("%(no)s：双方已确认调解协议，请调解员签名并加盖印章。") % {"no": case.number},
                url=_case_url(case))
@@ -811,7 +811,7 @@ def sign_and_seal(*, actor: Any, case: Case) -> Agreement:
     agreement.save()
     case.closed_at = now
     case.save(update_fields=["closed_at"])
-    _step(case, actor, "调解员签名、加盖印章，协议生效", to=S.AGREED)
+    _step(case, actor, A.SEAL, to=S.AGREED)
     case.save(update_fields=["state"])
     review_until = add_days(now, rules.REVIEW_DAYS)
     _tell_parties(case, _("调解协议 %(no)s 已生效，对双方具有约束力。双方可于 %(until)s 前共同申请仲裁审查。")
@@ -835,13 +835,13 @@ def report_payment(*, actor: Any, case: Case, payment_id: int, paid: bool, paid_
         _require(paid_on <= today, _("支付日期不能晚于今天。"))
         payment.paid_on = paid_on
         payment.save(update_fields=["paid_on"])
-        _step(case, actor, "报告款项已支付", reason=f"{payment} {paid_on}")
+        _step(case, actor, A.PAID, reason=f"{payment} {paid_on}")
     else:
         _require(payment.paid_on is None, _("该款项已报告支付。"))
         _require(today > payment.due_on, _("约定的支付日期（%(due)s）未到。") % {"due": payment.due_on})
         payment.reported_unpaid_at = timezone.now()
         payment.save(update_fields=["reported_unpaid_at"])
-        _step(case, actor, "报告款项逾期未支付", reason=str(payment))
+        _step(case, actor, A.UNPAID, reason=str(payment))
         notify(staff_users(case), _("%(no)s：%(p)s 逾期未支付。") % {"no": case.number, "p": payment}, url=_case_url(case))
     return payment
 
@@ -855,7 +855,7 @@ def withdraw(*, actor: Any, case: Case, reason: str = "") -> Case:
     _require(case.is_open, _("案件已结束。"))
     case.closed_at, case.close_reason = timezone.now(), reason.strip()
     case.save(update_fields=["closed_at", "close_reason"])
-    _step(case, actor, "申请人撤回", to=S.WITHDRAWN, reason=case.close_reason)
+    _step(case, actor, A.WITHDRAW, to=S.WITHDRAWN, reason=case.close_reason)
     case.save(update_fields=["state"])
     notify(staff_users(case) + employer_users(case), _("%(no)s 已由申请人撤回。") % {"no": case.number},
            url=_case_url(case))
@@ -877,7 +877,7 @@ def _close_not_mediated(case: Case, actor: Any, reason: str) -> None:
     # writing that they may apply for arbitration.
     case.closed_at, case.close_reason = timezone.now(), reason
     case.save(update_fields=["closed_at", "close_reason"])
-    _step(case, actor, "调解不成", to=S.NOT_MEDIATED, reason=reason)
+    _step(case, actor, A.NOT_MEDIATED, to=S.NOT_MEDIATED, reason=reason)
     case.save(update_fields=["state"])
     _tell_parties(case, _("%(no)s 调解不成。可向%(commission)s申请仲裁，可下载《调解不成告知书》。")
                   % {"no": case.number, "commission": case.body.arbitration_commission})
@@ -913,13 +913,13 @@ def apply_clocks(case: Case, today: date | None = None) -> list[str]:
             done.append("acceptance overdue")
         agreed = case.state == S.AGREED
         if (not agreed and case.state not in (S.WITHDRAWN, S.NOT_ACCEPTED) and today >= case.arbitration_open_on
-                and not case.steps.filter(action=ARBITRATION_NOTICE).exists()):
+                and not case.steps.filter(action=A.ARBITRATION_NOTICE).exists()):
             # 调解仲裁法 第十四条第三款: no agreement 15 days after receipt — either party may apply for arbitration.
             notify(worker_users(case) + employer_users(case),
                    _("%(no)s：自调解组织收到申请之日起已满十五日未达成调解协议，双方均可依法向%(commission)s申请仲裁。")
                    % {"no": case.number, "commission": case.body.arbitration_commission}, url=url,
                    key=f"case-{case.pk}-arbitration-open")
-            _step(case, None, ARBITRATION_NOTICE, reason=case.body.arbitration_commission)
+            _step(case, None, A.ARBITRATION_NOTICE, reason=case.body.arbitration_commission)
             done.append("arbitration open")
         if case.state == S.ACCEPTED and case.mediation_ends_on is not None and case.accepted_on is not None:
             if today > case.mediation_ends_on:
