@@ -103,3 +103,27 @@ def test_bad_input_on_the_case_page_changes_nothing(accepted, client_for) -> Non
         assert response.status_code in (302, 404), data
     assert Case.objects.filter(pk=case.pk).values().get() == before
     assert not case.sessions.exists() and not Agreement.objects.filter(case=case).exists()
+
+
+def test_an_official_appoints_an_employer_representative_on_the_enterprise_page(client_for, employer1, persona) -> None:  # noqa: ANN001
+    client = client_for("meilihao")  # the chair of the enterprise's union
+    response = client.post(f"/enterprises/{employer1.pk}/representative/",
+                           {"username": "hr_new", "display_name": "新人事", "phone": "13700000099"})
+    assert response.status_code == 302
+    rep = User.objects.get(username="hr_new")
+    assert rep.represented_enterprise_ids() == [employer1.pk] and not rep.is_official
+    assert "新人事" in client.get(f"/enterprises/{employer1.pk}/").content.decode()
+    # The sibling street's official reaches neither the page nor the appointment.
+    assert client_for("qingnianlu").post(f"/enterprises/{employer1.pk}/representative/",
+                                         {"username": "hr_x", "display_name": "x", "phone": "13700000098"}).status_code == 404
+    assert not User.objects.filter(username="hr_x").exists()
+    # The role cannot be handed out without its enterprise.
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from gonghui.orgs import services as orgs_services
+    from gonghui.orgs.models import Role
+
+    with pytest.raises(ValidationError):
+        orgs_services.grant_role(actor=persona("admin"), user=persona("worker2"), role=Role.EMPLOYER_REP,
+                                 unit=employer1.unit)

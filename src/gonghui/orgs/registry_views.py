@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import excel
+from gonghui.core.http import handles_bad_input
 from gonghui.core.models import Job
 from gonghui.orgs import exports, imports, person_sections, scoping, selectors, services
 from gonghui.orgs.forms import EnterpriseForm, ImportForm, OwnContactForm, PersonForm
@@ -203,7 +204,22 @@ def enterprise_detail_view(request: HttpRequest, enterprise_id: int) -> HttpResp
                 messages.success(request, _("已保存。"))
                 return redirect("orgs:enterprise_detail", enterprise_id=enterprise.pk)
     people = selectors.people_list(request.user).filter(employer=enterprise)[:50]
-    return render(request, "orgs/enterprise_detail.html", {"enterprise": enterprise, "form": form, "people": people})
+    representatives = enterprise.representatives.filter(revoked_at__isnull=True).select_related("user")
+    return render(request, "orgs/enterprise_detail.html", {"enterprise": enterprise, "form": form, "people": people,
+                                                           "representatives": representatives})
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def enterprise_representative_view(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """Appoint the account that acts for this enterprise in labour-dispute mediation (用人单位代表)."""
+    enterprise = scoping.enterprises.get_or_404(request.user, enterprise_id, action=scoping.CHANGE)
+    user = services.appoint_employer_representative(
+        actor=request.user, enterprise=enterprise, username=request.POST.get("username", ""),
+        display_name=request.POST.get("display_name", ""), phone=request.POST.get("phone", ""))
+    messages.success(request, _("已指定 %(name)s 为用人单位代表。") % {"name": user})
+    return redirect("orgs:enterprise_detail", enterprise_id=enterprise.pk)
 
 
 # --- Imports and jobs ---

@@ -38,6 +38,8 @@ urlpatterns = [
     path("enterprises/new/", registry.enterprise_create_view, name="enterprise_create"),
     path("enterprises/export.xlsx", registry.enterprise_export_view, name="enterprise_export"),
     path("enterprises/<int:enterprise_id>/", registry.enterprise_detail_view, name="enterprise_detail"),
+    path("enterprises/<int:enterprise_id>/representative/", registry.enterprise_representative_view,
+         name="enterprise_representative"),
     path("people/import/", registry.import_view, {"what": "people"}, name="person_import"),
     path("people/import-template.xlsx", registry.import_template_view, {"what": "people"}, name="person_template"),
     path("enterprises/import/", registry.import_view, {"what": "enterprises"}, name="enterprise_import"),
