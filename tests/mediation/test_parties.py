@@ -127,3 +127,11 @@ def test_an_official_appoints_an_employer_representative_on_the_enterprise_page(
     with pytest.raises(ValidationError):
         orgs_services.grant_role(actor=persona("admin"), user=persona("worker2"), role=Role.EMPLOYER_REP,
                                  unit=employer1.unit)
+
+
+def test_a_negotiation_with_the_unions_help_shows_on_the_unions_desk(worker1, employer1, client_for) -> None:  # noqa: ANN001
+    negotiation = services.request_negotiation(actor=worker1, person=Person.objects.get(user=worker1),
+                                               employer=employer1, category="wages", claims="补发工资",
+                                               union_assist=True)
+    assert negotiation.number in client_for("beiyuanmen").get("/mediation/").content.decode()
+    assert negotiation.number not in client_for("qingnianlu").get("/mediation/").content.decode()

@@ -425,6 +425,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     return render(request, "mediation/overview.html", {
         "open": selectors.case_list(request.user, state="open")[:100],
         "overdue": selectors.overdue(request.user, today), "warnings": selectors.warnings(request.user)[:50],
+        "assisting": selectors.negotiations_for(request.user).filter(union_assist=True, state__in=Negotiation.OPEN)[:50],
         "today": today, "bodies": selectors.bodies_for(request.user)[:50]})
 
 
