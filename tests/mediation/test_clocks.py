@@ -183,3 +183,17 @@ def test_the_clocks_command_runs_for_a_given_day(new_case) -> None:  # noqa: ANN
     out = StringIO()
     call_command("mediation", "clocks", "--today", "2025-03-19", stdout=out)
     assert "arbitration open: 1" in out.getvalue()
+
+
+def test_a_session_called_off_tells_both_parties_and_leaves_the_schedule(accepted, mediator, worker1, hr1,
+                                                                         client_for) -> None:  # noqa: ANN001
+    case = accepted()
+    session = services.schedule_session(actor=mediator, case=case, mode="phone", place="电话 029-87270000",
+                                        starts_at=timezone.now() + timedelta(days=1))
+    with pytest.raises(ValidationError, match="原因"):
+        services.cancel_session(actor=mediator, session=session, reason="")
+    services.cancel_session(actor=mediator, session=session, reason="调解员临时出差")
+    assert told(worker1, "调解取消") and told(hr1, "调解取消")
+    assert "电话 029-87270000" not in client_for("worker1").get(f"/mediation/cases/{case.pk}/").content.decode()
+    with pytest.raises(Http404):
+        services.cancel_session(actor=worker1, session=session, reason="我不来了")

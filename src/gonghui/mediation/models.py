@@ -249,6 +249,7 @@ class Step(models.Model):
         ASSIGN = "assign", _("指派调解员")
         REASSIGN = "reassign", _("更换调解员")
         SCHEDULE = "schedule", _("安排调解")
+        CANCEL_SESSION = "cancel_session", _("取消调解")
         MINUTES = "minutes", _("记录调解笔录")
         PROPOSE_EXTENSION = "propose_extension", _("提议延长调解期限")
         AGREE_EXTENSION = "agree_extension", _("同意延期")

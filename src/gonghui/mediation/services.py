@@ -617,6 +617,23 @@ def schedule_session(*, actor: Any, case: Case, mode: str, starts_at: datetime, 
 
 
 @transaction.atomic
+def cancel_session(*, actor: Any, session: Session, reason: str) -> Session:
+    """Call off a session that has not taken place; both parties are told."""
+    session = scoping.sessions.get_or_404(actor, session.pk, action=scoping.CHANGE)
+    _require(not session.cancelled, _("该次调解已取消。"))
+    _require(session.starts_at > timezone.now(), _("已经开始或结束的调解不能取消。"))
+    _require(bool(reason.strip()), _("请写明取消的原因。"))
+    session.cancelled = True
+    session.save(update_fields=["cancelled"])
+    case = _locked(session.case)
+    when = f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}"
+    _step(case, actor, A.CANCEL_SESSION, reason=f"{when}：{reason.strip()}")
+    _tell_parties(case, _("%(no)s：原定 %(when)s 的调解取消（%(why)s）。") % {"no": case.number, "when": when,
+                                                                    "why": reason.strip()})
+    return session
+
+
+@transaction.atomic
 def record_minutes(*, actor: Any, session: Session, minutes: str) -> Session:
     session = scoping.sessions.get_or_404(actor, session.pk, action=scoping.CHANGE)
     _require(bool(minutes.strip()), _("请填写调解笔录。"))

@@ -218,7 +218,7 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
             payments.append(payment)
     effective = agreement is not None and agreement.effective_at is not None
     return render(request, "mediation/case.html", {
-        **_base(request), "case": case, "today": today, "sides": sides, "staff": staff,
+        **_base(request), "case": case, "today": today, "now": timezone.now(), "sides": sides, "staff": staff,
         "is_worker": "worker" in sides, "is_employer": "employer" in sides,
         "parties": case.parties.select_related("person"),
         "required": {p.pk for p in services.required_worker_parties(case)} if agreement else set(),
@@ -289,6 +289,12 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
                                   starts_at=_moment(post.get("starts_at"), _("调解时间")), place=post.get("place", ""),
                                   minutes_long=minutes)
         done = _("已安排调解，已通知双方。")
+    elif action == "cancel_session":
+        session = Session.objects.filter(pk=form_id(post.get("session")), case_id=case.pk).first()
+        if session is None:
+            raise Http404
+        services.cancel_session(actor=actor, session=session, reason=post.get("reason", ""))
+        done = _("已取消，已通知双方。")
     elif action == "minutes":
         session = Session.objects.filter(pk=form_id(post.get("session")), case_id=case.pk).first()
         if session is None:
