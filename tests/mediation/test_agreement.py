@@ -122,3 +122,20 @@ def test_a_mediator_employed_by_the_employer_must_step_aside(accepted, mediator,
     assert Case.objects.get(pk=case.pk).mediator == official
     assert AuditEvent.objects.filter(object_type="mediation.case", object_id=str(case.pk),
                                      changes__action="reassign").exists()
+
+
+def test_the_joint_review_request_prints_for_fifteen_days_after_effect(accepted, mediator, worker1, hr1,
+                                                                       client_for) -> None:  # noqa: ANN001
+    # 协商调解规定 第二十七条: effective 3 March 2025 → the last day to ask jointly is 18 March.
+    with time_machine.travel("2025-03-03 09:00 +0800", tick=False):
+        case = accepted(knew_on=date(2025, 2, 20))
+        _draft(case, mediator, date(2025, 3, 10))
+        services.confirm_agreement(actor=worker1, case=case)
+        services.confirm_agreement(actor=hr1, case=case)
+        services.sign_and_seal(actor=mediator, case=case)
+    with time_machine.travel("2025-03-18 20:00 +0800", tick=False):
+        assert client_for("worker1").get(f"/mediation/cases/{case.pk}/review-request.pdf").status_code == 200
+        assert "打印仲裁审查申请书" in client_for("worker1").get(f"/mediation/cases/{case.pk}/").content.decode()
+    with time_machine.travel("2025-03-19 09:00 +0800", tick=False):
+        assert client_for("worker1").get(f"/mediation/cases/{case.pk}/review-request.pdf").status_code == 404
+        assert "共同申请仲裁审查的期限已于" in client_for("worker1").get(f"/mediation/cases/{case.pk}/").content.decode()

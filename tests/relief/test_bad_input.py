@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import get_resolver
 
 from gonghui.orgs import scoping
+from tests.routes import app_routes
 
 GARBAGE = [
     {},
@@ -31,17 +31,6 @@ GARBAGE = [
 ]
 
 
-def relief_routes() -> list[tuple[str, list[str]]]:
-    routes = []
-    for pattern in get_resolver().url_patterns:
-        if getattr(pattern, "namespace", None) != "relief":
-            continue
-        for entry in pattern.url_patterns:
-            template = str(entry.pattern)
-            routes.append((template, re.findall(r"<(?:\w+:)?(\w+)>", template)))
-    return routes
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", ["beiyuanmen", "xian", "worker1"])
 def test_garbage_never_breaks_a_relief_page(username: str, persona, client_for) -> None:  # noqa: ANN001
@@ -49,7 +38,7 @@ def test_garbage_never_breaks_a_relief_page(username: str, persona, client_for) 
     objects = {kwarg: policy.filter(user).order_by("pk").first() for kwarg, policy in scoping.REGISTRY.items()}
     client = client_for(username)
     problems = []
-    routes = relief_routes()
+    routes = app_routes("relief")
     assert len(routes) > 20
     for template, kwargs in routes:
         if any(objects.get(k) is None for k in kwargs):

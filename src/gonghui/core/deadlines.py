@@ -35,7 +35,7 @@ def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool
         return overrides[day]
     try:
         return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:  # a year the calendar does not know yet: Monday to Friday
+    except NotImplementedError:  # a year chinese-calendar has no data for: Monday to Friday (the table above wins)
         return day.weekday() < 5
 
 

@@ -97,6 +97,13 @@ def _case_url(case: Case) -> str:
     return reverse("mediation:case", args=[case.pk])
 
 
+def _holders(roles: Iterable[str], **where: Any) -> list[User]:
+    """The active accounts holding one of `roles` where (unit=…, enterprise_id=…) — in one role assignment."""
+    return list(User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                                    role_assignments__role__in=tuple(roles),
+                                    **{f"role_assignments__{key}": value for key, value in where.items()}).distinct())
+
+
 def worker_users(case: Case) -> list[User]:
     """The accounts of the worker side: the workers themselves and their agents."""
     users = []
@@ -109,17 +116,14 @@ def worker_users(case: Case) -> list[User]:
 def employer_users(case_or_enterprise: Case | Enterprise | Negotiation) -> list[User]:
     enterprise_id = case_or_enterprise.pk if isinstance(case_or_enterprise, Enterprise) \
         else case_or_enterprise.employer_id
-    return list(User.objects.filter(role_assignments__role=Role.EMPLOYER_REP, role_assignments__revoked_at__isnull=True,
-                                    role_assignments__enterprise_id=enterprise_id, is_active=True).distinct())
+    return _holders((Role.EMPLOYER_REP,), enterprise_id=enterprise_id)
 
 
 def staff_users(case: Case) -> list[User]:
     """The assigned mediator, or, before one is, the body's officials and mediators."""
     if case.mediator is not None:
         return [case.mediator]
-    return list(User.objects.filter(role_assignments__unit=case.unit, role_assignments__revoked_at__isnull=True,
-                                    role_assignments__role__in=(Role.OFFICIAL, Role.CHAIR, Role.MEDIATOR),
-                                    is_active=True).distinct())
+    return _holders((Role.OFFICIAL, Role.CHAIR, Role.MEDIATOR), unit=case.unit)
 
 
 def _tell_parties(case: Case, text: str, *, key: str = "") -> None:
@@ -209,8 +213,7 @@ def request_negotiation(*, actor: Any, person: Person, employer: Enterprise, cat
     notify(employer_users(employer), _("职工%(name)s请求就“%(cat)s”与贵单位协商，请于 %(due)s 前回应；逾期视为不愿协商。")
            % {"name": person.name, "cat": negotiation.get_category_display(), "due": negotiation.reply_due_on}, url=url)
     if union_assist:
-        notify(User.objects.filter(role_assignments__unit=employer.unit, role_assignments__revoked_at__isnull=True,
-                                   role_assignments__role__in=(Role.OFFICIAL, Role.CHAIR)).distinct(),
+        notify(_holders((Role.OFFICIAL, Role.CHAIR), unit=employer.unit),
                _("职工%(name)s请工会参与与%(employer)s的协商。") % {"name": person.name, "employer": employer.name}, url=url)
     return negotiation
 
@@ -467,9 +470,7 @@ def _check_collective(case: Case) -> None:
         return
     _step(case, None, A.WARNING, reason=_("集体争议：%(n)d 名劳动者有共同请求，已报%(unit)s")
           % {"n": workers, "unit": district.name})
-    officials = User.objects.filter(role_assignments__unit=district, role_assignments__role=Role.OFFICIAL,
-                                    role_assignments__revoked_at__isnull=True, is_active=True).distinct()
-    notify(officials, _("劳动关系预警：%(employer)s %(n)d 名职工集体争议（%(cat)s），案号 %(no)s。")
+    notify(_holders((Role.OFFICIAL,), unit=district), _("劳动关系预警：%(employer)s %(n)d 名职工集体争议（%(cat)s），案号 %(no)s。")
            % {"employer": case.employer.name, "n": workers, "cat": case.get_category_display(), "no": case.number},
            url=_case_url(case))
 

@@ -356,7 +356,8 @@ def document_view(request: HttpRequest, case_id: int, kind: str) -> HttpResponse
         "payment-order": agreement is not None and agreement.effective_at is not None and any(
             p.reported_unpaid_at and rules.payment_order_open(kind=p.kind, due_on=p.due_on, paid_on=p.paid_on, today=today)
             for p in agreement.payments.all()),
-        "review-request": agreement is not None and agreement.effective_at is not None,
+        "review-request": agreement is not None and agreement.effective_at is not None
+        and today <= add_days(agreement.effective_at, rules.REVIEW_DAYS),  # 协商调解规定 第二十七条
     }
     if not ready[kind]:
         raise Http404
@@ -375,7 +376,7 @@ def document_view(request: HttpRequest, case_id: int, kind: str) -> HttpResponse
         "payments": agreement.payments.all() if agreement else [], "today": today,
         "unpaid": [p for p in agreement.payments.all() if p.reported_unpaid_at and p.paid_on is None and
                    p.kind in rules.PAYMENT_ORDER_KINDS] if agreement else [],
-        "review_until": add_days(agreement.effective_at, rules.REVIEW_DAYS) if ready["review-request"] else None,
+        "review_until": add_days(agreement.effective_at, rules.REVIEW_DAYS) if kind == "review-request" else None,
     })
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename={case.number}-{kind}.pdf"
