@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "gonghui.relief",
     "gonghui.membership",
     "gonghui.mediation",
+    "gonghui.bargaining",
     "gonghui.dashboards",
     "gonghui.api",
 ]

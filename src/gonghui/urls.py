@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("gonghui.relief.urls")),
     path("", include("gonghui.membership.urls")),
     path("", include("gonghui.mediation.urls")),
+    path("", include("gonghui.bargaining.urls")),
     path("", include("gonghui.dashboards.urls")),
 ]

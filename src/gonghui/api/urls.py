@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from gonghui.api import errors
 from gonghui.api.auth import ActiveSession, BearerToken
+from gonghui.bargaining.api import router as bargaining_router
 from gonghui.mediation.api import router as mediation_router
 from gonghui.membership.api import router as membership_router
 from gonghui.orgs.api import auth_router, orgs_router
@@ -29,3 +30,4 @@ api.add_router("/tasks", tasks_router)
 api.add_router("/relief", relief_router)
 api.add_router("/membership", membership_router)
 api.add_router("/mediation", mediation_router)
+api.add_router("/bargaining", bargaining_router)
