@@ -337,7 +337,7 @@ def act(request: HttpRequest, bargaining_id: int, payload: ActIn) -> Any:
 
 class VoteIn(Schema):
     body: Literal["congress", "all_staff"]
-    voter_ids: list[int] = Field(..., min_length=1, max_length=5000)
+    voter_ids: list[int] = Field(..., max_length=5000)
     opens_at: datetime | None = None
     closes_at: datetime
 

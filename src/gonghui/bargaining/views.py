@@ -36,7 +36,7 @@ from gonghui.core import excel, pdf
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_id, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs.models import Enterprise, Unit, User, subtree_q
+from gonghui.orgs.models import Enterprise, Level, Unit, User, subtree_q
 from gonghui.orgs.views import official_required
 
 
@@ -186,7 +186,7 @@ def detail_view(request: HttpRequest, bargaining_id: int) -> HttpResponse:
     employer_has_accounts = bool(services.employer_users(bargaining))
     vote = bargaining.votes.order_by("-opens_at").first()
     enterprise = bargaining.enterprises.select_related("unit").first()
-    city = next((u for u in Unit.objects.filter(id__in=enterprise.unit.ancestor_ids, level=2)), None) \
+    city = next((u for u in Unit.objects.filter(id__in=enterprise.unit.ancestor_ids, level=Level.CITY)), None) \
         if enterprise else None
     guideline = WageGuideline.objects.filter(unit=city, year__lte=today.year).order_by("-year").first() if city else None
     may_answer = bargaining.state in (Bargaining.State.REQUESTED, Bargaining.State.NO_ANSWER) and (
