@@ -86,9 +86,9 @@ def test_only_the_roll_votes_and_only_in_the_window(talking, chair: User, voters
     _open(bargaining, chair, voters[:-1])
     with pytest.raises(Http404):
         services.cast_ballot(actor=persona("worker2"), bargaining=bargaining, choice="yes")
-    with time_machine.travel(timezone.now() + timedelta(hours=3)):
-        with pytest.raises(ValidationError, match="不在投票时间内"):
-            services.cast_ballot(actor=voters[0], bargaining=bargaining, choice="yes")
+    with time_machine.travel(timezone.now() + timedelta(hours=3)), \
+            pytest.raises(ValidationError, match="不在投票时间内"):
+        services.cast_ballot(actor=voters[0], bargaining=bargaining, choice="yes")
     assert bargaining.votes.get().ballots.count() == 0
 
 
