@@ -15,9 +15,17 @@ from gonghui.orgs.models import Unit, User
 PASSWORD = "Gonghui@2026"
 
 
+def _flushes(item: pytest.Item) -> bool:
+    """Tests on committed data (browser journeys, concurrency): Django empties the database after each."""
+    marker = item.get_closest_marker("django_db")
+    return "tests/e2e/" in str(item.fspath).replace("\\", "/") or bool(
+        marker and marker.kwargs.get("transaction")) or "transactional_db" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser journeys last: they flush the database, and are the slowest."""
-    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath).replace("\\", "/"))
+    """Tests that flush the database last (browser journeys are also the slowest): every test before them
+    finds the demo tree built once for the session."""
+    items.sort(key=lambda item: (_flushes(item), "tests/e2e/" in str(item.fspath).replace("\\", "/")))
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +45,29 @@ def _chinese_first():  # noqa: ANN202
     translation.deactivate()
 
 
-@pytest.fixture
-def demo_tree(db: None, settings) -> dict[str, int]:  # noqa: ANN001
-    settings.GONGHUI_DEMO_PASSWORD = PASSWORD
+def _build_demo() -> dict[str, int]:
     counts = demo.build(workers_per_unit=1, people=120, enterprises=40)
     demo.build_services()
     return counts
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    """The demo tree is built once, committed, right after the test database is made; each test then runs
+    inside a transaction that is rolled back, so every test starts from the same tree (Zulip does the same
+    with its test fixtures). Building it per test cost about a second a test."""
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(GONGHUI_DEMO_PASSWORD=PASSWORD):
+        _build_demo()
+
+
+@pytest.fixture
+def demo_tree(db: None, settings) -> dict[str, int]:  # noqa: ANN001
+    settings.GONGHUI_DEMO_PASSWORD = PASSWORD
+    if not demo.already_loaded():  # emptied by a test on committed data: build it again for this test
+        _build_demo()
+    return {"units": Unit.objects.count()}
 
 
 @pytest.fixture

@@ -237,3 +237,13 @@ def test_wage_talks_are_due_without_a_wage_agreement_this_year(persona, unit, ho
     assert hotel.pk in due
     _paper(official, [hotel], kind="wages", term=12, effective_days_ago=10)
     assert hotel.pk not in {e.pk for e, _last in selectors.wage_talks_due(official, street)}
+
+
+def test_shuffling_keeps_every_ballot_once(talking, chair: User, voters: list[User]) -> None:  # noqa: ANN001
+    bargaining = talking()
+    _open(bargaining, chair, voters)
+    choices = ["yes", "no", "yes", "abstain", "yes"]
+    receipts = [services.cast_ballot(actor=v, bargaining=bargaining, choice=c) for v, c in zip(voters, choices, strict=True)]
+    vote = bargaining.votes.get()
+    stored = {b.receipt_hash: b.choice for b in vote.ballots.all()}
+    assert stored == {services.receipt_hash(vote, r): c for r, c in zip(receipts, choices, strict=True)}

@@ -23,12 +23,15 @@ def _voters(admin: User, enterprise: Enterprise, worker1: User, count: int) -> l
     """worker1 and a few colleagues with accounts: the hotel's workers' congress representatives."""
     voters = [worker1]
     encoded = make_password(settings.GONGHUI_DEMO_PASSWORD)
-    people = Person.objects.filter(unit=enterprise.unit, user__isnull=True).order_by("-id")[:count - 1]
+    # Files of people elsewhere in the tree, moved to the hotel: its own workers without accounts stay as they
+    # are (the mediation demo and its tests record oral applications for them).
+    people = Person.objects.filter(user__isnull=True, unit__province_id=enterprise.unit.province_id) \
+        .exclude(employer=enterprise).order_by("-id")[:count - 1]
     for index, person in enumerate(people, start=1):
         user = orgs_services.create_account(actor=admin, username=f"daibiao{index}", display_name=person.name,
                                             role=Role.WORKER, unit=enterprise.unit, phone=f"1390000010{index}")
         User.objects.filter(pk=user.pk).update(password=encoded)
-        Person.objects.filter(pk=person.pk).update(user=user, employer=enterprise)
+        Person.objects.filter(pk=person.pk).update(user=user, employer=enterprise, unit=enterprise.unit)
         voters.append(user)
     return voters
 

@@ -539,10 +539,24 @@ def cast_ballot(*, actor: Any, bargaining: Bargaining, choice: str) -> str:
     voter.voted = True
     voter.save(update_fields=["voted"])
     receipt = "-".join(secrets.token_hex(2).upper() for _i in range(3))
-    Ballot.objects.create(vote=vote, choice=choice, receipt_hash=receipt_hash(vote, receipt))
+    cast = Ballot.objects.create(vote=vote, choice=choice, receipt_hash=receipt_hash(vote, receipt))
+    _shuffle_in(vote, cast)
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=vote, unit_path=bargaining.unit.path,
                  changes={"ballot": "cast"})  # that they voted; never how
     return receipt
+
+
+def _shuffle_in(vote: Vote, cast: Ballot) -> None:
+    """Swap the new ballot's content with a uniformly chosen ballot's (itself included): the rows' physical
+    order (SQLite's rowid, PostgreSQL's heap) then follows a random permutation of the casting order, so it
+    cannot be lined up with the audit log's times (an inside-out Fisher–Yates shuffle, one step per ballot;
+    the vote row is locked, so the steps do not interleave)."""
+    other = Ballot.objects.get(pk=secrets.choice(list(vote.ballots.values_list("pk", flat=True))))
+    if other.pk == cast.pk:
+        return
+    Ballot.objects.filter(pk=other.pk).update(receipt_hash=f"swap-{cast.pk}")  # receipt_hash is unique
+    Ballot.objects.filter(pk=cast.pk).update(choice=other.choice, receipt_hash=other.receipt_hash)
+    Ballot.objects.filter(pk=other.pk).update(choice=cast.choice, receipt_hash=cast.receipt_hash)
 
 
 def tally_lines(vote: Vote) -> list[str]:
