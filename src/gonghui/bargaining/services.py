@@ -680,7 +680,7 @@ def record_review(*, actor: Any, contract: Contract, objection: str = "", approv
     """The administration's answer: an objection sends the sides back to the table (规定 第四十六条); a written
     approval puts the contract in force on its date. Silence is handled by the clock (劳动合同法 第五十四条)."""
     _contract_side(actor, contract)
-    contract = Contract.objects.select_for_update().select_related("bargaining").get(pk=contract.pk)
+    contract = Contract.objects.select_for_update(of=("self",)).select_related("bargaining").get(pk=contract.pk)
     _require(contract.state == Contract.State.SUBMITTED and contract.received_on is not None,
              _("合同报送并被收到后才有审查结果。"))
     today = _today()
