@@ -14,7 +14,16 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.bargaining import scoping, selectors, services
-from gonghui.bargaining.models import Bargaining, Clause, Contract, Representative, Round, Vote
+from gonghui.bargaining.models import (
+    Area,
+    Bargaining,
+    Clause,
+    ClauseTemplate,
+    Contract,
+    Representative,
+    Round,
+    Vote,
+)
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, User
 
@@ -480,3 +489,36 @@ def coverage(request: HttpRequest, unit_id: int | None = None) -> Any:
     return [{"unit_id": r.unit.pk, "unit_name": r.unit.name, "enterprises_with_union": r.enterprises_with_union,
              "covered": r.covered, "rate": r.rate, "workers": r.workers, "by_kind": r.by_kind}
             for r in selectors.coverage(user, unit)]
+
+
+class TemplateOut(Schema):
+    area: str
+    title: str
+    text: str
+    own: bool
+
+
+@router.get("/templates", response=list[TemplateOut], summary="Clause templates as your union sees them")
+def templates(request: HttpRequest, unit_id: int | None = None) -> Any:
+    unit = org_scoping.units.get_or_404(request.user, unit_id) if unit_id else request.user.primary_unit
+    if unit is None:
+        raise ApiError(404, "not_found", "未找到该对象。")
+    own = set(ClauseTemplate.objects.filter(unit=unit).values_list("area", flat=True))
+    return [{"area": area, "title": title, "text": text, "own": area in own}
+            for area, (title, text) in ((a, services.template_for(a, unit)) for a in Area.values)]
+
+
+class TemplateIn(Schema):
+    unit_id: int
+    area: Literal["pay", "hours", "rest", "safety", "welfare", "protection", "training", "contracts", "discipline",
+                  "redundancy", "term", "procedure", "disputes", "liability", "other"]
+    title: str = Field(..., max_length=100)
+    text: str = Field(..., max_length=20000)
+
+
+@router.put("/templates", response=TemplateOut, summary="Keep your union's own wording of a content area")
+def save_template(request: HttpRequest, payload: TemplateIn) -> Any:
+    unit = org_scoping.units.get_or_404(request.user, payload.unit_id)
+    saved = services.save_template(actor=request.user, unit=unit, area=payload.area, title=payload.title,
+                                   text=payload.text)
+    return {"area": saved.area, "title": saved.title, "text": saved.text, "own": True}
