@@ -46,7 +46,8 @@ TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/
 	src/gonghui/core/masking.py src/gonghui/core/ledger.py src/gonghui/core/money.py src/gonghui/core/deadlines.py \
 	src/gonghui/relief/services.py src/gonghui/relief/rules.py src/gonghui/core/notify.py \
 	src/gonghui/mediation/services.py src/gonghui/mediation/rules.py src/gonghui/mediation/scoping.py \
-	src/gonghui/bargaining/rules.py src/gonghui/bargaining/scoping.py
+	src/gonghui/bargaining/rules.py src/gonghui/bargaining/scoping.py src/gonghui/bargaining/services.py \
+	src/gonghui/bargaining/selectors.py
 typecheck: install-dev
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 

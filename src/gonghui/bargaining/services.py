@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,6 +47,7 @@ from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Level, Person, Role, Unit, User
 
 B = Bargaining.State
+T = TypeVar("T")
 
 
 def _today() -> date:
@@ -56,6 +57,12 @@ def _today() -> date:
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValidationError(message)
+
+
+def _present(value: T | None, message: str) -> T:
+    if value is None:
+        raise ValidationError(message)
+    return value
 
 
 def _holders(roles: Iterable[str], **where: Any) -> list[User]:
@@ -154,7 +161,7 @@ def needs_election(bargaining: Bargaining) -> bool:
 def _election_holds(bargaining: Bargaining) -> bool:
     consenting, workforce = bargaining.election_consenting, bargaining.election_workforce
     # "半数以上" includes half itself (民法典 第一千二百五十九条).
-    return bool(workforce) and consenting is not None and consenting * 2 >= workforce
+    return workforce is not None and workforce > 0 and consenting is not None and consenting * 2 >= workforce
 
 
 # --- the request and its answer (规定 第三十二条) ---
@@ -359,7 +366,7 @@ def schedule_round(*, actor: Any, bargaining: Bargaining, starts_at: datetime, a
     _step(bargaining, actor, "round", _("安排第 %(n)s 轮协商：%(at)s") % {
         "n": number, "at": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M")})
     seated = [r.person.user for r in bargaining.representatives.filter(vacated_on__isnull=True, person__user__isnull=False)
-              .select_related("person__user")]
+              .select_related("person__user") if r.person is not None and r.person.user is not None]
     notify(seated + employer_users(bargaining) + union_users(bargaining),
            _("集体协商 %(n)s 第 %(r)s 轮：%(at)s，%(where)s") % {
                "n": bargaining.number, "r": number, "at": timezone.localtime(starts_at).strftime("%m月%d日 %H:%M"),
@@ -526,15 +533,15 @@ def cast_ballot(*, actor: Any, bargaining: Bargaining, choice: str) -> str:
     """One secret ballot per voter. The roll records that the voter voted, the ballot records how, and nothing
     joins the two: the ballot has a random key and no voter or time. Returns the voter's receipt."""
     scoping.bargainings.get_or_404(actor, bargaining.pk, action=scoping.VOTE)
-    vote = Vote.objects.select_for_update().filter(bargaining=bargaining, state=Vote.State.OPEN).first()
-    _require(vote is not None, _("现在没有进行中的投票。"))
+    vote = _present(Vote.objects.select_for_update().filter(bargaining=bargaining, state=Vote.State.OPEN).first(),
+                    _("现在没有进行中的投票。"))
     now = timezone.now()
     _require(vote.opens_at <= now < vote.closes_at, _("不在投票时间内（%(a)s 至 %(b)s）。") % {
         "a": timezone.localtime(vote.opens_at).strftime("%m-%d %H:%M"),
         "b": timezone.localtime(vote.closes_at).strftime("%m-%d %H:%M")})
     _require(choice in Ballot.Choice.values, _("请选择同意、不同意或弃权。"))
-    voter = Voter.objects.select_for_update().filter(vote=vote, user_id=actor.pk).first()
-    _require(voter is not None, _("您不在本次表决的名单上。"))
+    voter = _present(Voter.objects.select_for_update().filter(vote=vote, user_id=actor.pk).first(),
+                     _("您不在本次表决的名单上。"))
     _require(not voter.voted, _("您已经投过票了，每人只能投一次。"))
     voter.voted = True
     voter.save(update_fields=["voted"])
@@ -572,8 +579,8 @@ def tally_vote(*, actor: Any, bargaining: Bargaining) -> Vote:
     """Count after the window (or once everyone has voted): quorum of two thirds, approval by half of ALL
     (规定 第三十六条). The counted ballots and their digest are kept so anyone may recount."""
     bargaining = _as_union(actor, bargaining) if actor is not None else _locked(bargaining)
-    vote = Vote.objects.select_for_update().filter(bargaining=bargaining, state=Vote.State.OPEN).first()
-    _require(vote is not None, _("没有进行中的投票。"))
+    vote = _present(Vote.objects.select_for_update().filter(bargaining=bargaining, state=Vote.State.OPEN).first(),
+                    _("没有进行中的投票。"))
     voted = vote.roll.filter(voted=True).count()
     _require(timezone.now() >= vote.closes_at or voted == vote.electorate, _("投票尚未截止。"))
     counts = {c: vote.ballots.filter(choice=c).count() for c in Ballot.Choice.values}
@@ -695,8 +702,9 @@ def record_review(*, actor: Any, contract: Contract, objection: str = "", approv
             _step(bargaining, actor, "objection", _("劳动保障行政部门提出异议，双方重新协商"), to=B.TALKING,
                   reason=objection.strip())
         return contract
-    _require(approved_on is not None and contract.received_on <= approved_on <= today,
-             _("请填写审查同意的日期（在收到日期和今天之间），或写明异议。"))
+    received_on = _present(contract.received_on, _("合同报送并被收到后才有审查结果。"))
+    if approved_on is None or not received_on <= approved_on <= today:
+        raise ValidationError(_("请填写审查同意的日期（在收到日期和今天之间），或写明异议。"))
     _put_in_force(contract, approved_on, actor)
     return contract
 
@@ -805,7 +813,7 @@ def run_clocks(*, today: date | None = None) -> ClockRun:
             run.unanswered += 1
     for seat in Representative.objects.filter(vacated_on__isnull=False, replaced_by__isnull=True,
                                               bargaining__state__in=Bargaining.OPEN).select_related("bargaining__unit"):
-        if rules.vacancy_due(seat.vacated_on) < today:
+        if seat.vacated_on is not None and rules.vacancy_due(seat.vacated_on) < today:
             run.vacancies += notify(union_users(seat.bargaining), _("%(name)s 的代表席位空缺已超过15日，请尽快产生新的代表"
                                                                    "（集体合同规定第三十一条）。") % {"name": seat.name},
                                     url=_url(seat.bargaining), key=f"bargaining:vacancy:{seat.pk}")
@@ -819,14 +827,18 @@ def run_clocks(*, today: date | None = None) -> ClockRun:
                                        url=reverse("bargaining:contract", args=[contract.pk]),
                                        key=f"bargaining:submit_late:{contract.pk}")
     for contract in Contract.objects.filter(state=Contract.State.SUBMITTED, received_on__isnull=False):
+        if contract.received_on is None:
+            continue
         start = rules.in_force_from(contract.received_on)
         if start <= today:  # 劳动合同法 第五十四条: 15 days without objection
             with transaction.atomic():
-                locked = Contract.objects.select_for_update().get(pk=contract.pk)
-                if locked.state == Contract.State.SUBMITTED:
-                    _put_in_force(locked, start, None)
+                submitted = Contract.objects.select_for_update().get(pk=contract.pk)
+                if submitted.state == Contract.State.SUBMITTED:
+                    _put_in_force(submitted, start, None)
                     run.in_force += 1
     for contract in Contract.objects.filter(state=Contract.State.IN_FORCE, expires_on__isnull=False):
+        if contract.expires_on is None:
+            continue
         if contract.expires_on < today:
             Contract.objects.filter(pk=contract.pk).update(state=Contract.State.EXPIRED)
             audit.record(actor=None, action=audit.Action.TRANSITION, obj=contract, unit_path=contract.unit.path,
