@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "gonghui.membership",
     "gonghui.mediation",
     "gonghui.bargaining",
+    "gonghui.reports",
     "gonghui.dashboards",
     "gonghui.api",
 ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "gonghui.reports"
+    label = "reports"
+    verbose_name = "报表与复工服务"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,308 @@
+"""The report form engine (三表一单 and the next emergency's forms): a form is data, not code.
+
+A form version's schema is a list of items; each item is a field or a repeating table whose columns are
+fields. This module is pure (no ORM, no I/O): it checks a schema an official builds, and checks and cleans
+what an enterprise submits against it, returning every problem with its path ("temperature",
+"people[3].id_number") and a reason in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gonghui.core.phone import InvalidPhone, normalise_mobile
+from gonghui.orgs.rules import InvalidNumber, parse_id_number
+
+TYPES = {
+    "text": "文本", "number": "数值", "integer": "整数", "date": "日期", "time": "时间", "choice": "单选",
+    "multi": "多选", "yesno": "是/否", "phone": "手机号", "id_number": "身份证号", "attachment": "附件",
+}
+NUMERIC = frozenset({"number", "integer"})
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_TEXT = 2000
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    help: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    pattern: str = ""
+    choices: tuple[str, ...] = ()
+    max_length: int = 200
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    label: str
+    columns: tuple[Field, ...]
+    help: str = ""
+    min_rows: int = 0
+    max_rows: int = MAX_ROWS
+
+
+Item = Field | Table
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    label: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.reason}"
+
+
+class SchemaError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Checked:
+    data: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- schemas ---
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(value) from exc
+
+
+def _field_from(raw: dict[str, Any], where: str, problems: list[str]) -> Field | None:
+    key, kind = str(raw.get("key", "")), str(raw.get("type", ""))
+    label = str(raw.get("label", "")).strip()
+    if not KEY.match(key):
+        problems.append(f"{where}的代码“{key}”应以小写字母开头，只含小写字母、数字和下划线（至多40个）。")
+    if kind not in TYPES:
+        problems.append(f"{where}“{label or key}”的类型“{kind}”不存在。")
+        return None
+    if not label:
+        problems.append(f"{where}“{key}”没有名称。")
+    try:
+        minimum, maximum = _decimal_or_none(raw.get("minimum")), _decimal_or_none(raw.get("maximum"))
+    except ValueError:
+        problems.append(f"{where}“{label}”的取值范围不是数字。")
+        return None
+    if minimum is not None and maximum is not None and minimum > maximum:
+        problems.append(f"{where}“{label}”的最小值大于最大值。")
+    choices = tuple(str(c).strip() for c in raw.get("choices", ()) if str(c).strip())
+    if kind in ("choice", "multi") and len(choices) < 2:
+        problems.append(f"{where}“{label}”是选择题，至少要有两个选项。")
+    if len(set(choices)) != len(choices):
+        problems.append(f"{where}“{label}”的选项有重复。")
+    pattern = str(raw.get("pattern", ""))
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error:
+            problems.append(f"{where}“{label}”的格式规则（正则表达式）写错了。")
+    try:
+        max_length = int(raw.get("max_length", 200))
+    except (TypeError, ValueError):
+        max_length = -1
+    if not 1 <= max_length <= MAX_TEXT:
+        problems.append(f"{where}“{label}”的长度上限应在 1 到 {MAX_TEXT} 之间。")
+    return Field(key=key, label=label, type=kind, required=bool(raw.get("required", False)),
+                 help=str(raw.get("help", "")), minimum=minimum, maximum=maximum, pattern=pattern, choices=choices,
+                 max_length=max_length if max_length > 0 else 200)
+
+
+def parse_schema(raw: list[dict[str, Any]]) -> tuple[Item, ...]:
+    """A schema as stored (JSON) → items; raises SchemaError listing every problem."""
+    problems: list[str] = []
+    items: list[Item] = []
+    if not isinstance(raw, list) or not raw:
+        raise SchemaError(["表单至少要有一个栏目。"])
+    seen: set[str] = set()
+    for index, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"第{index}项不是栏目定义。")
+            continue
+        key = str(entry.get("key", ""))
+        if key in seen:
+            problems.append(f"代码“{key}”重复了。")
+        seen.add(key)
+        if entry.get("type") == "table":
+            columns_raw = entry.get("columns") or []
+            if not isinstance(columns_raw, list) or not columns_raw:
+                problems.append(f"表格“{entry.get('label', key)}”没有列。")
+                continue
+            columns = [_field_from(c, f"表格“{entry.get('label', key)}”的列", problems) if isinstance(c, dict)
+                       else None for c in columns_raw]
+            if any(c is None for c in columns):
+                continue
+            keys = [c.key for c in columns if c is not None]
+            if len(set(keys)) != len(keys):
+                problems.append(f"表格“{entry.get('label', key)}”的列代码重复了。")
+            if not KEY.match(key):
+                problems.append(f"表格代码“{key}”应以小写字母开头，只含小写字母、数字和下划线。")
+            min_rows, max_rows = int(entry.get("min_rows", 0) or 0), int(entry.get("max_rows", MAX_ROWS) or MAX_ROWS)
+            if not 0 <= min_rows <= max_rows <= MAX_ROWS:
+                problems.append(f"表格“{entry.get('label', key)}”的行数范围不对。")
+            items.append(Table(key=key, label=str(entry.get("label", "")).strip() or key,
+                               columns=tuple(c for c in columns if c is not None), help=str(entry.get("help", "")),
+                               min_rows=min_rows, max_rows=max_rows))
+        else:
+            parsed = _field_from(entry, "栏目", problems)
+            if parsed is not None:
+                items.append(parsed)
+    if problems:
+        raise SchemaError(problems)
+    return tuple(items)
+
+
+# --- submissions ---
+
+def _text(value: Any) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip() if value is not None else ""
+
+
+def clean_value(spec: Field, value: Any) -> Any:
+    """One value, cleaned to its stored form; raises ValueError(reason in Chinese). Empty → None."""
+    if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+        if spec.required:
+            raise ValueError("必填。")
+        return None
+    kind = spec.type
+    if kind in ("number", "integer"):
+        try:
+            number = Decimal(_text(value).replace(",", ""))
+        except InvalidOperation as exc:
+            raise ValueError("应为数字。") from exc
+        if not number.is_finite():
+            raise ValueError("应为数字。")
+        if kind == "integer":
+            if number != number.to_integral_value():
+                raise ValueError("应为整数。")
+            number = Decimal(int(number))
+        if spec.minimum is not None and number < spec.minimum:
+            raise ValueError(f"不能小于 {spec.minimum}。")
+        if spec.maximum is not None and number > spec.maximum:
+            raise ValueError(f"不能大于 {spec.maximum}。")
+        return int(number) if kind == "integer" else str(number.normalize() if number == number.to_integral_value()
+                                                         else number)
+    if kind == "date":
+        try:
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(_text(value)[:10])
+        except ValueError as exc:
+            raise ValueError("不是有效日期（例如 2020-02-10）。") from exc
+        return day.isoformat()
+    if kind == "time":
+        try:
+            moment = value if isinstance(value, dt.time) else dt.time.fromisoformat(_text(value))
+        except ValueError as exc:
+            raise ValueError("不是有效时间（例如 08:30）。") from exc
+        return moment.strftime("%H:%M")
+    if kind == "choice":
+        text = _text(value)
+        if text not in spec.choices:
+            raise ValueError("不在可选项中。")
+        return text
+    if kind == "multi":
+        values = value if isinstance(value, (list, tuple)) else re.split(r"[,，、;；]", _text(value))
+        picked = [_text(v) for v in values if _text(v)]
+        wrong = [v for v in picked if v not in spec.choices]
+        if wrong:
+            raise ValueError(f"“{wrong[0]}”不在可选项中。")
+        return [c for c in spec.choices if c in picked]
+    if kind == "yesno":
+        text = _text(value).lower()
+        if value is True or text in ("是", "yes", "true", "1", "y", "有"):
+            return True
+        if value is False or text in ("否", "no", "false", "0", "n", "无"):
+            return False
+        raise ValueError("请填“是”或“否”。")
+    if kind == "phone":
+        try:
+            return normalise_mobile(_text(value))
+        except InvalidPhone as exc:
+            raise ValueError("不是有效的手机号。") from exc
+    if kind == "id_number":
+        try:
+            return parse_id_number(_text(value)).number
+        except InvalidNumber as exc:
+            raise ValueError(str(exc)) from exc
+    if kind == "attachment":
+        text = _text(value)
+        if not text.isdigit() or len(text) > 18:
+            raise ValueError("附件无效。")
+        return int(text)
+    text = _text(value)
+    if len(text) > spec.max_length:
+        raise ValueError(f"不能超过 {spec.max_length} 个字。")
+    if spec.pattern and not re.fullmatch(spec.pattern, text):
+        raise ValueError("格式不对。" + (f"（{spec.help}）" if spec.help else ""))
+    return text
+
+
+def check(items: tuple[Item, ...], raw: dict[str, Any]) -> Checked:
+    """A submission against its form version: every problem, and the cleaned data when there are none."""
+    result = Checked()
+    raw = raw if isinstance(raw, dict) else {}
+    for item in items:
+        if isinstance(item, Table):
+            rows = raw.get(item.key) or []
+            if not isinstance(rows, list):
+                result.problems.append(Problem(item.key, item.label, "应为若干行。"))
+                continue
+            rows = [r for r in rows if isinstance(r, dict) and any(_text(v) for v in r.values())]
+            if not item.min_rows <= len(rows) <= item.max_rows:
+                result.problems.append(Problem(item.key, item.label,
+                                               f"应有 {item.min_rows} 到 {item.max_rows} 行，现有 {len(rows)} 行。"))
+            cleaned_rows = []
+            for number, row in enumerate(rows, start=1):
+                cleaned = {}
+                for column in item.columns:
+                    try:
+                        cleaned[column.key] = clean_value(column, row.get(column.key))
+                    except ValueError as reason:
+                        result.problems.append(Problem(f"{item.key}[{number}].{column.key}",
+                                                       f"{item.label}第{number}行“{column.label}”", str(reason)))
+                cleaned_rows.append(cleaned)
+            result.data[item.key] = cleaned_rows
+        else:
+            try:
+                result.data[item.key] = clean_value(item, raw.get(item.key))
+            except ValueError as reason:
+                result.problems.append(Problem(item.key, item.label, str(reason)))
+    return result
+
+
+def figures(items: tuple[Item, ...], data: dict[str, Any]) -> dict[str, Decimal]:
+    """What rolls up the tree: each numeric field, each numeric column's total, and each table's row count."""
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        if isinstance(item, Table):
+            rows = data.get(item.key) or []
+            totals[f"{item.key}.rows"] = Decimal(len(rows))
+            for column in item.columns:
+                if column.type in NUMERIC:
+                    totals[f"{item.key}.{column.key}"] = sum(
+                        (Decimal(str(r[column.key])) for r in rows if r.get(column.key) is not None), Decimal(0))
+        elif item.type in NUMERIC and data.get(item.key) is not None:
+            totals[item.key] = Decimal(str(data[item.key]))
+    return totals

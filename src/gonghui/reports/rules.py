@@ -1,0 +1,56 @@
+"""Pure rules of reporting: which days are periods, when a report is due, late or locked. No ORM, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def periods(frequency: str, start_on: dt.date, end_on: dt.date, weekday: int | None = None) -> Iterator[dt.date]:
+    """The days a report is owed for: every day, one weekday a week, or once (the first day)."""
+    if frequency == "once":
+        yield start_on
+        return
+    day = start_on
+    while day <= end_on:
+        if frequency == "daily" or day.weekday() == weekday:
+            yield day
+        day += dt.timedelta(days=1)
+
+
+def is_period(frequency: str, start_on: dt.date, end_on: dt.date, weekday: int | None, day: dt.date) -> bool:
+    if frequency == "once":
+        return day == start_on
+    return start_on <= day <= end_on and (frequency == "daily" or day.weekday() == weekday)
+
+
+def due_at(period: dt.date, deadline: dt.time) -> dt.datetime:
+    """The moment a period's report is due: the deadline time of the period's day, Beijing time."""
+    return dt.datetime.combine(period, deadline, tzinfo=SHANGHAI)
+
+
+def is_late(submitted_at: dt.datetime, period: dt.date, deadline: dt.time) -> bool:
+    """On time up to and including the deadline minute; late after it."""
+    return submitted_at > due_at(period, deadline)
+
+
+def locks_after(period: dt.date, lock_after_days: int) -> dt.date:
+    """The last day a period's report can still be filed or corrected without the street reopening it."""
+    return period + dt.timedelta(days=lock_after_days)
+
+
+def is_locked(period: dt.date, lock_after_days: int, today: dt.date, reopened_until: dt.date | None = None) -> bool:
+    if reopened_until is not None and today <= reopened_until:
+        return False
+    return today > locks_after(period, lock_after_days)
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """A percentage with one decimal, rounded half up; None when nothing was expected."""
+    if whole <= 0:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
