@@ -11,7 +11,7 @@ from django.http import Http404
 
 from gonghui.orgs.models import Enterprise, Unit, User
 from gonghui.reports import forms, selectors, services
-from gonghui.reports.models import DailyRollup, FormTemplate, Report, RollupFigure
+from gonghui.reports.models import FormTemplate, Report, RollupFigure
 from gonghui.reports.rules import SHANGHAI
 from gonghui.reports.seed_forms import SEED_FORMS
 from tests.registry.sheets import valid_id
@@ -89,10 +89,9 @@ def test_a_correction_is_a_revision_and_never_counts_twice(observation, official
     assert report.revision == 2 and not report.late  # first filed on time; the correction keeps that
     assert [r.number for r in report.revisions.all()] == [1, 2] and report.revisions.last().late
     for unit in (street, Unit.objects.get(code="610104"), Unit.objects.get(code="610000")):
-        rollup = DailyRollup.objects.get(assignment=observation, unit=unit, period=DAY)
-        assert rollup.reported == 1 and rollup.on_time == 1
         figures = dict(RollupFigure.objects.filter(assignment=observation, unit=unit, period=DAY)
                        .values_list("key", "value"))
+        assert figures["#reported"] == 1 and figures["#on_time"] == 1
         assert figures["observed_total"] == 1 and figures["observed.rows"] == 1
         assert figures["observed.temperature"] == Decimal("36.5")
 
@@ -106,7 +105,7 @@ def test_bad_data_is_refused_with_every_reason_and_changes_nothing(observation, 
     text = " ".join(refused.value.messages)
     assert "医学观察人数" in text and "第1行“身份证号”" in text and "第1行“观察方式”" in text
     assert not Report.objects.filter(assignment=observation).exists()
-    assert not DailyRollup.objects.filter(assignment=observation).exists()
+    assert not RollupFigure.objects.filter(assignment=observation).exclude(value=0).exists()
 
 
 def test_a_period_locks_and_a_street_official_reopens_it(observation, official: User, street: Unit,  # noqa: ANN001
@@ -158,3 +157,31 @@ def test_a_trend_reads_one_figure_day_by_day(observation, official: User, street
     series = selectors.trend(persona("lianhu"), observation, lianhu, "observed_total", DAY - dt.timedelta(days=1),
                              DAY + dt.timedelta(days=1))
     assert series == [(DAY - dt.timedelta(days=1), 0), (DAY, 2), (DAY + dt.timedelta(days=1), 3)]
+
+
+def test_a_period_nobody_opened_still_rolls_up(observation, official: User, street: Unit) -> None:  # noqa: ANN001
+    later = DAY + dt.timedelta(days=2)  # the assignment opened its first day only; the clock did not run
+    assert not RollupFigure.objects.filter(assignment=observation, period=later).exists()
+    first, second = Enterprise.objects.filter(unit__path__startswith=street.path).order_by("id")[:2]
+    for enterprise in (first, second):
+        services.submit_report(actor=official, assignment=observation, enterprise=enterprise, period=later,
+                               data=_data(1, ["36.6"]), now=at(9, day=later))
+    assert selectors.completeness(official, observation, later, street)[0].reported == 2
+    services.open_period(assignment=observation, period=later)  # the clock, late: makes the rest, counts nothing
+    row = selectors.completeness(official, observation, later, street)[0]
+    assert (row.reported, row.on_time, row.totals["observed_total"]) == (2, 2, 2)
+
+
+def test_the_daily_command_opens_the_day_for_running_assignments(observation) -> None:  # noqa: ANN001
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    later = DAY + dt.timedelta(days=3)
+    out = StringIO()
+    call_command("reports", "open-periods", "--day", later.isoformat(), stdout=out)
+    assert "1 项" in out.getvalue()
+    assert RollupFigure.objects.filter(assignment=observation, period=later, key="#reported").count() == \
+        observation.expected.filter(count__gt=0).count()
+    call_command("reports", "open-periods", "--day", (DAY + dt.timedelta(days=90)).isoformat(), stdout=out)
+    assert not RollupFigure.objects.filter(period=DAY + dt.timedelta(days=90)).exists()

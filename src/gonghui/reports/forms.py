@@ -292,6 +292,18 @@ def check(items: tuple[Item, ...], raw: dict[str, Any]) -> Checked:
     return result
 
 
+def figure_keys(items: tuple[Item, ...]) -> list[str]:
+    """The keys `figures` can produce for this form."""
+    keys: list[str] = []
+    for item in items:
+        if isinstance(item, Table):
+            keys.append(f"{item.key}.rows")
+            keys += [f"{item.key}.{c.key}" for c in item.columns if c.type in NUMERIC]
+        elif item.type in NUMERIC:
+            keys.append(item.key)
+    return keys
+
+
 def figures(items: tuple[Item, ...], data: dict[str, Any]) -> dict[str, Decimal]:
     """What rolls up the tree: each numeric field, each numeric column's total, and each table's row count."""
     totals: dict[str, Decimal] = {}

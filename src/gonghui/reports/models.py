@@ -1,5 +1,5 @@
 """Daily reporting (三表一单): form templates and their versions, assignments to enterprises, reports and their
-revisions, and the per-unit rollups that completeness pages read (cost ∝ units, not reports)."""
+revisions, and the per-unit rollup figures that completeness pages read (cost ∝ units, not reports)."""
 
 from __future__ import annotations
 
@@ -171,31 +171,17 @@ class Revision(models.Model):
         return f"{self.report_id} r{self.number}"
 
 
-class DailyRollup(models.Model):
-    """Per assignment, unit (every ancestor of the reporting enterprise's union) and period: how many reported
-    and how many on time. Kept up to date by each submission with atomic increments (no lock to wait for)."""
-
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="rollups")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    period = models.DateField()
-    reported = models.IntegerField(default=0)
-    on_time = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["assignment", "unit", "period"], name="rollup_once")]
-
-    def __str__(self) -> str:
-        return f"{self.assignment_id}:{self.unit_id}@{self.period}"
-
-
 class RollupFigure(models.Model):
-    """One rolled-up number (a numeric field, a numeric column's total, a table's row count) of a unit's day."""
+    """One rolled-up number of a unit's period under an assignment, for that unit and everything below it: how
+    many reported (`#reported`) and how many on time (`#on_time`), each numeric field, each numeric column's total,
+    each table's row count. Kept up to date by each submission with atomic increments (no lock to wait for)."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     period = models.DateField()
     key = models.CharField(max_length=100)
     value = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    touch = models.CharField(max_length=32, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assignment", "unit", "period", "key"], name="figure_once")]

@@ -12,7 +12,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, subtree_q
 from gonghui.reports import rules
-from gonghui.reports.models import Assignment, DailyRollup, Expected, Report, RollupFigure, Target
+from gonghui.reports.models import Assignment, Expected, Report, RollupFigure, Target
+from gonghui.reports.services import ON_TIME, REPORTED
 
 
 @dataclass
@@ -47,7 +48,6 @@ def completeness(user: Any, assignment: Assignment, period: dt.date, unit: Unit)
     children = list(unit.children.order_by("code"))
     ids = [unit.pk, *(c.pk for c in children)]
     expected = dict(Expected.objects.filter(assignment=assignment, unit_id__in=ids).values_list("unit_id", "count"))
-    rollups = {r.unit_id: r for r in DailyRollup.objects.filter(assignment=assignment, period=period, unit_id__in=ids)}
     totals: dict[int, dict[str, Decimal]] = {}
     for unit_id, key, value in RollupFigure.objects.filter(assignment=assignment, period=period, unit_id__in=ids) \
             .values_list("unit_id", "key", "value"):
@@ -56,10 +56,10 @@ def completeness(user: Any, assignment: Assignment, period: dt.date, unit: Unit)
     for row_unit in [unit, *children]:
         if row_unit.pk != unit.pk and not expected.get(row_unit.pk):
             continue
-        rollup = rollups.get(row_unit.pk)
+        figures = totals.get(row_unit.pk, {})
         rows.append(Completeness(unit=row_unit, expected=expected.get(row_unit.pk, 0),
-                                 reported=rollup.reported if rollup else 0, on_time=rollup.on_time if rollup else 0,
-                                 totals=totals.get(row_unit.pk, {})))
+                                 reported=int(figures.pop(REPORTED, 0)), on_time=int(figures.pop(ON_TIME, 0)),
+                                 totals=figures))
     return rows
 
 

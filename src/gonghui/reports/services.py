@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,6 @@ from gonghui.orgs.models import Enterprise, Unit, subtree_q
 from gonghui.reports import forms, rules
 from gonghui.reports.models import (
     Assignment,
-    DailyRollup,
     Expected,
     FormTemplate,
     FormVersion,
@@ -116,7 +116,19 @@ def assign(*, actor: Any, template: FormTemplate, unit: Unit, start_on: dt.date,
                                  batch_size=2000)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=assignment, unit_path=unit.path,
                  changes={"template": template.code, "enterprises": len(rows), "frequency": frequency})
+    open_period(assignment=assignment, period=start_on)
     return assignment
+
+
+def open_period(*, assignment: Assignment, period: dt.date) -> int:
+    """Make a period's rollup rows, at zero, for every unit that expects reports — so that each submission of the
+    day only adds to existing rows (the daily clock runs this for the day; a first report makes any row missing).
+    Returns the rows made; safe to run again."""
+    units = list(Expected.objects.filter(assignment=assignment, count__gt=0).values_list("unit_id", flat=True))
+    keys = [REPORTED, ON_TIME, *forms.figure_keys(_items(assignment.template.current().schema))]
+    made = RollupFigure.objects.bulk_create([RollupFigure(assignment=assignment, unit_id=u, period=period, key=key)
+                                             for u in units for key in keys], ignore_conflicts=True, batch_size=2000)
+    return len(made)
 
 
 # --- filing ---
@@ -136,27 +148,37 @@ def is_locked(assignment: Assignment, enterprise: Enterprise, period: dt.date, t
     return rules.is_locked(period, assignment.lock_after_days, today, reopened)
 
 
+REPORTED, ON_TIME = "#reported", "#on_time"
+
+
 def _apply_to_rollups(assignment: Assignment, unit: Unit, period: dt.date, *, counted: bool, on_time: bool,
                       add: dict[str, Decimal], take: dict[str, Decimal]) -> None:
     """Every unit from the enterprise's union up to the top: one report more (when first filed), and its figures
-    swapped in for the previous revision's — so a correction never counts twice. Four statements whatever the
-    depth: make the rows, add to the counts, make the figure rows, add each figure's change (atomic increments)."""
+    swapped in for the previous revision's — so a correction never counts twice.
+
+    One UPDATE of atomic increments, no read first. When rows are missing (a period nobody opened, a figure the
+    form did not have), they are made at zero and only the rows this submission has not touched yet are
+    incremented: the rows it did update stay row-locked by its transaction until it commits, so nobody else can
+    have stamped them in between."""
     ancestors = [int(a) for a in unit.path.strip("/").split("/")]
-    if counted:
-        DailyRollup.objects.bulk_create([DailyRollup(assignment=assignment, unit_id=u, period=period)
-                                         for u in ancestors], ignore_conflicts=True)
-        DailyRollup.objects.filter(assignment=assignment, period=period, unit_id__in=ancestors).update(
-            reported=F("reported") + 1, on_time=F("on_time") + (1 if on_time else 0))
     changes = {key: add.get(key, Decimal(0)) - take.get(key, Decimal(0)) for key in {*add, *take}}
     changes = {key: delta for key, delta in changes.items() if delta != 0}
+    if counted:
+        changes[REPORTED] = Decimal(1)
+        if on_time:
+            changes[ON_TIME] = Decimal(1)
     if not changes:
         return
-    RollupFigure.objects.bulk_create([RollupFigure(assignment=assignment, unit_id=u, period=period, key=key)
-                                      for u in ancestors for key in changes], ignore_conflicts=True)
-    RollupFigure.objects.filter(assignment=assignment, period=period, unit_id__in=ancestors,
-                                key__in=list(changes)).update(value=F("value") + Case(
-                                    *(When(key=key, then=Value(delta)) for key, delta in changes.items()),
-                                    output_field=DecimalField(max_digits=20, decimal_places=4)))
+    touch = uuid.uuid4().hex
+    increment = {"value": F("value") + Case(*(When(key=key, then=Value(delta)) for key, delta in changes.items()),
+                                            output_field=DecimalField(max_digits=20, decimal_places=4)),
+                 "touch": Value(touch)}
+    rows = RollupFigure.objects.filter(assignment=assignment, period=period, unit_id__in=ancestors,
+                                       key__in=list(changes))
+    if rows.update(**increment) < len(ancestors) * len(changes):
+        RollupFigure.objects.bulk_create([RollupFigure(assignment=assignment, unit_id=u, period=period, key=key)
+                                          for u in ancestors for key in changes], ignore_conflicts=True)
+        rows.exclude(touch=touch).update(**increment)
 
 
 @transaction.atomic

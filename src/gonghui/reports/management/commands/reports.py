@@ -1,0 +1,34 @@
+"""`gonghui reports open-periods`: make today's rollup rows for every running assignment (daily, just after
+midnight), so that the day's submissions only add to rows. Safe to run more than once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from gonghui.core.deadlines import local_date
+from gonghui.reports import rules, services
+from gonghui.reports.models import Assignment
+
+
+class Command(BaseCommand):
+    help = "报表的每日准备：为当日的报告期建立汇总行"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("job", choices=["open-periods"])
+        parser.add_argument("--day", help="the day to open (YYYY-MM-DD); today by default")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            day = dt.date.fromisoformat(options["day"]) if options.get("day") else local_date(timezone.now())
+        except ValueError as exc:
+            raise CommandError("--day: YYYY-MM-DD") from exc
+        opened = 0
+        for assignment in Assignment.objects.filter(start_on__lte=day, end_on__gte=day).select_related("template"):
+            if rules.is_period(assignment.frequency, assignment.start_on, assignment.end_on, assignment.weekday, day):
+                services.open_period(assignment=assignment, period=day)
+                opened += 1
+        self.stdout.write(f"{day}: {opened} 项填报任务已建立当日汇总行")
