@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("gonghui.membership.urls")),
     path("", include("gonghui.mediation.urls")),
     path("", include("gonghui.bargaining.urls")),
+    path("", include("gonghui.reports.urls")),
     path("", include("gonghui.dashboards.urls")),
 ]

@@ -37,7 +37,8 @@ def good() -> dict:
             "status": "复工", "measures": ["消毒", "测温"], "canteen_open": "否", "contact_phone": "138 1234 5678",
             "note": "无", "permit_no": "FG0012", "photo": "17",
             "observed": [{"name": "张三", "id_number": valid_id("61010419900101001"), "temperature": "37.1"},
-                         {"name": "", "id_number": "", "temperature": ""}]}
+                         {"name": "", "id_number": "", "temperature": ""},
+                        {"name": " ", "id_number": "", "temperature": "", "symptoms": []}]}
 
 
 def test_a_good_submission_is_cleaned_to_its_stored_form() -> None:

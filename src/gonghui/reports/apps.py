@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = "报表与复工服务"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from gonghui.reports import navigation, scoping  # noqa: F401 - console section, scoping policies

@@ -269,7 +269,8 @@ def check(items: tuple[Item, ...], raw: dict[str, Any]) -> Checked:
             if not isinstance(rows, list):
                 result.problems.append(Problem(item.key, item.label, "应为若干行。"))
                 continue
-            rows = [r for r in rows if isinstance(r, dict) and any(_text(v) for v in r.values())]
+            rows = [r for r in rows if isinstance(r, dict) and any(
+                bool(v) if isinstance(v, (list, tuple)) else bool(_text(v)) for v in r.values())]  # blank rows dropped
             if not item.min_rows <= len(rows) <= item.max_rows:
                 result.problems.append(Problem(item.key, item.label,
                                                f"应有 {item.min_rows} 到 {item.max_rows} 行，现有 {len(rows)} 行。"))

@@ -133,7 +133,7 @@ def open_period(*, assignment: Assignment, period: dt.date) -> int:
 
 # --- filing ---
 
-def _may_file(actor: Any, enterprise: Enterprise) -> bool:
+def may_file(actor: Any, enterprise: Enterprise) -> bool:
     """The enterprise's own representative, or an official who reaches it (filing for it, from paper)."""
     if enterprise.pk in getattr(actor, "represented_enterprise_ids", lambda: [])():
         return True
@@ -187,7 +187,7 @@ def submit_report(*, actor: Any, assignment: Assignment, enterprise: Enterprise,
     """File (or correct) one enterprise's report for one period. Late after the deadline; a correction is a new
     revision on the same report; after the lock only a reopening lets it in."""
     now = now or timezone.now()
-    if not _may_file(actor, enterprise):
+    if not may_file(actor, enterprise):
         raise Http404
     _require(Target.objects.filter(assignment=assignment, enterprise=enterprise).exists(),
              _("该企业不在本次填报范围内。"))
@@ -231,7 +231,7 @@ def submit_report(*, actor: Any, assignment: Assignment, enterprise: Enterprise,
 
 def last_report(actor: Any, assignment: Assignment, enterprise: Enterprise, before: dt.date) -> Report | None:
     """"No change since yesterday": the latest earlier report, to copy into today's form for review."""
-    if not _may_file(actor, enterprise):
+    if not may_file(actor, enterprise):
         raise Http404
     return Report.objects.filter(assignment=assignment, enterprise=enterprise, period__lt=before) \
         .order_by("-period").first()
@@ -267,3 +267,25 @@ def reopen(*, actor: Any, assignment: Assignment, enterprise: Enterprise, period
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=assignment, unit_path=enterprise.unit.path,
                  changes={"reopened": enterprise.name, "period": period, "until": until}, reason=reason.strip())
     return opened
+
+
+def remind_missing(*, actor: Any, assignment: Assignment, period: dt.date, unit: Unit) -> int:
+    """One click: tell the representatives of every enterprise still missing this period's report."""
+    from django.urls import reverse
+
+    from gonghui.core.notify import notify
+    from gonghui.orgs.models import Role, User
+    from gonghui.reports import selectors
+
+    missing = list(selectors.missing(actor, assignment, period, unit).values_list("pk", flat=True))
+    reps = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                               role_assignments__role=Role.EMPLOYER_REP,
+                               role_assignments__enterprise_id__in=missing).distinct()
+    due = rules.due_at(period, assignment.deadline).strftime("%m月%d日 %H:%M")
+    told = notify(reps, _("请报送《%(f)s》（%(d)s），截止 %(due)s。") % {
+        "f": assignment.template.name, "d": period, "due": due},
+        url=reverse("reports:fill", args=[assignment.pk]) + f"?day={period}",
+        key=f"reports:remind:{assignment.pk}:{period}:{timezone.now():%Y%m%d%H%M}")
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=assignment, unit_path=unit.path,
+                 changes={"reminded": len(missing), "period": period})
+    return told

@@ -4,15 +4,9 @@ from django.db import migrations
 
 
 def ship(apps, schema_editor):  # noqa: ANN001, ANN201
-    from gonghui.reports.seed_forms import SEED_FORMS
+    from gonghui.reports.seed_forms import install
 
-    FormTemplate = apps.get_model("reports", "FormTemplate")
-    FormVersion = apps.get_model("reports", "FormVersion")
-    for form in SEED_FORMS:
-        template, created = FormTemplate.objects.get_or_create(code=form["code"], defaults={
-            "name": form["name"], "description": form["description"], "approval_step": form["approval_step"]})
-        if created:
-            FormVersion.objects.create(template=template, number=1, schema=form["schema"])
+    install(apps.get_model("reports", "FormTemplate"), apps.get_model("reports", "FormVersion"))
 
 
 def unship(apps, schema_editor):  # noqa: ANN001, ANN201

@@ -1,0 +1,238 @@
+"""Pages of reporting: the officials' list of assignments and completeness with drill-down, the missing list
+(XLSX, one-click reminder), and the enterprise's phone form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gonghui.core import excel
+from gonghui.core.deadlines import local_date
+from gonghui.core.http import form_id, handles_bad_input
+from gonghui.orgs import scoping as org_scoping
+from gonghui.orgs.models import Enterprise, Unit
+from gonghui.orgs.views import official_required
+from gonghui.reports import forms, rules, scoping, selectors, services
+from gonghui.reports.models import Assignment, Expected, Report, RollupFigure, Target
+
+
+def _today() -> dt.date:
+    return local_date(timezone.now())
+
+
+def _day(request: HttpRequest) -> dt.date:
+    raw = (request.GET.get("day") or request.POST.get("day") or "").strip()
+    try:
+        return dt.date.fromisoformat(raw) if raw else _today()
+    except ValueError:
+        return _today()
+
+
+def _unit(request: HttpRequest, assignment: Assignment) -> Unit:
+    """?unit=… inside the user's scope; else the assignment's unit if they reach it; else their own."""
+    raw = request.GET.get("unit") or request.POST.get("unit")
+    if raw:
+        return org_scoping.units.get_or_404(request.user, form_id(raw))
+    if org_scoping.units.filter(request.user).filter(pk=assignment.unit_id).exists():
+        return assignment.unit
+    unit = request.user.primary_unit
+    if unit is None:
+        raise Http404
+    return unit
+
+
+@official_required
+def overview_view(request: HttpRequest) -> HttpResponse:
+    """The assignments in reach, with today's reporting and on-time rates for the user's unit (two queries)."""
+    unit = request.user.primary_unit
+    today = _today()
+    found = list(scoping.assignments.filter(request.user).select_related("template", "unit")
+                 .filter(end_on__gte=today - dt.timedelta(days=30))[:50])
+    ids = [a.pk for a in found]
+    expected = dict(Expected.objects.filter(assignment_id__in=ids, unit=unit).values_list("assignment_id", "count"))
+    figures: dict[tuple[int, str], int] = {
+        (a, k): int(v) for a, k, v in RollupFigure.objects.filter(
+            assignment_id__in=ids, unit=unit, period=today, key__in=(services.REPORTED, services.ON_TIME))
+        .values_list("assignment_id", "key", "value")}
+    rows = [{"a": a, "expected": expected.get(a.pk, 0),
+             "reported": figures.get((a.pk, services.REPORTED), 0),
+             "reporting_rate": rules.rate(figures.get((a.pk, services.REPORTED), 0), expected.get(a.pk, 0)),
+             "on_time_rate": rules.rate(figures.get((a.pk, services.ON_TIME), 0), expected.get(a.pk, 0)),
+             "today_is_period": rules.is_period(a.frequency, a.start_on, a.end_on, a.weekday, today)}
+            for a in found]
+    return render(request, "reports/overview.html", {"rows": rows, "unit": unit, "today": today})
+
+
+@official_required
+def completeness_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id,
+                                                queryset=Assignment.objects.select_related("template", "unit"))
+    unit, day = _unit(request, assignment), _day(request)
+    rows = selectors.completeness(request.user, assignment, day, unit)
+    trend = selectors.trend(request.user, assignment, unit, services.REPORTED, day - dt.timedelta(days=13), day)
+    chart = {"labels": [d.strftime("%m-%d") for d, _v in trend], "values": [int(v) for _d, v in trend]}
+    items = forms.parse_schema(assignment.template.current().schema)
+    labels = {k: k for k in forms.figure_keys(items)}
+    for item in items:
+        if isinstance(item, forms.Table):
+            labels[f"{item.key}.rows"] = _("%(t)s（行数）") % {"t": item.label}
+            for column in item.columns:
+                labels[f"{item.key}.{column.key}"] = f"{item.label}·{column.label}"
+        else:
+            labels[item.key] = item.label
+    return render(request, "reports/completeness.html", {
+        "a": assignment, "unit": unit, "day": day, "rows": rows, "chart": chart,
+        "figures": [(labels.get(k, k), v) for k, v in rows[0].totals.items()] if rows else [],
+        "missing": selectors.missing(request.user, assignment, day, unit)[:500],
+        "late": selectors.late(request.user, assignment, day, unit)[:500],
+        "is_period": rules.is_period(assignment.frequency, assignment.start_on, assignment.end_on,
+                                     assignment.weekday, day),
+        "due": rules.due_at(day, assignment.deadline)})
+
+
+@official_required
+def missing_export_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id)
+    unit, day = _unit(request, assignment), _day(request)
+    sheet = excel.Sheet(title="未报企业", columns=(
+        excel.Column("name", "企业名称", width=36), excel.Column("credit_code", "统一社会信用代码", width=22),
+        excel.Column("unit", "所属工会", width=30), excel.Column("contact", "联系人"),
+        excel.Column("phone", "联系电话")))
+    data = [{"name": e.name, "credit_code": e.credit_code, "unit": e.unit.name, "contact": e.contact_name,
+             "phone": e.contact_phone} for e in selectors.missing(request.user, assignment, day, unit)]
+    buffer = io.BytesIO()
+    excel.write_rows(sheet, data, buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename=missing-{assignment.pk}-{day}.xlsx"
+    return response
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def remind_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id,
+                                                queryset=Assignment.objects.select_related("template"))
+    unit, day = _unit(request, assignment), _day(request)
+    told = services.remind_missing(actor=request.user, assignment=assignment, period=day, unit=unit)
+    messages.success(request, _("已提醒 %(n)s 位企业填报人。") % {"n": told})
+    return redirect(f"{request.path.rsplit('remind/', 1)[0]}?unit={unit.pk}&day={day}")
+
+
+# --- the enterprise's side ---
+
+@login_required
+def mine_view(request: HttpRequest) -> HttpResponse:
+    """What the enterprise owes today, and whether it is filed."""
+    enterprises = request.user.represented_enterprise_ids()
+    today = _today()
+    targets = Target.objects.filter(enterprise_id__in=enterprises, assignment__start_on__lte=today,
+                                    assignment__end_on__gte=today).select_related("assignment__template", "enterprise")
+    filed = set(Report.objects.filter(enterprise_id__in=enterprises, period=today)
+                .values_list("assignment_id", "enterprise_id"))
+    rows = [{"t": t, "filed": (t.assignment_id, t.enterprise_id) in filed,
+             "due": rules.due_at(today, t.assignment.deadline),
+             "owed": rules.is_period(t.assignment.frequency, t.assignment.start_on, t.assignment.end_on,
+                                     t.assignment.weekday, today)} for t in targets]
+    return render(request, "reports/mine.html", {"rows": rows, "today": today, "official": request.user.is_official})
+
+
+def _enterprise_for(request: HttpRequest, assignment: Assignment) -> Enterprise:
+    raw = form_id(request.GET.get("enterprise") or request.POST.get("enterprise"))
+    mine = request.user.represented_enterprise_ids()
+    if not raw and len(mine) == 1:
+        raw = mine[0]
+    enterprise = Enterprise.objects.filter(pk=raw, pk__in=Target.objects.filter(assignment=assignment)
+                                           .values("enterprise_id")).select_related("unit").first()
+    if enterprise is None or not services.may_file(request.user, enterprise):
+        raise Http404
+    return enterprise
+
+
+def _read_form(items: tuple[forms.Item, ...], post: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for item in items:
+        if isinstance(item, forms.Table):
+            rows = []
+            for index in range(min(int(post.get(f"{item.key}__rows", "0") or 0) if
+                                   str(post.get(f"{item.key}__rows", "0")).isdigit() else 0, forms.MAX_ROWS)):
+                rows.append({c.key: (post.getlist(f"{item.key}-{index}-{c.key}") if c.type == "multi"
+                                     else post.get(f"{item.key}-{index}-{c.key}", "")) for c in item.columns})
+            data[item.key] = rows
+        else:
+            data[item.key] = post.getlist(item.key) if item.type == "multi" else post.get(item.key, "")
+    return data
+
+
+def _rows_for(items: tuple[forms.Item, ...], data: dict[str, Any], extra: int) -> list[dict[str, Any]]:
+    """The form's items with their current values (and table rows, plus `extra` empty ones) for the template."""
+    shown = []
+    for item in items:
+        if isinstance(item, forms.Table):
+            rows = [r for r in (data.get(item.key) or []) if isinstance(r, dict)]
+            rows += [{} for _i in range(extra)]
+            shown.append({"table": item, "rows": [
+                {"index": i, "cells": [{"field": c, "name": f"{item.key}-{i}-{c.key}",
+                                        "value": r.get(c.key, "") if r.get(c.key) is not None else ""}
+                                       for c in item.columns]} for i, r in enumerate(rows)], "count": len(rows)})
+        else:
+            value = data.get(item.key)
+            shown.append({"field": item, "value": "" if value is None else value})
+    return shown
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fill_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    """Today's form on a phone: every field and table of the form's current version, "no change since
+    yesterday" to copy the last report for review, and the corrections of a report already filed."""
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id,
+                                                queryset=Assignment.objects.select_related("template"))
+    enterprise = _enterprise_for(request, assignment)
+    day = _day(request)
+    items = forms.parse_schema(assignment.template.current().schema)
+    existing = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=day).first()
+    data: dict[str, Any] = existing.data if existing else {}
+    copied = None
+    if request.method == "GET" and request.GET.get("copy"):
+        copied = services.last_report(request.user, assignment, enterprise, day)
+        if copied is not None:
+            data = copied.data
+    status = 200
+    if request.method == "POST":
+        data = _read_form(items, request.POST)
+        if request.POST.get("action") == "more":
+            return render(request, "reports/fill.html", _fill_context(assignment, enterprise, day, items, data, 3,
+                                                                      existing, None), status=200)
+        try:
+            report = services.submit_report(actor=request.user, assignment=assignment, enterprise=enterprise,
+                                            period=day, data=data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            status = 422
+        else:
+            messages.success(request, (_("已报送（迟报）。") if report.late else _("已报送。"))
+                             + (_("这是第 %(n)s 次更正。") % {"n": report.revision - 1} if report.revision > 1 else ""))
+            return redirect(f"{request.path}?enterprise={enterprise.pk}&day={day}")
+    return render(request, "reports/fill.html", _fill_context(assignment, enterprise, day, items, data, 1 if data
+                                                              else 3, existing, copied), status=status)
+
+
+def _fill_context(assignment: Assignment, enterprise: Enterprise, day: dt.date, items: tuple[forms.Item, ...],
+                  data: dict[str, Any], extra: int, existing: Report | None, copied: Report | None) -> dict[str, Any]:
+    return {"official": False, "a": assignment, "enterprise": enterprise, "day": day, "shown": _rows_for(
+        items, data, extra), "existing": existing, "copied": copied, "types": forms.TYPES,
+        "due": rules.due_at(day, assignment.deadline),
+        "locked": services.is_locked(assignment, enterprise, day, _today())}

@@ -1,0 +1,92 @@
+"""The reporting pages: the officials' completeness with drill-down, the missing list and the reminder, the
+enterprise's phone form — and bad input on every one of them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from gonghui.core.models import Notification
+from gonghui.orgs import scoping
+from gonghui.orgs.models import Enterprise, User
+from gonghui.reports.models import Assignment, Report
+from tests.registry.sheets import valid_id
+from tests.routes import app_routes
+
+
+def _beiyuanmen() -> Assignment:
+    return Assignment.objects.get(unit__code="610104001")
+
+
+def test_the_official_reads_completeness_and_drills_down(client_for) -> None:  # noqa: ANN001
+    client = client_for("beiyuanmen")
+    assignment = _beiyuanmen()
+    assert "企业员工医学观察每日明细表" in client.get("/reports/").content.decode()
+    page = client.get(f"/reports/{assignment.pk}/").content.decode()
+    assert "报送率" in page and "未报企业" in page
+    hotel_union = User.objects.get(username="meilihao").primary_unit
+    drilled = client.get(f"/reports/{assignment.pk}/?unit={hotel_union.pk}").content.decode()
+    assert hotel_union.name in drilled
+    assert client.get(f"/reports/{assignment.pk}/missing.xlsx").content[:2] == b"PK"
+    assert client_for("qingnianlu").get(f"/reports/{assignment.pk}/").status_code == 404
+
+
+def test_one_click_reminds_the_missing_enterprises(client_for, persona) -> None:  # noqa: ANN001
+    assignment = _beiyuanmen()
+    hotel = Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
+    Report.objects.filter(assignment=assignment, enterprise=hotel, period=timezone.localdate()).delete()
+    client_for("beiyuanmen").post(f"/reports/{assignment.pk}/remind/")
+    assert Notification.objects.filter(recipient=persona("hr_meilihao"), text__contains="请报送").exists()
+    assert not Notification.objects.filter(recipient=persona("hr_qingnian"), text__contains="请报送").exists()
+
+
+def test_the_enterprise_fills_todays_form_on_its_phone(client_for) -> None:  # noqa: ANN001
+    assignment = _beiyuanmen()
+    hotel = Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
+    Report.objects.filter(assignment=assignment, enterprise=hotel, period=timezone.localdate()).delete()
+    client = client_for("hr_meilihao")
+    assert "企业员工医学观察每日明细表" in client.get("/reports/mine/").content.decode()
+    form = client.get(f"/reports/{assignment.pk}/fill/").content.decode()
+    assert 'name="observed-0-id_number"' in form
+    bad = client.post(f"/reports/{assignment.pk}/fill/", {"observed_total": "1", "observed__rows": "1",
+                                                          "observed-0-name": "王芳", "observed-0-id_number": "123"})
+    assert bad.status_code == 422 and "身份证号" in bad.content.decode()
+    good = client.post(f"/reports/{assignment.pk}/fill/", {
+        "observed_total": "1", "observed__rows": "2", "observed-0-name": "王芳",
+        "observed-0-id_number": valid_id("61010419900101001"), "observed-0-kind": "居家隔离",
+        "observed-0-start_on": "2020-02-15", "observed-0-temperature": "36.7", "observed-0-symptoms": ["无"]},
+        follow=True)
+    assert "已报送" in good.content.decode()
+    report = Report.objects.get(assignment=assignment, enterprise=hotel, period=timezone.localdate())
+    assert report.data["observed"][0]["symptoms"] == ["无"] and report.submitted_by.username == "hr_meilihao"
+
+
+GARBAGE = [
+    {}, {"action": "more"}, {"observed_total": "x" * 300, "observed__rows": "99999999999"},
+    {"observed__rows": "-1", "observed-0-start_on": "31/02"}, {"enterprise": "abc", "day": "2999-99-99"},
+    {"unit": "999999999", "day": "<script>"},
+]
+
+
+@pytest.mark.parametrize("username", ["beiyuanmen", "meilihao", "hr_meilihao", "worker1"])
+def test_garbage_never_breaks_a_reporting_page(username: str, persona, client_for) -> None:  # noqa: ANN001
+    user = persona(username)
+    objects = {kwarg: policy.filter(user).order_by("pk").first() for kwarg, policy in scoping.REGISTRY.items()}
+    client = client_for(username)
+    problems = []
+    routes = app_routes("reports")
+    assert len(routes) >= 6
+    for template, kwargs in routes:
+        if any(objects.get(k) is None for k in kwargs):
+            continue
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(objects[m.group(1)].pk), template)
+        for body in GARBAGE:
+            response = client.post(url, body)
+            if response.status_code >= 500:
+                problems.append(f"POST {url} {body}: {response.status_code}")
+        response = client.get(url, {"day": "x", "unit": "abc", "enterprise": "9" * 30, "copy": "1"})
+        if response.status_code >= 500:
+            problems.append(f"GET {url}: {response.status_code}")
+    assert not problems, "\n".join(problems)
