@@ -93,7 +93,6 @@ def test_a_correction_is_a_revision_and_never_counts_twice(observation, official
                        .values_list("key", "value"))
         assert figures["#reported"] == 1 and figures["#on_time"] == 1
         assert figures["observed_total"] == 1 and figures["observed.rows"] == 1
-        assert figures["observed.temperature"] == Decimal("36.5")
 
 
 def test_bad_data_is_refused_with_every_reason_and_changes_nothing(observation, official: User, street: Unit) -> None:  # noqa: ANN001

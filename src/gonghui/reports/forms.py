@@ -299,23 +299,18 @@ def figure_keys(items: tuple[Item, ...]) -> list[str]:
     for item in items:
         if isinstance(item, Table):
             keys.append(f"{item.key}.rows")
-            keys += [f"{item.key}.{c.key}" for c in item.columns if c.type in NUMERIC]
         elif item.type in NUMERIC:
             keys.append(item.key)
     return keys
 
 
 def figures(items: tuple[Item, ...], data: dict[str, Any]) -> dict[str, Decimal]:
-    """What rolls up the tree: each numeric field, each numeric column's total, and each table's row count."""
+    """What rolls up the tree: each numeric field and each table's row count ("people under observation"). A
+    column's values are not summed: a sum of temperatures means nothing; the rows are in each report."""
     totals: dict[str, Decimal] = {}
     for item in items:
         if isinstance(item, Table):
-            rows = data.get(item.key) or []
-            totals[f"{item.key}.rows"] = Decimal(len(rows))
-            for column in item.columns:
-                if column.type in NUMERIC:
-                    totals[f"{item.key}.{column.key}"] = sum(
-                        (Decimal(str(r[column.key])) for r in rows if r.get(column.key) is not None), Decimal(0))
+            totals[f"{item.key}.rows"] = Decimal(len(data.get(item.key) or []))
         elif item.type in NUMERIC and data.get(item.key) is not None:
             totals[item.key] = Decimal(str(data[item.key]))
     return totals

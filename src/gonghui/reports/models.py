@@ -173,8 +173,7 @@ class Revision(models.Model):
 
 class RollupFigure(models.Model):
     """One rolled-up number of a unit's period under an assignment, for that unit and everything below it: how
-    many reported (`#reported`) and how many on time (`#on_time`), each numeric field, each numeric column's total,
-    each table's row count. Kept up to date by each submission with atomic increments (no lock to wait for)."""
+    many reported (`#reported`) and how many on time (`#on_time`), each numeric field and each table's row count. Kept up to date by each submission with atomic increments (no lock to wait for)."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")

@@ -86,8 +86,6 @@ def completeness_view(request: HttpRequest, report_task_id: int) -> HttpResponse
     for item in items:
         if isinstance(item, forms.Table):
             labels[f"{item.key}.rows"] = _("%(t)s（行数）") % {"t": item.label}
-            for column in item.columns:
-                labels[f"{item.key}.{column.key}"] = f"{item.label}·{column.label}"
         else:
             labels[item.key] = item.label
     return render(request, "reports/completeness.html", {
