@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from gonghui.orgs.models import Enterprise, Unit, User
 from gonghui.reports import forms, selectors, services
@@ -184,3 +185,29 @@ def test_the_daily_command_opens_the_day_for_running_assignments(observation) ->
         observation.expected.filter(count__gt=0).count()
     call_command("reports", "open-periods", "--day", (DAY + dt.timedelta(days=90)).isoformat(), stdout=out)
     assert not RollupFigure.objects.filter(period=DAY + dt.timedelta(days=90)).exists()
+
+
+def test_reminders_an_hour_before_and_at_the_deadline_once_each(persona, time_machine) -> None:  # noqa: ANN001
+    from gonghui.core.models import Notification
+    from gonghui.reports.models import Assignment
+
+    assignment = Assignment.objects.get(unit__code="610104001")  # the demo's, daily, deadline 10:00
+    hotel = Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
+    hr = persona("hr_meilihao")
+    day = timezone.localdate()
+    Report.objects.filter(assignment=assignment, enterprise=hotel, period=day).delete()
+    Notification.objects.all().delete()
+
+    def told() -> int:
+        return Notification.objects.filter(recipient=hr, key__startswith="reports:").count()
+
+    for moment, expected in ((at(8, 59, day), 0), (at(9, 0, day), 1), (at(9, 30, day), 1), (at(10, 0, day), 2),
+                             (at(10, 59, day), 2), (at(11, 0, day), 2)):
+        time_machine.move_to(moment)
+        services.run_reminders(now=moment)
+        assert told() == expected, moment
+    services.submit_report(actor=hr, assignment=assignment, enterprise=hotel, period=day, data=_data(0, []),
+                           now=at(11, 5, day))
+    Notification.objects.all().delete()
+    services.run_reminders(now=at(9, 30, day))
+    assert told() == 0  # filed: nobody is reminded

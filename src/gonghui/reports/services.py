@@ -289,3 +289,38 @@ def remind_missing(*, actor: Any, assignment: Assignment, period: dt.date, unit:
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=assignment, unit_path=unit.path,
                  changes={"reminded": len(missing), "period": period})
     return told
+
+
+def run_reminders(*, now: dt.datetime | None = None) -> int:
+    """The automatic reminders: in the hour before a period's deadline, and in the hour after it, the
+    representatives of every enterprise still missing today's report are told — once each (run every few
+    minutes: `gonghui reports remind`)."""
+    from django.urls import reverse
+
+    from gonghui.core.notify import notify
+    from gonghui.orgs.models import Role, User
+
+    now = now or timezone.now()
+    today = local_date(now)
+    told = 0
+    for assignment in Assignment.objects.filter(start_on__lte=today, end_on__gte=today).select_related("template"):
+        if not rules.is_period(assignment.frequency, assignment.start_on, assignment.end_on, assignment.weekday,
+                               today):
+            continue
+        due = rules.due_at(today, assignment.deadline)
+        if due - dt.timedelta(hours=1) <= now < due:
+            kind, text = "before", _("《%(f)s》今日 %(t)s 截止，贵单位尚未报送。")
+        elif due <= now < due + dt.timedelta(hours=1):
+            kind, text = "at", _("《%(f)s》今日 %(t)s 已截止，贵单位尚未报送，请尽快补报（将记为迟报）。")
+        else:
+            continue
+        missing = Target.objects.filter(assignment=assignment).exclude(
+            enterprise_id__in=Report.objects.filter(assignment=assignment, period=today).values("enterprise_id")) \
+            .values("enterprise_id")
+        reps = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                                   role_assignments__role=Role.EMPLOYER_REP,
+                                   role_assignments__enterprise_id__in=missing).distinct()
+        told += notify(reps, text % {"f": assignment.template.name, "t": assignment.deadline.strftime("%H:%M")},
+                       url=reverse("reports:fill", args=[assignment.pk]) + f"?day={today}",
+                       key=f"reports:{kind}:{assignment.pk}:{today}")
+    return told

@@ -1,5 +1,6 @@
 """`gonghui reports open-periods`: make today's rollup rows for every running assignment (daily, just after
-midnight), so that the day's submissions only add to rows. Safe to run more than once."""
+midnight), so that the day's submissions only add to rows. `gonghui reports remind`: the reminders in the hour
+before and the hour after each deadline (every few minutes). Both are safe to run more than once."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ class Command(BaseCommand):
     help = "报表的每日准备：为当日的报告期建立汇总行"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("job", choices=["open-periods"])
+        parser.add_argument("job", choices=["open-periods", "remind"])
         parser.add_argument("--day", help="the day to open (YYYY-MM-DD); today by default")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["job"] == "remind":
+            self.stdout.write(f"已提醒 {services.run_reminders()} 人")
+            return
         try:
             day = dt.date.fromisoformat(options["day"]) if options.get("day") else local_date(timezone.now())
         except ValueError as exc:
