@@ -90,3 +90,22 @@ def test_garbage_never_breaks_a_reporting_page(username: str, persona, client_fo
         if response.status_code >= 500:
             problems.append(f"GET {url}: {response.status_code}")
     assert not problems, "\n".join(problems)
+
+
+def test_an_official_assigns_a_form_to_the_enterprises_below(client_for) -> None:  # noqa: ANN001
+    from gonghui.reports.models import FormTemplate
+
+    client = client_for("beiyuanmen")
+    template = FormTemplate.objects.get(code="outsiders_daily")
+    today = timezone.localdate()
+    bad = client.post("/reports/assign/", {"template": template.pk, "frequency": "weekly", "start_on": str(today),
+                                           "end_on": str(today), "deadline": "10:00", "lock_after_days": "3"})
+    assert bad.status_code == 422 and "报送日" in bad.content.decode()
+    assert not Assignment.objects.filter(template=template).exists()
+    made = client.post("/reports/assign/", {"template": template.pk, "frequency": "daily", "start_on": str(today),
+                                            "end_on": str(today + timezone.timedelta(days=13)), "deadline": "09:30",
+                                            "lock_after_days": "2"})
+    assignment = Assignment.objects.get(template=template)
+    assert made.status_code == 302 and made["Location"].endswith(f"/reports/{assignment.pk}/")
+    assert assignment.targets.count() == Enterprise.objects.filter(
+        unit__path__startswith=assignment.unit.path).exclude(status="closed").count()

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -234,3 +235,48 @@ def _fill_context(assignment: Assignment, enterprise: Enterprise, day: dt.date, 
         items, data, extra), "existing": existing, "copied": copied, "types": forms.TYPES,
         "due": rules.due_at(day, assignment.deadline),
         "locked": services.is_locked(assignment, enterprise, day, _today())}
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def assign_view(request: HttpRequest) -> HttpResponse:
+    """An official asks the enterprises of their unit (or a unit below) to file a form."""
+    from gonghui.orgs.models import Industry
+    from gonghui.reports.models import FormTemplate
+
+    raw_unit = request.GET.get("unit") or request.POST.get("unit")
+    unit = org_scoping.units.get_or_404(request.user, form_id(raw_unit)) if raw_unit else request.user.primary_unit
+    if unit is None:
+        raise Http404
+    templates = FormTemplate.objects.filter(active=True).filter(
+        Q(unit__isnull=True) | Q(unit_id__in=[*unit.ancestor_ids, unit.pk])).order_by("unit_id", "code")
+    today = _today()
+    context = {"unit": unit, "templates": templates, "frequencies": Assignment.Frequency.choices,
+               "industries": Industry.choices, "post": request.POST, "today": today,
+               "weekdays": list(enumerate(("周一", "周二", "周三", "周四", "周五", "周六", "周日")))}
+    if request.method == "POST":
+        post = request.POST
+        try:
+            template = templates.filter(pk=form_id(post.get("template"))).first()
+            if template is None:
+                raise ValidationError(_("请选择表单。"))
+            try:
+                start_on = dt.date.fromisoformat(post.get("start_on", ""))
+                end_on = dt.date.fromisoformat(post.get("end_on", ""))
+                deadline = dt.time.fromisoformat(post.get("deadline") or "10:00")
+            except ValueError as exc:
+                raise ValidationError(_("请填写有效的开始、结束日期和截止时间。")) from exc
+            lock = post.get("lock_after_days", "3")
+            weekday = post.get("weekday", "")
+            assignment = services.assign(
+                actor=request.user, template=template, unit=unit, start_on=start_on, end_on=end_on,
+                frequency=post.get("frequency", ""), weekday=int(weekday) if weekday.isdigit() else None,
+                deadline=deadline, lock_after_days=int(lock) if lock.isdigit() and len(lock) < 3 else -1,
+                industry=post.get("industry", "")[:1])
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return render(request, "reports/assign.html", context, status=422)
+        messages.success(request, _("已下发：%(n)s 家企业须填报。") % {"n": assignment.targets.count()})
+        return redirect("reports:completeness", assignment.pk)
+    return render(request, "reports/assign.html", context)
