@@ -1,6 +1,5 @@
 """An enterprise's reporting contact fills today's medical-observation form on a phone; the street official sees
-it in the completeness view and reminds the enterprises still missing — in real Chromium. (Until the 企业填报员
-role exists, the enterprise's representative is its reporting contact.)"""
+it in the completeness view and reminds the enterprises still missing — in real Chromium."""
 
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ def test_contact_files_on_a_phone_and_the_street_reminds_the_missing(live_server
     Report.objects.filter(assignment=assignment, enterprise=hotel, period=timezone.localdate()).delete()
 
     phone = phone_page
-    sign_in(phone, base, "hr_meilihao")
+    sign_in(phone, base, "tianbao")  # the hotel's 企业填报员
     phone.get_by_test_id("service-reports").click()
     expect(phone.get_by_test_id("owed")).to_contain_text("未报")
     phone.get_by_test_id("owed").get_by_text("企业员工医学观察每日明细表").click()
@@ -56,5 +55,5 @@ def test_contact_files_on_a_phone_and_the_street_reminds_the_missing(live_server
     screenshot(desk, "reports-completeness-desk")
     desk.get_by_test_id("remind").click()
     expect(desk.get_by_text("已提醒")).to_be_visible()
-    assert not Notification.objects.filter(recipient=User.objects.get(username="hr_meilihao"),
+    assert not Notification.objects.filter(recipient=User.objects.get(username="tianbao"),
                                            text__contains="请报送").exists()  # the hotel has filed

@@ -109,3 +109,32 @@ def test_an_official_assigns_a_form_to_the_enterprises_below(client_for) -> None
     assert made.status_code == 302 and made["Location"].endswith(f"/reports/{assignment.pk}/")
     assert assignment.targets.count() == Enterprise.objects.filter(
         unit__path__startswith=assignment.unit.path).exclude(status="closed").count()
+
+
+def test_the_reporting_contact_files_for_its_enterprise_only(client_for, persona) -> None:  # noqa: ANN001
+    from gonghui.orgs.models import Role
+
+    reporter = persona("tianbao")
+    assert [a.role for a in reporter.active_roles()] == [Role.REPORTER] and not reporter.is_official
+    hotel = Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
+    assert reporter.reporting_enterprise_ids() == [hotel.pk] and reporter.represented_enterprise_ids() == []
+    client = client_for("tianbao")
+    home = client.get("/me/").content.decode()
+    assert 'data-testid="service-reports"' in home and 'data-testid="service-mediation"' not in home
+    assignment = _beiyuanmen()
+    other = Enterprise.objects.filter(unit__path__startswith=assignment.unit.path).exclude(pk=hotel.pk).first()
+    assert client.get(f"/reports/{assignment.pk}/fill/").status_code == 200
+    assert client.get(f"/reports/{assignment.pk}/fill/?enterprise={other.pk}").status_code == 404
+    assert client.get(f"/reports/{assignment.pk}/").status_code == 404  # completeness is the union's
+    assert client.get("/mediation/cases/").status_code == 404 and client.get("/bargaining/").status_code == 404
+
+
+def test_an_official_appoints_a_reporting_contact_on_the_enterprise_page(client_for) -> None:  # noqa: ANN001
+    from gonghui.orgs.models import Role
+
+    hotel = Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
+    response = client_for("beiyuanmen").post(f"/enterprises/{hotel.pk}/representative/", {
+        "role": "reporter", "username": "tianbao2", "display_name": "田二", "phone": "13700000042"})
+    assert response.status_code == 302
+    user = User.objects.get(username="tianbao2")
+    assert [(a.role, a.enterprise_id) for a in user.active_roles()] == [(Role.REPORTER, hotel.pk)]

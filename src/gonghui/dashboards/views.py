@@ -47,6 +47,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "recent": org_selectors.recent_activity(request.user, limit=5),
         "reveals": org_selectors.reveals_of(request.user)[:5],
         "is_employer_rep": bool(request.user.represented_enterprise_ids()),
+        "is_reporter": any(a.role == Role.REPORTER for a in request.user.active_roles()),
         "represented": [a for a in request.user.active_roles() if a.role == Role.EMPLOYER_REP],
         "unread": request.user.notifications.filter(read_at__isnull=True)[:5],
     })

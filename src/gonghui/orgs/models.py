@@ -155,6 +155,11 @@ class User(AbstractUser):
         """The enterprises this account represents (用人单位代表)."""
         return [r.enterprise_id for r in self.active_roles() if r.role == Role.EMPLOYER_REP and r.enterprise_id]
 
+    def reporting_enterprise_ids(self) -> list[int]:
+        """The enterprises whose daily reports this account files (企业填报员, or the employer's representative)."""
+        return [r.enterprise_id for r in self.active_roles()
+                if r.role in (Role.EMPLOYER_REP, Role.REPORTER) and r.enterprise_id]
+
     @property
     def primary_unit(self) -> Unit | None:
         roles = self.active_roles()
@@ -176,10 +181,16 @@ class Role(models.TextChoices):
     WORKER = "worker", _("职工")
     # Acts for one enterprise (its `RoleAssignment.enterprise`) in the cases it is party to; not a union role.
     EMPLOYER_REP = "employer_rep", _("用人单位代表")
+    # Files one enterprise's daily reports (三表一单) and sees nothing else.
+    REPORTER = "reporter", _("企业填报员")
+
+
+# Roles bound to one enterprise (RoleAssignment.enterprise).
+ENTERPRISE_ROLES = frozenset({Role.EMPLOYER_REP, Role.REPORTER})
 
 
 # Roles held by people outside the union: they get the phone pages, never the officials' console.
-OUTSIDE_ROLES = frozenset({Role.WORKER, Role.EMPLOYER_REP})
+OUTSIDE_ROLES = frozenset({Role.WORKER, Role.EMPLOYER_REP, Role.REPORTER})
 
 
 class RoleAssignment(models.Model):
@@ -202,9 +213,9 @@ class RoleAssignment(models.Model):
                 fields=["user", "role", "unit", "enterprise"], condition=Q(revoked_at__isnull=True),
                 name="one_active_role_per_unit"
             ),
-            models.CheckConstraint(condition=Q(role="employer_rep", enterprise__isnull=False)
-                                   | (~Q(role="employer_rep") & Q(enterprise__isnull=True)),
-                                   name="role_enterprise_only_for_employer_rep"),
+            models.CheckConstraint(condition=Q(role__in=("employer_rep", "reporter"), enterprise__isnull=False)
+                                   | (~Q(role__in=("employer_rep", "reporter")) & Q(enterprise__isnull=True)),
+                                   name="role_enterprise_only_for_enterprise_roles"),
         ]
         indexes = [models.Index(fields=["unit", "role"], name="role_unit_idx")]
 

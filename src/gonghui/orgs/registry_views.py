@@ -20,7 +20,7 @@ from gonghui.core.http import handles_bad_input
 from gonghui.core.models import Job
 from gonghui.orgs import exports, imports, person_sections, scoping, selectors, services
 from gonghui.orgs.forms import EnterpriseForm, ImportForm, OwnContactForm, PersonForm
-from gonghui.orgs.models import Consent, Enterprise, Person, Tag
+from gonghui.orgs.models import Consent, Enterprise, Person, Role, Tag
 from gonghui.orgs.views import _apply_errors, official_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -213,12 +213,14 @@ def enterprise_detail_view(request: HttpRequest, enterprise_id: int) -> HttpResp
 @require_POST
 @handles_bad_input
 def enterprise_representative_view(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    """Appoint the account that acts for this enterprise in labour-dispute mediation (用人单位代表)."""
+    """Appoint an account that acts for this enterprise: its representative (用人单位代表) or the contact who
+    files its daily reports (企业填报员)."""
     enterprise = scoping.enterprises.get_or_404(request.user, enterprise_id, action=scoping.CHANGE)
+    role = request.POST.get("role") or Role.EMPLOYER_REP
     user = services.appoint_employer_representative(
         actor=request.user, enterprise=enterprise, username=request.POST.get("username", ""),
-        display_name=request.POST.get("display_name", ""), phone=request.POST.get("phone", ""))
-    messages.success(request, _("已指定 %(name)s 为用人单位代表。") % {"name": user})
+        display_name=request.POST.get("display_name", ""), phone=request.POST.get("phone", ""), role=role)
+    messages.success(request, _("已指定 %(name)s 为%(role)s。") % {"name": user, "role": Role(role).label})
     return redirect("orgs:enterprise_detail", enterprise_id=enterprise.pk)
 
 

@@ -23,7 +23,18 @@ from gonghui.core.masking import mask_phone
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs import rules, scoping
 from gonghui.orgs.auth import phone_hash
-from gonghui.orgs.models import ApiToken, Consent, Enterprise, Level, Person, Role, RoleAssignment, Unit, User
+from gonghui.orgs.models import (
+    ENTERPRISE_ROLES,
+    ApiToken,
+    Consent,
+    Enterprise,
+    Level,
+    Person,
+    Role,
+    RoleAssignment,
+    Unit,
+    User,
+)
 
 UNIT_FIELDS = ("code", "name", "level", "kind", "address", "contact_name", "contact_phone", "status")
 
@@ -165,7 +176,7 @@ def can_grant(actor: User, role: str, unit: Unit) -> bool:
 
 def grantable_roles(actor: User) -> list[str]:
     if actor.is_superuser or scoping.roles_of(actor, {Role.ADMIN}):
-        return [r for r in Role.values if r != Role.EMPLOYER_REP]  # appointed on the enterprise's page
+        return [r for r in Role.values if r not in ENTERPRISE_ROLES]  # appointed on the enterprise's page
     roles: set[str] = set()
     for assignment in scoping.roles_of(actor):
         roles |= GRANTABLE.get(assignment.role, frozenset())
@@ -228,23 +239,26 @@ def create_account(
 
 @transaction.atomic
 def _refuse_employer_role(role: str) -> None:
-    if role == Role.EMPLOYER_REP:
-        raise ValidationError(_("用人单位代表须在企业页面指定，以便绑定其代表的企业。"))
+    if role in ENTERPRISE_ROLES:
+        raise ValidationError(_("用人单位代表和企业填报员须在企业页面指定，以便绑定其企业。"))
 
 
 @transaction.atomic
 def appoint_employer_representative(*, actor: User, enterprise: Enterprise, username: str, display_name: str,
-                                    phone: str) -> User:
-    """An account that acts for one enterprise in the cases it is party to (劳动争议调解的用人单位一方).
+                                    phone: str, role: str = Role.EMPLOYER_REP) -> User:
+    """An account that acts for one enterprise: its representative in the cases and bargaining it is party to
+    (用人单位代表), or the contact who files its daily reports (企业填报员).
 
-    It signs in with a code sent to its mobile and sees nothing of the union but those cases.
+    It signs in with a code sent to its mobile and sees nothing of the union but what concerns that enterprise.
     """
+    if role not in ENTERPRISE_ROLES:
+        raise ValidationError({"role": _("请选择用人单位代表或企业填报员。")})
     enterprise = scoping.enterprises.get_or_404(actor, enterprise.pk, action=scoping.CHANGE)
     username = username.strip()
     if not username or not display_name.strip():
         raise ValidationError(_("请填写账号名和姓名。"))
     if not phone.strip():
-        raise ValidationError({"phone": _("用人单位代表凭手机验证码登录，请填写手机号。")})
+        raise ValidationError({"phone": _("该账号凭手机验证码登录，请填写手机号。")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("账号名“%(u)s”已被使用。") % {"u": username}})
     phone = _normalised_phone(phone)
@@ -254,10 +268,10 @@ def appoint_employer_representative(*, actor: User, enterprise: Enterprise, user
     user = User(username=username, display_name=display_name.strip(), phone=phone, phone_hash=digest)
     user.set_unusable_password()
     user.save()
-    RoleAssignment.objects.create(user=user, role=Role.EMPLOYER_REP, unit=enterprise.unit, enterprise=enterprise,
+    RoleAssignment.objects.create(user=user, role=role, unit=enterprise.unit, enterprise=enterprise,
                                   granted_by=actor)
     audit.record(actor=actor, action=audit.Action.GRANT, obj=user, unit_path=enterprise.unit.path,
-                 subject_user_id=user.pk, changes={"role": Role.EMPLOYER_REP, "enterprise": enterprise.name,
+                 subject_user_id=user.pk, changes={"role": role, "enterprise": enterprise.name,
                                                    "phone": user.phone_masked})
     return user
 

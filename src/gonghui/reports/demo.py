@@ -24,11 +24,30 @@ def _data(rng: random.Random) -> dict:
          "temperature": f"{rng.choice((36.4, 36.6, 36.8, 37.1))}"} for i in range(count)]}
 
 
+def _reporter() -> None:
+    """`tianbao`: the hotel's reporting contact (企业填报员), who files its daily forms and sees nothing else."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    from gonghui.orgs import services as orgs_services
+    from gonghui.orgs.models import Role
+
+    hotel = Enterprise.objects.filter(name="陕西美丽豪酒店管理有限公司").first()
+    admin = User.objects.filter(username="admin").first()
+    if hotel is None or admin is None or User.objects.filter(username="tianbao").exists():
+        return
+    user = orgs_services.appoint_employer_representative(actor=admin, enterprise=hotel, username="tianbao",
+                                                         display_name="田报", phone="13700000041",
+                                                         role=Role.REPORTER)
+    User.objects.filter(pk=user.pk).update(password=make_password(settings.GONGHUI_DEMO_PASSWORD))
+
+
 @transaction.atomic
 def build() -> dict[str, int]:
     if Assignment.objects.exists():
         return {"assignments": 0}
     rng = random.Random(2020)
+    _reporter()
     seed_forms.install(FormTemplate, FormVersion)  # shipped by a migration; back after a test emptied the database
     template = FormTemplate.objects.get(code="medical_observation_daily")
     today = timezone.localdate()

@@ -1,7 +1,7 @@
 """Who reaches which assignments, through the one scoping mechanism (`gonghui.orgs.scoping`).
 
 - officials: the assignments made at their unit or below (the unit's subtree);
-- an employer representative: the assignments its enterprise must file under (to file, and to see its reports).
+- an enterprise's reporting contact (企业填报员) or representative: the assignments its enterprise must file under.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class AssignmentPolicy(UnitScopedPolicy[Assignment]):
     def own_q(self, user: Any, action: str) -> Q | None:
         if action not in (VIEW, FILE) or not getattr(user, "is_authenticated", False):
             return None
-        enterprises = user.represented_enterprise_ids()
+        enterprises = user.reporting_enterprise_ids()
         if not enterprises:
             return None
         return Q(pk__in=Target.objects.filter(enterprise_id__in=enterprises).values("assignment_id"))

@@ -135,7 +135,7 @@ def open_period(*, assignment: Assignment, period: dt.date) -> int:
 
 def may_file(actor: Any, enterprise: Enterprise) -> bool:
     """The enterprise's own representative, or an official who reaches it (filing for it, from paper)."""
-    if enterprise.pk in getattr(actor, "represented_enterprise_ids", lambda: [])():
+    if enterprise.pk in getattr(actor, "reporting_enterprise_ids", lambda: [])():
         return True
     return org_scoping.enterprises.can(actor, org_scoping.CHANGE, enterprise)
 
@@ -279,7 +279,7 @@ def remind_missing(*, actor: Any, assignment: Assignment, period: dt.date, unit:
 
     missing = list(selectors.missing(actor, assignment, period, unit).values_list("pk", flat=True))
     reps = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                               role_assignments__role=Role.EMPLOYER_REP,
+                               role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
                                role_assignments__enterprise_id__in=missing).distinct()
     due = rules.due_at(period, assignment.deadline).strftime("%m月%d日 %H:%M")
     told = notify(reps, _("请报送《%(f)s》（%(d)s），截止 %(due)s。") % {
@@ -318,7 +318,7 @@ def run_reminders(*, now: dt.datetime | None = None) -> int:
             enterprise_id__in=Report.objects.filter(assignment=assignment, period=today).values("enterprise_id")) \
             .values("enterprise_id")
         reps = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                                   role_assignments__role=Role.EMPLOYER_REP,
+                                   role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
                                    role_assignments__enterprise_id__in=missing).distinct()
         told += notify(reps, text % {"f": assignment.template.name, "t": assignment.deadline.strftime("%H:%M")},
                        url=reverse("reports:fill", args=[assignment.pk]) + f"?day={today}",

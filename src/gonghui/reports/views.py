@@ -134,7 +134,7 @@ def remind_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
 @login_required
 def mine_view(request: HttpRequest) -> HttpResponse:
     """What the enterprise owes today, and whether it is filed."""
-    enterprises = request.user.represented_enterprise_ids()
+    enterprises = request.user.reporting_enterprise_ids()
     today = _today()
     targets = Target.objects.filter(enterprise_id__in=enterprises, assignment__start_on__lte=today,
                                     assignment__end_on__gte=today).select_related("assignment__template", "enterprise")
@@ -149,7 +149,7 @@ def mine_view(request: HttpRequest) -> HttpResponse:
 
 def _enterprise_for(request: HttpRequest, assignment: Assignment) -> Enterprise:
     raw = form_id(request.GET.get("enterprise") or request.POST.get("enterprise"))
-    mine = request.user.represented_enterprise_ids()
+    mine = request.user.reporting_enterprise_ids()
     if not raw and len(mine) == 1:
         raw = mine[0]
     enterprise = Enterprise.objects.filter(pk=raw, pk__in=Target.objects.filter(assignment=assignment)
