@@ -134,7 +134,7 @@ def test_an_official_appoints_a_reporting_contact_on_the_enterprise_page(client_
 
     hotel = Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
     response = client_for("beiyuanmen").post(f"/enterprises/{hotel.pk}/representative/", {
-        "role": "reporter", "username": "tianbao2", "display_name": "田二", "phone": "13700000042"})
+        "role": "reporter", "username": "tianbao2", "display_name": "田二", "phone": "13600000042"})
     assert response.status_code == 302
     user = User.objects.get(username="tianbao2")
     assert [(a.role, a.enterprise_id) for a in user.active_roles()] == [(Role.REPORTER, hotel.pk)]

@@ -37,7 +37,7 @@ def _reporter() -> None:
     if hotel is None or admin is None or User.objects.filter(username="tianbao").exists():
         return
     user = orgs_services.appoint_employer_representative(actor=admin, enterprise=hotel, username="tianbao",
-                                                         display_name="田报", phone="13700000041",
+                                                         display_name="田报", phone="13600000041",
                                                          role=Role.REPORTER)
     User.objects.filter(pk=user.pk).update(password=make_password(settings.GONGHUI_DEMO_PASSWORD))
 
