@@ -4,7 +4,7 @@ the contract registry and its coverage."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -34,7 +34,7 @@ from gonghui.bargaining.models import (
 )
 from gonghui.core import excel, pdf
 from gonghui.core.deadlines import local_date
-from gonghui.core.http import form_id, handles_bad_input
+from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Level, Unit, User, subtree_q
 from gonghui.orgs.views import official_required
@@ -42,26 +42,6 @@ from gonghui.orgs.views import official_required
 
 def _today() -> date:
     return local_date(timezone.now())
-
-
-def _date(raw: str | None, label: str, *, required: bool = True) -> date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            raise ValidationError(_("请填写%(f)s。") % {"f": label})
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationError(_("%(f)s不是有效日期（例如 2020-02-10）。") % {"f": label}) from exc
-
-
-def _moment(raw: str | None, label: str) -> datetime:
-    try:
-        value = datetime.fromisoformat((raw or "").strip())
-    except ValueError as exc:
-        raise ValidationError(_("%(f)s不是有效的日期时间。") % {"f": label}) from exc
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _int(raw: str | None, label: str, *, required: bool = True) -> int | None:
@@ -149,7 +129,7 @@ def start_view(request: HttpRequest) -> HttpResponse:
                 title=post.get("title", ""), request_text=post.get("request_text", ""),
                 enterprises=[e for e in choices if e.pk in wanted], unit=unit,
                 employer_party=post.get("employer_party", ""),
-                received_on=_date(post.get("received_on"), _("对方收到日期"), required=False))
+                received_on=form_date(post.get("received_on"), _("对方收到日期"), required=False))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -235,7 +215,7 @@ def _seating(user: Any, post: Any, side: str) -> services.Seating:
     return services.Seating(side=side, name=post.get("name", "") or (person.name if person else ""), person=person,
                             title=post.get("title", ""), chief=post.get("chief") == "1",
                             outside_expert=post.get("outside_expert") == "1", delegation=post.get("delegation", ""),
-                            contract_ends_on=_date(post.get("contract_ends_on"), _("劳动合同到期日"), required=False))
+                            contract_ends_on=form_date(post.get("contract_ends_on"), _("劳动合同到期日"), required=False))
 
 
 @login_required
@@ -258,7 +238,7 @@ def act_view(request: HttpRequest, bargaining_id: int) -> HttpResponse:
                                         consenting=_int(post.get("consenting"), _("同意人数")) or 0,
                                         workforce=_int(post.get("workforce"), _("职工总数")) or 0)
     elif action == "round":
-        services.schedule_round(actor=actor, bargaining=bargaining, starts_at=_moment(post.get("starts_at"), _("开始时间")),
+        services.schedule_round(actor=actor, bargaining=bargaining, starts_at=form_moment(post.get("starts_at"), _("开始时间")),
                                 agenda=post.get("agenda", ""), meeting_url=post.get("meeting_url", ""),
                                 place=post.get("place", ""), minutes_long=_int(post.get("minutes_long"), _("时长")) or 0)
     elif action == "minutes":
@@ -284,8 +264,8 @@ def act_view(request: HttpRequest, bargaining_id: int) -> HttpResponse:
         wanted = {form_id(v) for v in post.getlist("voters")}
         voters = [u for u in _voter_candidates(bargaining) if u.pk in wanted]
         services.open_vote(actor=actor, bargaining=bargaining, body=post.get("body", ""), voters=voters,
-                           opens_at=_moment(post.get("opens_at"), _("开始时间")) if post.get("opens_at") else timezone.now(),
-                           closes_at=_moment(post.get("closes_at"), _("截止时间")))
+                           opens_at=form_moment(post.get("opens_at"), _("开始时间")) if post.get("opens_at") else timezone.now(),
+                           closes_at=form_moment(post.get("closes_at"), _("截止时间")))
     elif action == "tally":
         services.tally_vote(actor=actor, bargaining=bargaining)
     elif action == "sign":
@@ -392,11 +372,11 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 actor=request.user, unit=unit, kind=post.get("kind", ""), reach=post.get("reach", ""),
                 title=post.get("title", ""), employer_party=post.get("employer_party", ""),
                 covered=[services.Covered(enterprise=e, workers=e.employees or 0) for e in choices if e.pk in wanted],
-                signed_on=_date(post.get("signed_on"), _("签字日期")),  # type: ignore[arg-type]
+                signed_on=form_date(post.get("signed_on"), _("签字日期")),  # type: ignore[arg-type]
                 term_months=_int(post.get("term_months"), _("期限（月）")) or 0, text=post.get("text", ""),
                 worker_chief=post.get("worker_chief", ""), employer_chief=post.get("employer_chief", ""),
-                submitted_on=_date(post.get("submitted_on"), _("报送日期"), required=False),
-                effective_from=_date(post.get("effective_from"), _("生效日期"), required=False))
+                submitted_on=form_date(post.get("submitted_on"), _("报送日期"), required=False),
+                effective_from=form_date(post.get("effective_from"), _("生效日期"), required=False))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -428,14 +408,14 @@ def contract_act_view(request: HttpRequest, contract_id: int) -> HttpResponse:
     post, action = request.POST, request.POST.get("action", "")
     if action == "submit":
         services.record_submission(actor=request.user, contract=contract,
-                                   submitted_on=_date(post.get("submitted_on"), _("报送日期")),  # type: ignore[arg-type]
-                                   received_on=_date(post.get("received_on"), _("收到日期"), required=False),
+                                   submitted_on=form_date(post.get("submitted_on"), _("报送日期")),  # type: ignore[arg-type]
+                                   received_on=form_date(post.get("received_on"), _("收到日期"), required=False),
                                    authority=post.get("authority", ""))
     elif action == "objection":
         services.record_review(actor=request.user, contract=contract, objection=post.get("objection", "") or " ")
     elif action == "approved":
         services.record_review(actor=request.user, contract=contract,
-                               approved_on=_date(post.get("approved_on"), _("审查同意日期")))
+                               approved_on=form_date(post.get("approved_on"), _("审查同意日期")))
     elif action == "renew":
         bargaining = services.request_renewal(actor=request.user, contract=contract,
                                               request_text=post.get("request_text", ""))

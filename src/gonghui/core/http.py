@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gonghui.core.ledger import LedgerError
 from gonghui.core.money import BadAmount
@@ -35,3 +38,25 @@ def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 def form_id(value: str | None) -> int:
     """A row id from a form field; anything that is not one matches nothing (0)."""
     return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
+def form_date(raw: str | None, label: str, *, required: bool = True) -> date | None:
+    """A date from a form field (YYYY-MM-DD); a clear message when missing or malformed."""
+    raw = (raw or "").strip()
+    if not raw:
+        if required:
+            raise ValidationError(_("请填写%(f)s。") % {"f": label})
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError(_("%(f)s不是有效日期（例如 2020-02-10）。") % {"f": label}) from exc
+
+
+def form_moment(raw: str | None, label: str) -> datetime:
+    """A date and time from a form field (a datetime-local input), aware in the current time zone."""
+    try:
+        value = datetime.fromisoformat((raw or "").strip())
+    except ValueError as exc:
+        raise ValidationError(_("%(f)s不是有效的日期时间。") % {"f": label}) from exc
+    return timezone.make_aware(value) if timezone.is_naive(value) else value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import attachments, excel, pdf
 from gonghui.core.deadlines import add_days, local_date
-from gonghui.core.http import form_id, handles_bad_input
+from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
 from gonghui.mediation import rules, scoping, selectors, services
 from gonghui.mediation.models import (
     AgreedPayment,
@@ -39,26 +39,6 @@ from gonghui.orgs.views import official_required
 
 def _today() -> date:
     return local_date(timezone.now())
-
-
-def _date(raw: str | None, label: str, *, required: bool = True) -> date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            raise ValidationError(_("请填写%(f)s。") % {"f": label})
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationError(_("%(f)s不是有效日期（例如 2020-02-10）。") % {"f": label}) from exc
-
-
-def _moment(raw: str | None, label: str) -> datetime:
-    try:
-        value = datetime.fromisoformat((raw or "").strip())
-    except ValueError as exc:
-        raise ValidationError(_("%(f)s不是有效的日期时间。") % {"f": label}) from exc
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _employer(raw: str | None) -> Enterprise:
@@ -120,8 +100,8 @@ def apply_view(request: HttpRequest) -> HttpResponse:
                 actor=request.user, body=_body(post.get("body")),
                 employer=_employer(post.get("employer")) if post.get("employer") else employer or _employer(""),
                 category=post.get("category", ""), claims=post.get("claims", ""), facts=post.get("facts", ""),
-                knew_on=_date(post.get("knew_on"), _("知道权利被侵害的日期")),
-                employment_ended_on=_date(post.get("employment_ended_on"), "", required=False),
+                knew_on=form_date(post.get("knew_on"), _("知道权利被侵害的日期")),
+                employment_ended_on=form_date(post.get("employment_ended_on"), "", required=False),
                 amount_claimed=post.get("amount_claimed") or None, negotiation=negotiation)
         except ValidationError as error:
             for message in error.messages:
@@ -244,7 +224,7 @@ def _payment_terms(post: Any) -> list[services.PaymentTerm]:
                                  post.getlist("payment_due"), strict=False):
         if not amount.strip():
             continue
-        terms.append(services.PaymentTerm(kind=kind, amount=amount, due_on=_date(due, _("约定支付日期"))))
+        terms.append(services.PaymentTerm(kind=kind, amount=amount, due_on=form_date(due, _("约定支付日期"))))
     return terms
 
 
@@ -286,7 +266,7 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
     elif action == "schedule":
         minutes = form_id(post.get("minutes_long")) or 60
         services.schedule_session(actor=actor, case=case, mode=post.get("mode", ""),
-                                  starts_at=_moment(post.get("starts_at"), _("调解时间")), place=post.get("place", ""),
+                                  starts_at=form_moment(post.get("starts_at"), _("调解时间")), place=post.get("place", ""),
                                   minutes_long=minutes)
         done = _("已安排调解，已通知双方。")
     elif action == "cancel_session":
@@ -319,7 +299,7 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
         done = _("调解协议已生效。")
     elif action in ("paid", "unpaid"):
         services.report_payment(actor=actor, case=case, payment_id=form_id(post.get("payment")), paid=action == "paid",
-                                paid_on=_date(post.get("paid_on"), "", required=False))
+                                paid_on=form_date(post.get("paid_on"), "", required=False))
     elif action == "withdraw":
         services.withdraw(actor=actor, case=case, reason=post.get("reason", ""))
     elif action == "not_mediated":
@@ -458,8 +438,8 @@ def record_view(request: HttpRequest) -> HttpResponse:
                 actor=request.user, body=_body(post.get("body")), applicants=_applicants(post),
                 employer=_employer(post.get("employer")), category=post.get("category", ""),
                 claims=post.get("claims", ""), facts=post.get("facts", ""),
-                knew_on=_date(post.get("knew_on"), _("知道权利被侵害的日期")),
-                employment_ended_on=_date(post.get("employment_ended_on"), "", required=False),
+                knew_on=form_date(post.get("knew_on"), _("知道权利被侵害的日期")),
+                employment_ended_on=form_date(post.get("employment_ended_on"), "", required=False),
                 amount_claimed=post.get("amount_claimed") or None)
         except ValidationError as error:
             for message in error.messages:
