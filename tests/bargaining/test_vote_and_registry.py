@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gonghui.bargaining import selectors, services
+from gonghui.bargaining import rules, selectors, services
 from gonghui.bargaining.models import Ballot, Bargaining, Clause, Contract, Reach, Vote, Voter
 from gonghui.core.models import AuditEvent
 from gonghui.orgs.models import Enterprise, User
@@ -203,14 +203,23 @@ def test_renewal_only_in_the_last_three_months(persona, hotel: Enterprise) -> No
 
 def test_expiry_reminders_at_three_months_and_one_month(persona, hotel: Enterprise, chair: User) -> None:  # noqa: ANN001
     contract = _paper(persona("beiyuanmen"), [hotel], term=12)
-    three, one = contract.expires_on - timedelta(days=92), contract.expires_on - timedelta(days=31)
+    three, one = rules.add_months(contract.expires_on, -3), rules.add_months(contract.expires_on, -1)
+
+    def reminders() -> int:
+        return chair.notifications.filter(text__contains="提出续订").count()
+
     services.run_clocks(today=three - timedelta(days=1))
-    assert not told(chair, "提出续订")
+    assert reminders() == 0
+    services.run_clocks(today=three)  # exactly 3 months before the end
+    assert reminders() == 1
     services.run_clocks(today=three + timedelta(days=1))
-    services.run_clocks(today=three + timedelta(days=2))
-    assert chair.notifications.filter(text__contains="提出续订").count() == 1
-    services.run_clocks(today=one + timedelta(days=1))
-    assert chair.notifications.filter(text__contains="提出续订").count() == 2
+    assert reminders() == 1  # once
+    services.run_clocks(today=one - timedelta(days=1))
+    assert reminders() == 1
+    services.run_clocks(today=one)  # exactly 1 month before
+    assert reminders() == 2
+    services.run_clocks(today=contract.expires_on)
+    assert fresh(contract).state == Contract.State.IN_FORCE  # its last day still counts
     services.run_clocks(today=contract.expires_on + timedelta(days=1))
     assert fresh(contract).state == Contract.State.EXPIRED
 
