@@ -1,27 +1,43 @@
 """Demo reporting: the medical-observation form assigned daily to the enterprises of 北院门 and of 青年路 for a
-month from last week, with a week of reports from some of them (the hotel files through `hr_meilihao`)."""
+month from last week, with a week of reports from some of them (the hotel files through `hr_meilihao`); in each
+street, the people in home isolation those reports name (one check missed), supply requests and a consolidated
+order, a service team with its visit plan and a visit whose difficulties are tracked, and a notice with receipts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from gonghui.orgs.models import Enterprise, Unit, User
 from gonghui.reports import seed_forms, services
-from gonghui.reports.models import Assignment, FormTemplate, FormVersion
+from gonghui.reports.models import (
+    Assignment,
+    FormTemplate,
+    FormVersion,
+    Isolation,
+    NoticeReceipt,
+    SupplyItem,
+    VisitIssue,
+)
 from gonghui.reports.rules import SHANGHAI
 
-IDS = ("11010519491231002X", "110101199003077774")
+# Two people per street under home isolation (valid 居民身份证 numbers, made up).
+OBSERVED = {"610104001": (("王芳", "610104198503011010"), ("刘强", "610104198503012021")),
+            "610104002": (("赵敏", "610104198503013032"), ("孙立", "610104198503014043"))}
 
 
-def _data(rng: random.Random) -> dict:
-    count = rng.choice((0, 0, 1, 2))
-    return {"observed_total": str(count), "observed": [
-        {"name": ("王芳", "刘强")[i], "id_number": IDS[i], "kind": "居家隔离", "start_on": "2020-02-15",
-         "temperature": f"{rng.choice((36.4, 36.6, 36.8, 37.1))}"} for i in range(count)]}
+def _data(rng: random.Random, street_code: str, index: int, today: dt.date) -> dict:
+    """The first enterprise of a street reports its two people in home isolation; the others report none."""
+    people = OBSERVED[street_code] if index == 0 else ()
+    start, end = today - dt.timedelta(days=6), today + dt.timedelta(days=7)
+    return {"observed_total": str(len(people)), "observed": [
+        {"name": name, "id_number": number, "kind": "居家隔离", "start_on": start.isoformat(),
+         "end_on": end.isoformat(), "temperature": f"{rng.choice((36.4, 36.6, 36.8, 37.1))}", "symptoms": ["无"]}
+        for name, number in people]}
 
 
 def _reporter() -> None:
@@ -49,6 +65,7 @@ def build() -> dict[str, int]:
     rng = random.Random(2020)
     _reporter()
     seed_forms.install(FormTemplate, FormVersion)  # shipped by a migration; back after a test emptied the database
+    seed_forms.install_supply_items(SupplyItem)
     template = FormTemplate.objects.get(code="medical_observation_daily")
     today = timezone.localdate()
     made = filed = 0
@@ -63,14 +80,51 @@ def build() -> dict[str, int]:
         enterprises = list(Enterprise.objects.filter(unit__path__startswith=street.path).order_by("id"))
         for offset in range(6, -1, -1):
             day = today - dt.timedelta(days=offset)
-            for enterprise in enterprises[: max(1, len(enterprises) * 3 // 4)]:
-                if offset == 0 and rng.random() < 0.5:
+            for index, enterprise in enumerate(enterprises[: max(1, len(enterprises) * 3 // 4)]):
+                if offset == 0 and index and rng.random() < 0.5:
                     continue  # today: half have not filed yet
                 moment = dt.datetime.combine(day, dt.time(rng.choice((8, 9, 9, 10, 11)), rng.randrange(60)),
                                              tzinfo=SHANGHAI)
                 if moment > timezone.now():
                     continue
                 services.submit_report(actor=official, assignment=assignment, enterprise=enterprise, period=day,
-                                       data=_data(rng), now=moment)
+                                       data=_data(rng, code, index, today), now=moment)
                 filed += 1
+        _street_services(official, street, enterprises, today)
     return {"assignments": made, "reports": filed}
+
+
+def _street_services(official: User, street: Unit, enterprises: list[Enterprise], today: dt.date) -> None:
+    """Follow-up, supplies, visits and a notice in one street, as its official would have done this week."""
+    name = street.name
+    for number, isolation in enumerate(Isolation.objects.filter(unit__path__startswith=street.path)):
+        services.assign_follow_up(actor=official, isolation=isolation, follow_up_by=official)
+        for offset in range(6, 0, -1):
+            if number == 0 and offset == 2:
+                continue  # the day before yesterday's check was missed: overdue
+            services.record_check(actor=official, isolation=isolation, day=today - dt.timedelta(days=offset),
+                                  temperature=Decimal("36.5"), well=True)
+    masks, thermometers = SupplyItem.objects.get(name="口罩"), SupplyItem.objects.get(name="测温枪")
+    supplier = services.add_supplier(actor=official, unit=street, name=f"{name}医疗器械供应站",
+                                     contact_name="马经理", contact_phone="029-87654321", items=[masks, thermometers])
+    requests = [services.request_supplies(actor=official, enterprise=e, item=masks, quantity=200 * (i + 1),
+                                          note=f"{name}第{i + 1}家企业复工用") for i, e in enumerate(enterprises[:3])]
+    services.consolidate_order(actor=official, unit=street, item=masks, supplier=supplier)
+    services.allocate_supplies(actor=official, request=requests[0], quantity=requests[0].quantity)
+    services.deliver_supplies(actor=official, request=requests[0])
+    services.request_supplies(actor=official, enterprise=enterprises[0], item=thermometers, quantity=2)
+    team = services.create_team(actor=official, unit=street, name=f"{name}第一服务队", leader=official, members=[])
+    services.plan_visits(actor=official, unit=street, name=f"{name}复工企业走访", teams=[team],
+                                start_on=today - dt.timedelta(days=3), end_on=today + dt.timedelta(days=11))
+    services.record_visit(
+        actor=official, enterprise=enterprises[0], visited_on=today - dt.timedelta(days=2), team=team,
+        looked=f"{name}：在岗职工与复工登记一致，防控措施到位。", heard="希望简化返岗人员健康证明手续。",
+        asked="口罩缺口较大；部分外地员工未能返岗。", agreed="街道统一采购口罩；联系人社部门组织点对点返岗。",
+        issues=[{"category": VisitIssue.Category.SUPPLIES, "description": f"{name}：口罩缺口约500个",
+                 "owner": official, "due_on": today - dt.timedelta(days=1)},
+                {"category": VisitIssue.Category.STAFF, "description": f"{name}：外地员工返岗受阻",
+                 "owner": official, "due_on": today + dt.timedelta(days=5)}])
+    notice = services.publish_notice(actor=official, unit=street, title=f"{name}关于企业复工复产的政策汇编",
+                                     body="一、减免社保费用；二、稳岗返还；三、防疫物资由街道统一采购分配。",
+                                     kind="policy")
+    NoticeReceipt.objects.filter(notice=notice, enterprise=enterprises[0]).update(read_at=timezone.now())

@@ -54,3 +54,39 @@ def rate(part: int, whole: int) -> Decimal | None:
     if whole <= 0:
         return None
     return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+
+
+# --- health follow-up ---
+
+def check_days(start_on: dt.date, end_on: dt.date | None, today: dt.date) -> Iterator[dt.date]:
+    """The days someone in home isolation must be checked on, up to today: every day of the period."""
+    day, last = start_on, min(end_on or today, today)
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def overdue_check_days(start_on: dt.date, end_on: dt.date | None, checked: set[dt.date],
+                       today: dt.date) -> list[dt.date]:
+    """The days whose check is missing and overdue: a day's check may be done until that day ends, so today's is
+    never overdue yet, yesterday's is."""
+    return [day for day in check_days(start_on, end_on, today) if day < today and day not in checked]
+
+
+def is_isolated(start_on: dt.date, end_on: dt.date | None, day: dt.date) -> bool:
+    return start_on <= day and (end_on is None or day <= end_on)
+
+
+# --- visits ---
+
+def issue_overdue(due_on: dt.date, resolved: bool, today: dt.date) -> bool:
+    """An open difficulty is overdue the day after its resolution date."""
+    return not resolved and today > due_on
+
+
+def share_out(count: int, teams: int) -> list[int]:
+    """How many enterprises each of `teams` teams visits: as even as can be, the first teams one more."""
+    if teams <= 0:
+        return []
+    base, extra = divmod(count, teams)
+    return [base + (1 if i < extra else 0) for i in range(teams)]

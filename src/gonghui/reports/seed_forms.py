@@ -90,3 +90,12 @@ def install(form_template: Any, form_version: Any) -> int:
             form_version.objects.create(template=template, number=1, schema=form["schema"])
             made += 1
     return made
+
+
+SUPPLY_ITEMS = [("口罩", "个"), ("测温枪", "支"), ("酒精", "斤"), ("消毒液", "斤"), ("防护服", "套"), ("一次性手套", "副"),
+                ("护目镜", "副")]
+
+
+def install_supply_items(supply_item: Any) -> None:
+    for name, measure in SUPPLY_ITEMS:
+        supply_item.objects.get_or_create(name=name, defaults={"measure": measure})

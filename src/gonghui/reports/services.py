@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, Max, Value, When
+from django.db.models import Case, DecimalField, F, Max, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,17 +19,31 @@ from gonghui.core import audit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, subtree_q
-from gonghui.reports import forms, rules
+from gonghui.reports import forms, rules, scoping
 from gonghui.reports.models import (
     Assignment,
     Expected,
+    FollowUpCheck,
     FormTemplate,
     FormVersion,
+    HealthReading,
+    Isolation,
+    Notice,
+    NoticeReceipt,
+    PlannedVisit,
     Reopening,
     Report,
     Revision,
     RollupFigure,
+    ServiceTeam,
+    Supplier,
+    SupplyItem,
+    SupplyOrder,
+    SupplyRequest,
     Target,
+    Visit,
+    VisitIssue,
+    VisitPlan,
 )
 
 
@@ -223,6 +237,7 @@ def submit_report(*, actor: Any, assignment: Assignment, enterprise: Enterprise,
                           take=previous)
     Revision.objects.create(report=report, number=report.revision, version=version, data=checked.data, late=late,
                             by=actor, at=now)
+    _land_health_rows(actor, report, items, checked.data)
     audit.record(actor=actor, action=audit.Action.CREATE if report.revision == 1 else audit.Action.UPDATE,
                  obj=report, unit_path=enterprise.unit.path,
                  changes={"period": period, "revision": report.revision, "late": late, "channel": channel})
@@ -323,4 +338,404 @@ def run_reminders(*, now: dt.datetime | None = None) -> int:
         told += notify(reps, text % {"f": assignment.template.name, "t": assignment.deadline.strftime("%H:%M")},
                        url=reverse("reports:fill", args=[assignment.pk]) + f"?day={today}",
                        key=f"reports:{kind}:{assignment.pk}:{today}")
+    return told
+
+
+# --- one file per worker: the rows that name a person land in their file ---
+
+HEALTH_KINDS = {"居家隔离": Isolation.Kind.HOME, "集中隔离": Isolation.Kind.CENTRAL, "健康监测": Isolation.Kind.MONITOR}
+READING_KEYS = ("temperature", "symptoms")
+
+
+def _land_health_rows(actor: Any, report: Report, items: tuple[forms.Item, ...], data: dict[str, Any]) -> None:
+    """Each table row with an ID number lands in that person's file (found by the number, or opened on the basis of
+    the street's legal duty): its temperature and symptoms as the day's reading, and — where the row says how
+    and since when the person is observed (`kind`, `start_on`, `end_on`) — their isolation period. A correction
+    replaces the report's readings, so nothing is counted twice."""
+    from gonghui.orgs.services import file_for_service
+
+    HealthReading.objects.filter(report=report).delete()
+    enterprise = report.enterprise
+    for item in items:
+        if not isinstance(item, forms.Table):
+            continue
+        id_key = next((c.key for c in item.columns if c.type == "id_number"), None)
+        if id_key is None:
+            continue
+        for index, row in enumerate(data.get(item.key) or [], start=1):
+            if not row.get(id_key):
+                continue
+            try:
+                person = file_for_service(actor=actor, id_number=row[id_key], name=str(row.get("name") or ""),
+                                          unit=enterprise.unit, purpose=f"reports:{report.assignment_id}",
+                                          phone=str(row.get("phone") or ""), employer=enterprise)
+            except ValidationError as error:
+                reason = "；".join(error.messages)
+                raise ValidationError(_("%(t)s第%(n)d行：%(r)s") % {"t": item.label, "n": index, "r": reason}) \
+                    from error
+            isolation = _isolation_from_row(person, report, row)
+            if isolation is None:
+                isolation = Isolation.objects.filter(person=person, start_on__lte=report.period) \
+                    .filter(Q(end_on__isnull=True) | Q(end_on__gte=report.period)).first()
+            reading = {k: row[k] for k in READING_KEYS if row.get(k) not in (None, "", [])}
+            if reading:
+                HealthReading.objects.update_or_create(
+                    report=report, person=person,
+                    defaults={"isolation": isolation, "unit": enterprise.unit, "day": report.period,
+                              "reading": reading})
+
+
+def _isolation_from_row(person: Any, report: Report, row: dict[str, Any]) -> Isolation | None:
+    kind = HEALTH_KINDS.get(str(row.get("kind") or ""))
+    if kind is None or not row.get("start_on"):
+        return None
+    start_on = dt.date.fromisoformat(row["start_on"])
+    end_on = dt.date.fromisoformat(row["end_on"]) if row.get("end_on") else None
+    if end_on is not None and end_on < start_on:
+        raise ValidationError(_("%(n)s：观察结束日期不能早于开始日期。") % {"n": row.get("name") or ""})
+    enterprise = report.enterprise
+    isolation, created = Isolation.objects.get_or_create(
+        person=person, start_on=start_on,
+        defaults={"kind": kind, "end_on": end_on, "enterprise": enterprise, "unit": enterprise.unit,
+                  "province_id": enterprise.province_id, "follow_up_named": str(row.get("follow_up") or "")[:50],
+                  "source_report": report})
+    if not created and (isolation.kind, isolation.end_on) != (kind, end_on):
+        isolation.kind, isolation.end_on = kind, end_on
+        isolation.save(update_fields=["kind", "end_on"])
+    return isolation
+
+
+def _reaches_unit(user: Any, unit: Unit) -> bool:
+    return bool(getattr(user, "is_active", False)) and org_scoping.units.can(user, org_scoping.VIEW, unit)
+
+
+@transaction.atomic
+def assign_follow_up(*, actor: Any, isolation: Isolation, follow_up_by: Any) -> Isolation:
+    """Name the person who checks on someone in isolation every day: an official, social worker or the chair who
+    reaches the enterprise's union."""
+    isolation = scoping.isolations.get_or_404(actor, isolation.pk, action=org_scoping.CHANGE)
+    _require(_reaches_unit(follow_up_by, isolation.unit), _("跟进人须是能管理该企业所属工会的干部、社工或工会主席。"))
+    before = isolation.follow_up_by_id
+    isolation.follow_up_by = follow_up_by
+    isolation.save(update_fields=["follow_up_by"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=isolation, unit_path=isolation.unit.path,
+                 changes={"follow_up_by": [before, follow_up_by.pk]})
+    from django.urls import reverse
+
+    from gonghui.core.notify import notify
+
+    notify([follow_up_by], _("请每日跟进居家隔离人员 %(n)s（%(d)s 起）。") % {
+        "n": isolation.person.name, "d": isolation.start_on},
+        url=reverse("reports:isolation", args=[isolation.pk]), key=f"reports:follow-up:{isolation.pk}:{follow_up_by.pk}")
+    return isolation
+
+
+@transaction.atomic
+def record_check(*, actor: Any, isolation: Isolation, day: dt.date, temperature: Decimal | None, well: bool,
+                 note: str = "", now: dt.datetime | None = None) -> FollowUpCheck:
+    """The day's check of someone in isolation, by the follow-up person (or an official who reaches them)."""
+    isolation = scoping.isolations.get_or_404(actor, isolation.pk, action=scoping.CHECK)
+    today = local_date(now or timezone.now())
+    _require(day <= today, _("不能提前登记 %(d)s 的跟进。") % {"d": day})
+    _require(rules.is_isolated(isolation.start_on, isolation.end_on, day),
+             _("%(d)s 不在该人员的隔离观察期内。") % {"d": day})
+    _require(temperature is None or Decimal(34) <= temperature <= Decimal(43), _("体温应在 34 到 43 ℃ 之间。"))
+    reading = {"temperature": str(temperature) if temperature is not None else "", "well": well,
+               "note": note.strip()[:500]}
+    check, created = FollowUpCheck.objects.update_or_create(isolation=isolation, day=day,
+                                                            defaults={"reading": reading, "by": actor})
+    audit.record(actor=actor, action=audit.Action.CREATE if created else audit.Action.UPDATE, obj=isolation,
+                 unit_path=isolation.unit.path, changes={"checked": day})
+    return check
+
+
+@transaction.atomic
+def end_isolation(*, actor: Any, isolation: Isolation, end_on: dt.date) -> Isolation:
+    isolation = scoping.isolations.get_or_404(actor, isolation.pk, action=org_scoping.CHANGE)
+    _require(end_on >= isolation.start_on, _("结束日期不能早于开始日期。"))
+    isolation.end_on = end_on
+    isolation.save(update_fields=["end_on"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=isolation, unit_path=isolation.unit.path,
+                 changes={"end_on": end_on})
+    return isolation
+
+
+# --- supplies ---
+
+@transaction.atomic
+def add_supply_item(*, actor: Any, name: str, measure: str) -> SupplyItem:
+    """Extend the catalogue (口罩 个, 测温枪 支…): any official may add an item every union then sees."""
+    unit = actor.primary_unit
+    _require(unit is not None and org_scoping.units.can(actor, org_scoping.CHANGE, unit), _("只有工会干部能添加物资品类。"))
+    name, measure = name.strip(), measure.strip()
+    _require(bool(name) and bool(measure), _("请填写物资名称和计量单位。"))
+    _require(not SupplyItem.objects.filter(name=name).exists(), _("物资“%(n)s”已在目录中。") % {"n": name})
+    item = SupplyItem.objects.create(name=name[:50], measure=measure[:10], added_by_unit=unit)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=item, unit_path=unit.path, changes={"name": name})
+    return item
+
+
+@transaction.atomic
+def add_supplier(*, actor: Any, unit: Unit, name: str, contact_name: str, contact_phone: str,
+                 items: list[SupplyItem]) -> Supplier:
+    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
+    _require(bool(name.strip()) and bool(contact_name.strip()) and bool(contact_phone.strip()),
+             _("请填写供应商名称、联系人和联系电话。"))
+    supplier = Supplier.objects.create(unit=unit, name=name.strip()[:100], contact_name=contact_name.strip()[:50],
+                                       contact_phone=contact_phone.strip()[:30])
+    supplier.items.set(items)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=supplier, unit_path=unit.path, changes={"name": name})
+    return supplier
+
+
+@transaction.atomic
+def request_supplies(*, actor: Any, enterprise: Enterprise, item: SupplyItem, quantity: int,
+                     note: str = "") -> SupplyRequest:
+    """An enterprise (its contact, or an official for it) asks the street for a quantity of one item."""
+    if not may_file(actor, enterprise):
+        raise Http404
+    _require(item.active, _("该物资已不再供应。"))
+    _require(0 < quantity <= 10_000_000, _("申请数量应为正整数。"))
+    request = SupplyRequest.objects.create(enterprise=enterprise, unit_id=enterprise.unit_id,
+                                           province_id=enterprise.province_id, item=item, quantity=quantity,
+                                           note=note.strip()[:200], requested_by=actor)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=request, unit_path=enterprise.unit.path,
+                 changes={"item": item.name, "quantity": quantity})
+    return request
+
+
+@transaction.atomic
+def consolidate_order(*, actor: Any, unit: Unit, item: SupplyItem, supplier: Supplier | None = None) -> SupplyOrder:
+    """The street's one order of an item: every request of its enterprises not yet ordered, summed."""
+    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
+    pending = SupplyRequest.objects.select_for_update().filter(subtree_q(unit.path, "unit__path"), item=item,
+                                                               order__isnull=True)
+    pending_ids = list(pending.values_list("pk", flat=True))
+    _require(bool(pending_ids), _("没有待汇总的“%(i)s”申请。") % {"i": item.name})
+    total = sum(SupplyRequest.objects.filter(pk__in=pending_ids).values_list("quantity", flat=True))
+    if supplier is not None:
+        _require(org_scoping.units.can(actor, org_scoping.VIEW, supplier.unit), _("请选择本工会的供应商。"))
+    order = SupplyOrder.objects.create(unit=unit, province_id=unit.province_id, item=item, supplier=supplier,
+                                       quantity=total, created_by=actor)
+    SupplyRequest.objects.filter(pk__in=pending_ids).update(order=order)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=order, unit_path=unit.path,
+                 changes={"item": item.name, "quantity": total, "requests": len(pending_ids)})
+    return order
+
+
+@transaction.atomic
+def receive_order(*, actor: Any, order: SupplyOrder) -> SupplyOrder:
+    order = scoping.supply_orders.get_or_404(actor, order.pk, action=org_scoping.CHANGE)
+    _require(order.state == SupplyOrder.State.PLACED, _("该订单已到货。"))
+    order.state, order.received_at = SupplyOrder.State.RECEIVED, timezone.now()
+    order.save(update_fields=["state", "received_at"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=order, unit_path=order.unit.path,
+                 changes={"state": [SupplyOrder.State.PLACED, SupplyOrder.State.RECEIVED]})
+    return order
+
+
+@transaction.atomic
+def allocate_supplies(*, actor: Any, request: SupplyRequest, quantity: int) -> SupplyRequest:
+    """How much of a request the street gives the enterprise: at most what it asked for, and — summed over the
+    order's requests — at most what the order brought."""
+    request = scoping.supply_requests.get_or_404(actor, request.pk, action=org_scoping.CHANGE,
+                                                 queryset=SupplyRequest.objects.select_for_update(of=("self",)))
+    _require(request.order_id is not None, _("该申请尚未汇总下单。"))
+    _require(request.delivered_at is None, _("该申请已送达，不能再改分配数量。"))
+    _require(0 <= quantity <= request.quantity, _("分配数量应在 0 到申请数量 %(q)d 之间。") % {"q": request.quantity})
+    others = sum(SupplyRequest.objects.filter(order_id=request.order_id).exclude(pk=request.pk)
+                 .values_list("allocated", flat=True))
+    order_quantity = SupplyOrder.objects.values_list("quantity", flat=True).get(pk=request.order_id)
+    _require(others + quantity <= order_quantity,
+             _("分配合计将超过订单数量 %(q)d。") % {"q": order_quantity})
+    before = request.allocated
+    request.allocated = quantity
+    request.save(update_fields=["allocated"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=request, unit_path=request.unit.path,
+                 changes={"allocated": [before, quantity]})
+    return request
+
+
+@transaction.atomic
+def deliver_supplies(*, actor: Any, request: SupplyRequest) -> SupplyRequest:
+    request = scoping.supply_requests.get_or_404(actor, request.pk, action=org_scoping.CHANGE)
+    _require(request.allocated > 0, _("请先分配数量再登记送达。"))
+    _require(request.delivered_at is None, _("该申请已登记送达。"))
+    request.delivered_at, request.delivered_by = timezone.now(), actor
+    request.save(update_fields=["delivered_at", "delivered_by"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=request, unit_path=request.unit.path,
+                 changes={"delivered": request.allocated})
+    return request
+
+
+# --- service visits ---
+
+def _officials_reaching(users: list[Any], unit: Unit) -> bool:
+    return all(_reaches_unit(u, unit) for u in users)
+
+
+@transaction.atomic
+def create_team(*, actor: Any, unit: Unit, name: str, leader: Any, members: list[Any]) -> ServiceTeam:
+    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
+    _require(bool(name.strip()), _("请填写服务队名称。"))
+    _require(not ServiceTeam.objects.filter(unit=unit, name=name.strip()).exists(), _("已有同名服务队。"))
+    people = [leader, *members] if leader is not None else list(members)
+    _require(_officials_reaching(people, unit), _("队长和队员须是能管理本工会的干部、社工或工会主席。"))
+    team = ServiceTeam.objects.create(unit=unit, name=name.strip()[:50], leader=leader)
+    team.members.set({m.pk for m in people})
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=team, unit_path=unit.path,
+                 changes={"name": name, "members": len(people)})
+    return team
+
+
+@transaction.atomic
+def plan_visits(*, actor: Any, unit: Unit, name: str, teams: list[ServiceTeam], start_on: dt.date,
+                end_on: dt.date, industry: str = "") -> VisitPlan:
+    """Share the enterprises of a subtree out among teams (10 teams × 100 enterprises): each team a block of
+    neighbouring enterprises (ordered by union, then name), the blocks as even as can be."""
+    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
+    _require(bool(name.strip()), _("请填写计划名称。"))
+    _require(start_on <= end_on, _("完成日期不能早于开始日期。"))
+    _require(bool(teams), _("请至少选择一支服务队。"))
+    _require(all(org_scoping.units.can(actor, org_scoping.VIEW, t.unit) for t in teams), _("请选择本工会的服务队。"))
+    enterprises = org_scoping.enterprises.filter(actor).filter(subtree_q(unit.path, "unit__path")) \
+        .exclude(status=Enterprise.Status.CLOSED)
+    if industry:
+        enterprises = enterprises.filter(industry=industry)
+    ids = list(enterprises.order_by("unit__path", "name", "pk").values_list("pk", flat=True))
+    _require(bool(ids), _("该范围内没有企业。"))
+    plan = VisitPlan.objects.create(unit=unit, name=name.strip()[:100], start_on=start_on, end_on=end_on,
+                                    created_by=actor)
+    planned, position = [], 0
+    for team, size in zip(teams, rules.share_out(len(ids), len(teams)), strict=True):
+        planned += [PlannedVisit(plan=plan, team=team, enterprise_id=pk) for pk in ids[position:position + size]]
+        position += size
+    PlannedVisit.objects.bulk_create(planned, batch_size=2000)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=plan, unit_path=unit.path,
+                 changes={"teams": len(teams), "enterprises": len(ids)})
+    return plan
+
+
+@transaction.atomic
+def record_visit(*, actor: Any, enterprise: Enterprise, visited_on: dt.date, looked: str, heard: str, asked: str,
+                 agreed: str, team: ServiceTeam | None = None, issues: list[dict[str, Any]] | None = None,
+                 now: dt.datetime | None = None) -> Visit:
+    """A visit in four parts (望闻问切); each difficulty found becomes a tracked issue with a category, an owner and
+    a resolution date. The enterprise's planned visit, if any, is marked done."""
+    enterprise = org_scoping.enterprises.get_or_404(actor, enterprise.pk, action=org_scoping.VIEW)
+    today = local_date(now or timezone.now())
+    _require(visited_on <= today, _("走访日期不能晚于今天。"))
+    parts = {"looked": looked.strip(), "heard": heard.strip(), "asked": asked.strip(), "agreed": agreed.strip()}
+    _require(all(parts.values()), _("望、闻、问、切四部分都要填写（没有的写“无”）。"))
+    issues = issues or []
+    for number, issue in enumerate(issues, start=1):
+        _require(issue.get("category") in VisitIssue.Category.values, _("第%(n)d个问题：请选择类别。") % {"n": number})
+        _require(bool(str(issue.get("description") or "").strip()), _("第%(n)d个问题：请描述问题。") % {"n": number})
+        _require(issue.get("owner") is not None and _reaches_unit(issue["owner"], enterprise.unit),
+                 _("第%(n)d个问题：请选择能管理该企业的责任人。") % {"n": number})
+        _require(isinstance(issue.get("due_on"), dt.date) and issue["due_on"] >= visited_on,
+                 _("第%(n)d个问题：解决时限不能早于走访日期。") % {"n": number})
+    if team is not None:
+        _require(org_scoping.units.can(actor, org_scoping.VIEW, team.unit), _("请选择本工会的服务队。"))
+    visit = Visit.objects.create(enterprise=enterprise, unit_id=enterprise.unit_id, province_id=enterprise.province_id,
+                                 team=team, visited_on=visited_on, by=actor, **parts)
+    VisitIssue.objects.bulk_create([
+        VisitIssue(visit=visit, enterprise=enterprise, unit_id=enterprise.unit_id, category=i["category"],
+                   description=str(i["description"]).strip(), owner=i["owner"], due_on=i["due_on"]) for i in issues])
+    PlannedVisit.objects.filter(enterprise=enterprise, visit__isnull=True, plan__start_on__lte=visited_on,
+                                plan__end_on__gte=visited_on).update(visit=visit)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=visit, unit_path=enterprise.unit.path,
+                 changes={"visited_on": visited_on, "issues": len(issues)})
+    if issues:
+        from django.urls import reverse
+
+        from gonghui.core.notify import notify
+
+        for issue in visit.issues.select_related("owner"):
+            notify([issue.owner], _("走访发现的问题交由您解决（%(e)s，%(d)s 前）：%(t)s") % {
+                "e": enterprise.name, "d": issue.due_on, "t": issue.description[:60]},
+                url=reverse("reports:visit", args=[visit.pk]), key=f"reports:issue:{issue.pk}")
+    return visit
+
+
+@transaction.atomic
+def resolve_issue(*, actor: Any, issue: VisitIssue, resolution: str, now: dt.datetime | None = None) -> VisitIssue:
+    issue = scoping.visit_issues.get_or_404(actor, issue.pk, action=org_scoping.CHANGE)
+    _require(issue.state == VisitIssue.State.OPEN, _("该问题已解决。"))
+    _require(bool(resolution.strip()), _("请写明解决情况。"))
+    issue.state, issue.resolution = VisitIssue.State.RESOLVED, resolution.strip()
+    issue.resolved_on, issue.resolved_by = local_date(now or timezone.now()), actor
+    issue.save(update_fields=["state", "resolution", "resolved_on", "resolved_by"])
+    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=issue, unit_path=issue.unit.path,
+                 changes={"state": [VisitIssue.State.OPEN, VisitIssue.State.RESOLVED]}, reason=resolution.strip())
+    return issue
+
+
+# --- notices ---
+
+@transaction.atomic
+def publish_notice(*, actor: Any, unit: Unit, title: str, body: str, kind: str = Notice.Kind.NOTICE,
+                   files: list[Any] | None = None, industry: str = "") -> Notice:
+    """A notice or policy pack to the enterprises of a subtree: one receipt per enterprise, their contacts told."""
+    from django.urls import reverse
+
+    from gonghui.core import attachments
+    from gonghui.core.notify import notify
+    from gonghui.orgs.models import Role, User
+
+    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
+    _require(bool(title.strip()) and bool(body.strip()), _("请填写标题和正文。"))
+    _require(kind in Notice.Kind.values, _("请选择类别。"))
+    files = files or []
+    for upload in files:
+        try:
+            attachments.check(upload)
+        except attachments.AttachmentRefused as error:
+            raise ValidationError(str(error)) from error
+    enterprises = org_scoping.enterprises.filter(actor).filter(subtree_q(unit.path, "unit__path")) \
+        .exclude(status=Enterprise.Status.CLOSED)
+    if industry:
+        enterprises = enterprises.filter(industry=industry)
+    rows = list(enterprises.values_list("pk", "unit_id"))
+    _require(bool(rows), _("该范围内没有企业。"))
+    notice = Notice.objects.create(unit=unit, province_id=unit.province_id, kind=kind, title=title.strip()[:100],
+                                   body=body.strip(), published_by=actor)
+    NoticeReceipt.objects.bulk_create([NoticeReceipt(notice=notice, enterprise_id=pk, unit_id=u) for pk, u in rows],
+                                      batch_size=2000)
+    for upload in files:
+        attachments.save(actor=actor, upload=upload, owner_type="reports.notice", owner_id=notice.pk,
+                         unit_path=unit.path, label=upload.name)
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=notice, unit_path=unit.path,
+                 changes={"title": notice.title, "enterprises": len(rows), "files": len(files)})
+    contacts = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                                   role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
+                                   role_assignments__enterprise_id__in=[pk for pk, _u in rows]).distinct()
+    notify(contacts, _("新%(k)s：%(t)s") % {"k": notice.get_kind_display(), "t": notice.title},
+           url=reverse("reports:notice", args=[notice.pk]), key=f"reports:notice:{notice.pk}")
+    return notice
+
+
+def mark_notice_read(*, actor: Any, notice: Notice, now: dt.datetime | None = None) -> int:
+    """The first opening by an enterprise's contact is its read receipt (later openings change nothing)."""
+    enterprises = getattr(actor, "reporting_enterprise_ids", lambda: [])()
+    if not enterprises:
+        return 0
+    return NoticeReceipt.objects.filter(notice=notice, enterprise_id__in=enterprises, read_at__isnull=True) \
+        .update(read_at=now or timezone.now(), read_by=actor)
+
+
+def remind_unread(*, actor: Any, notice: Notice) -> int:
+    from django.urls import reverse
+
+    from gonghui.core.notify import notify
+    from gonghui.orgs.models import Role, User
+    notice = scoping.notices.get_or_404(actor, notice.pk, action=org_scoping.CHANGE)
+    unread = NoticeReceipt.objects.filter(notice=notice, read_at__isnull=True).values("enterprise_id")
+    contacts = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                                   role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
+                                   role_assignments__enterprise_id__in=unread).distinct()
+    told = notify(contacts, _("请阅读：%(t)s") % {"t": notice.title}, url=reverse("reports:notice", args=[notice.pk]),
+                  key=f"reports:notice-remind:{notice.pk}:{timezone.now():%Y%m%d%H%M}")
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=notice, unit_path=notice.unit.path,
+                 changes={"reminded_unread": told})
     return told

@@ -144,7 +144,9 @@ def mine_view(request: HttpRequest) -> HttpResponse:
              "due": rules.due_at(today, t.assignment.deadline),
              "owed": rules.is_period(t.assignment.frequency, t.assignment.start_on, t.assignment.end_on,
                                      t.assignment.weekday, today)} for t in targets]
-    return render(request, "reports/mine.html", {"rows": rows, "today": today, "official": request.user.is_official})
+    unread = selectors.notices_for_contact(request.user).filter(read_at__isnull=True).count()
+    return render(request, "reports/mine.html", {"rows": rows, "today": today, "official": request.user.is_official,
+                                                 "unread": unread})
 
 
 def _enterprise_for(request: HttpRequest, assignment: Assignment) -> Enterprise:

@@ -8,7 +8,7 @@
     if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
   });
 
-  // Charts: <div data-chart="bar|pie" data-source="json-script-id"> rendered with ECharts.
+  // Charts: <div data-chart="bar|line|pie" data-source="json-script-id"> rendered with ECharts.
   function renderCharts(root) {
     if (typeof window.echarts === "undefined") { return; }
     root.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -28,9 +28,11 @@
         option = {
           tooltip: { trigger: "axis", renderMode: "richText" },
           grid: { left: 40, right: 10, top: 20, bottom: 40, containLabel: true },
-          xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0 } },
+          xAxis: { type: "category", data: data.labels, axisLabel: { interval: el.dataset.chart === "line" ? "auto" : 0 } },
           yAxis: { type: "value", minInterval: 1 },
-          series: [{ type: "bar", data: data.values, itemStyle: { color: "#b71c1c" }, label: { show: true, position: "top" } }]
+          series: [el.dataset.chart === "line"
+            ? { type: "line", data: data.values, itemStyle: { color: "#b71c1c" }, smooth: false, showSymbol: data.values.length <= 31 }
+            : { type: "bar", data: data.values, itemStyle: { color: "#b71c1c" }, label: { show: true, position: "top" } }]
         };
       }
       option.animation = false;  // cheaper on low-end phones, and screenshots show the final chart
