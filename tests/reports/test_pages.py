@@ -67,6 +67,14 @@ GARBAGE = [
     {}, {"action": "more"}, {"observed_total": "x" * 300, "observed__rows": "99999999999"},
     {"observed__rows": "-1", "observed-0-start_on": "31/02"}, {"enterprise": "abc", "day": "2999-99-99"},
     {"unit": "999999999", "day": "<script>"},
+    {"action": "check", "temperature": "abc", "day": "2020-13-01"}, {"action": "check", "temperature": "1e999"},
+    {"action": "assign", "follow_up_by": "x"}, {"action": "end", "end_on": "1900-01-01"},
+    {"action": "allocate", "request": "x", "quantity": "-5"}, {"action": "deliver", "request": "9" * 30},
+    {"action": "consolidate", "item": "999", "supplier": "abc"}, {"action": "item", "name": "x" * 300, "measure": ""},
+    {"action": "supplier", "items": ["x", "1"]}, {"action": "team", "name": "", "members": ["a"]},
+    {"action": "plan", "teams": ["x"], "start_on": "bad", "end_on": ""}, {"item": "x", "quantity": "99999999999"},
+    {"title": "", "body": "", "kind": "x"}, {"resolution": ""},
+    {"visited_on": "x", "issue-0-description": "x", "issue-0-due_on": "bad", "issue-0-category": "?"},
 ]
 
 

@@ -12,6 +12,7 @@ from gonghui.membership.api import router as membership_router
 from gonghui.orgs.api import auth_router, orgs_router
 from gonghui.orgs.registry_api import enterprises_router, people_router, tasks_router
 from gonghui.relief.api import router as relief_router
+from gonghui.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="工会 Gonghui API",
@@ -31,3 +32,4 @@ api.add_router("/relief", relief_router)
 api.add_router("/membership", membership_router)
 api.add_router("/mediation", mediation_router)
 api.add_router("/bargaining", bargaining_router)
+api.add_router("/reports", reports_router)

@@ -25,9 +25,10 @@ from gonghui.reports.models import (
 )
 from gonghui.reports.rules import SHANGHAI
 
-# Two people per street under home isolation (valid 居民身份证 numbers, made up).
-OBSERVED = {"610104001": (("王芳", "610104198503011010"), ("刘强", "610104198503012021")),
-            "610104002": (("赵敏", "610104198503013032"), ("孙立", "610104198503014043"))}
+# Two people per street under home isolation (valid 居民身份证 numbers, made up; from outside 西安, so that no
+# other demo file shares their masked form).
+OBSERVED = {"610104001": (("王芳", "51010719880612101X"), ("刘强", "510107198806122020")),
+            "610104002": (("赵敏", "510107198806123031"), ("孙立", "510107198806124042"))}
 
 
 def _data(rng: random.Random, street_code: str, index: int, today: dt.date) -> dict:

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +27,7 @@ from gonghui.core.http import form_id, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit
 from gonghui.orgs.views import official_required
-from gonghui.reports import forms, rules, scoping, selectors, services
+from gonghui.reports import forms, rules, scoping, selectors, services, workbook
 from gonghui.reports.models import Assignment, Expected, Report, RollupFigure, Target
 
 
@@ -282,3 +286,87 @@ def assign_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已下发：%(n)s 家企业须填报。") % {"n": assignment.targets.count()})
         return redirect("reports:completeness", assignment.pk)
     return render(request, "reports/assign.html", context)
+
+
+# --- the form as a spreadsheet ---
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    """The same form through the Excel pipeline: the template generated from the form (or the day's report as
+    filed, to correct it in Excel), and the upload — every problem by row, column and reason, nothing filed
+    until the sheet is clean."""
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id,
+                                                queryset=Assignment.objects.select_related("template"))
+    enterprise = _enterprise_for(request, assignment)
+    day = _day(request)
+    items = forms.parse_schema(assignment.template.current().schema)
+    name = assignment.template.name
+    try:
+        sheet = workbook.sheet_for(name, items)
+    except workbook.NotFlat as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('reports:fill', args=[assignment.pk])}?enterprise={enterprise.pk}&day={day}")
+    if request.method == "GET":
+        existing = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=day).first()
+        if existing is not None and request.GET.get("filled"):
+            buffer = io.BytesIO()
+            excel.write_rows(sheet, workbook.rows_of(items, existing.data), buffer)
+            return _xlsx_response(buffer.getvalue(), f"{name}-{enterprise.name}-{day}.xlsx")
+        return _xlsx_response(excel.template(sheet), f"{name}-模板.xlsx")
+    upload = request.FILES.get("file")
+    context = {"a": assignment, "enterprise": enterprise, "day": day, "problems": []}
+    if upload is None:
+        messages.error(request, _("请选择要上传的 Excel 文件。"))
+        return render(request, "reports/fill_excel.html", context, status=422)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            data, problems = workbook.read_report(Path(handle.name), name, items)
+        except excel.FileRefused as error:
+            messages.error(request, str(error))
+            return render(request, "reports/fill_excel.html", context, status=422)
+    if not problems:
+        try:
+            report = services.submit_report(actor=request.user, assignment=assignment, enterprise=enterprise,
+                                            period=day, data=data, channel="excel")
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return render(request, "reports/fill_excel.html", context, status=422)
+        messages.success(request, _("已通过 Excel 报送%(late)s。") % {"late": _("（迟报）") if report.late else ""})
+        return redirect(f"{reverse('reports:fill', args=[assignment.pk])}?enterprise={enterprise.pk}&day={day}")
+    context["problems"] = problems
+    return render(request, "reports/fill_excel.html", context, status=422)
+
+
+@official_required
+def consolidated_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    """The day's reports in the form's own layout, the way a street sends them upward (personal data masked);
+    large ones become a job with a progress bar."""
+    from gonghui.core.models import Job
+    from gonghui.reports import tasks
+
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id,
+                                                queryset=Assignment.objects.select_related("template"))
+    unit, day = _unit(request, assignment), _day(request)
+    try:
+        result = tasks.export_consolidated(actor=request.user, assignment=assignment, day=day, unit=unit)
+    except workbook.NotFlat as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('reports:completeness', args=[assignment.pk])}?unit={unit.pk}&day={day}")
+    if isinstance(result, Job):
+        messages.info(request, _("报表较多，已转为后台导出，完成后可在此下载。"))
+        return redirect("orgs:job_detail", job_id=result.pk)
+    response = FileResponse(result.open("rb"), as_attachment=True,
+                            filename=f"{assignment.template.name}-{unit.name}-{day}.xlsx",
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return response
