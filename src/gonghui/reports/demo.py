@@ -98,6 +98,13 @@ def build() -> dict[str, int]:
 def _street_services(official: User, street: Unit, enterprises: list[Enterprise], today: dt.date) -> None:
     """Follow-up, supplies, visits and a notice in one street, as its official would have done this week."""
     name = street.name
+    services.create_template(
+        actor=official, unit=street, code=f"u{street.pk}-fugong-dengji", name=f"{name}企业复工登记表",
+        description="企业复工前一次性报送。", schema=[
+            {"key": "resumed_on", "label": "复工日期", "type": "date", "required": True},
+            {"key": "staff_back", "label": "返岗职工人数", "type": "integer", "required": True, "minimum": 0},
+            {"key": "masks_in_stock", "label": "口罩库存（个）", "type": "integer", "minimum": 0},
+            {"key": "plan_ready", "label": "已制定防控方案", "type": "yesno", "required": True}])
     for number, isolation in enumerate(Isolation.objects.filter(unit__path__startswith=street.path)):
         services.assign_follow_up(actor=official, isolation=isolation, follow_up_by=official)
         for offset in range(6, 0, -1):

@@ -314,3 +314,84 @@ def figures(items: tuple[Item, ...], data: dict[str, Any]) -> dict[str, Decimal]
         elif item.type in NUMERIC and data.get(item.key) is not None:
             totals[item.key] = Decimal(str(data[item.key]))
     return totals
+
+
+# --- the builder's flat rows ---
+
+SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+def key_for(label: str, taken: set[str]) -> str:
+    """A field code from its Chinese label (pinyin, lower case: 体温 → ti_wen), unique among `taken`."""
+    from pypinyin import lazy_pinyin
+
+    words = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in lazy_pinyin(label)]
+    base = "_".join(w for w in words if w)[:36].strip("_") or "field"
+    if not base[0].isalpha():
+        base = f"f_{base}"[:36]
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}_{number}", number + 1
+    taken.add(key)
+    return key
+
+
+def schema_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The builder's rows — one per field, with the name of its table for a table's columns — as a schema.
+
+    A row: label, type, required, choices (separated by 、 or commas), minimum, maximum, help, table (blank: a
+    single field), and the codes it had (`key`, `table_key`) when a form is edited, so that earlier reports keep
+    their meaning. A table stands where its first column is."""
+    taken: set[str] = {str(r.get("key")) for r in rows if r.get("key")} | \
+        {str(r.get("table_key")) for r in rows if r.get("table_key")}
+    schema: list[dict[str, Any]] = []
+    tables: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        label = str(row.get("label") or "").strip()
+        if not label:
+            continue
+        field: dict[str, Any] = {"key": str(row.get("key") or "") or key_for(label, taken), "label": label,
+                                 "type": str(row.get("type") or "text"), "required": bool(row.get("required"))}
+        if field["type"] in ("choice", "multi"):
+            field["choices"] = [c.strip() for c in SPLIT.split(str(row.get("choices") or "")) if c.strip()]
+        for bound in ("minimum", "maximum"):
+            if row.get(bound) is not None and str(row[bound]).strip():
+                field[bound] = str(row[bound]).strip()
+        if str(row.get("pattern") or ""):
+            field["pattern"] = str(row["pattern"])
+        if str(row.get("help") or "").strip():
+            field["help"] = str(row["help"]).strip()[:200]
+        if field["type"] == "text" and str(row.get("max_length") or "").isdigit():
+            field["max_length"] = int(row["max_length"])
+        table = str(row.get("table") or "").strip()
+        if not table:
+            schema.append(field)
+            continue
+        if table not in tables:
+            tables[table] = {"key": str(row.get("table_key") or "") or key_for(table, taken), "label": table,
+                             "type": "table", "columns": []}
+            if str(row.get("table_min_rows") or "").isdigit() and int(row["table_min_rows"]) > 0:
+                tables[table]["min_rows"] = int(row["table_min_rows"])
+            schema.append(tables[table])
+        tables[table]["columns"].append(field)
+    return schema
+
+
+def rows_from_schema(schema: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The inverse of `schema_from_rows`, to edit a form in the builder."""
+    rows: list[dict[str, Any]] = []
+
+    def row(field: dict[str, Any], table: dict[str, Any] | None) -> dict[str, Any]:
+        return {"key": field.get("key", ""), "label": field.get("label", ""), "type": field.get("type", "text"),
+                "required": bool(field.get("required")), "choices": "、".join(field.get("choices", [])),
+                "minimum": field.get("minimum", ""), "maximum": field.get("maximum", ""), "help": field.get("help", ""),
+                "max_length": field.get("max_length", ""), "pattern": field.get("pattern", ""),
+                "table": table["label"] if table else "", "table_key": table["key"] if table else "",
+                "table_min_rows": table.get("min_rows", "") if table else ""}
+
+    for entry in schema:
+        if entry.get("type") == "table":
+            rows += [row(column, entry) for column in entry.get("columns", [])]
+        else:
+            rows.append(row(entry, None))
+    return rows

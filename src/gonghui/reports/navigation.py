@@ -8,6 +8,7 @@ from gonghui.orgs.person_sections import register as register_person_section
 register_section(_("报表与复工"), [
     NavItem(_("填报任务"), "reports:overview"),
     NavItem(_("下发填报任务"), "reports:assign"),
+    NavItem(_("报表模板"), "reports:forms"),
     NavItem(_("复工情况"), "reports:back_to_work"),
     NavItem(_("健康跟进"), "reports:health"),
     NavItem(_("防疫物资"), "reports:supplies"),

@@ -18,6 +18,7 @@ from gonghui.orgs.models import Role
 from gonghui.orgs.scoping import CHANGE, OFFICIAL_ROLES, VIEW, Scope, UnitScopedPolicy, register
 from gonghui.reports.models import (
     Assignment,
+    FormTemplate,
     Isolation,
     Notice,
     NoticeReceipt,
@@ -82,6 +83,21 @@ class NoticePolicy(_SentDownPolicy):
 
     def canary(self, obj: Notice) -> str:
         return obj.title
+
+
+class FormTemplatePolicy(UnitScopedPolicy[FormTemplate]):
+    """A union's own forms, by its unit; the shipped forms (no unit) every official reads and copies."""
+
+    model = FormTemplate
+    url_kwargs = ("form_template_id",)
+    roles_by_action = {VIEW: OFFICIAL_ROLES, CHANGE: frozenset({Role.OFFICIAL})}
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        own = scope.unit_q("unit")
+        return own | Q(unit__isnull=True) if own is not None else None
+
+    def canary(self, obj: FormTemplate) -> str:
+        return obj.name
 
 
 class IsolationPolicy(UnitScopedPolicy[Isolation]):
@@ -150,6 +166,7 @@ class VisitIssuePolicy(UnitScopedPolicy[VisitIssue]):
 
 
 assignments = register(AssignmentPolicy())
+form_templates = register(FormTemplatePolicy())
 notices = register(NoticePolicy())
 isolations = register(IsolationPolicy())
 supply_requests = register(SupplyRequestPolicy())

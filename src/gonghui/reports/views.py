@@ -28,7 +28,7 @@ from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit
 from gonghui.orgs.views import official_required
 from gonghui.reports import forms, rules, scoping, selectors, services, workbook
-from gonghui.reports.models import Assignment, Expected, Report, RollupFigure, Target
+from gonghui.reports.models import Assignment, Expected, FormTemplate, Report, RollupFigure, Target
 
 
 def _today() -> dt.date:
@@ -248,7 +248,6 @@ def _fill_context(assignment: Assignment, enterprise: Enterprise, day: dt.date, 
 def assign_view(request: HttpRequest) -> HttpResponse:
     """An official asks the enterprises of their unit (or a unit below) to file a form."""
     from gonghui.orgs.models import Industry
-    from gonghui.reports.models import FormTemplate
 
     raw_unit = request.GET.get("unit") or request.POST.get("unit")
     unit = org_scoping.units.get_or_404(request.user, form_id(raw_unit)) if raw_unit else request.user.primary_unit
@@ -259,6 +258,7 @@ def assign_view(request: HttpRequest) -> HttpResponse:
     today = _today()
     context = {"unit": unit, "templates": templates, "frequencies": Assignment.Frequency.choices,
                "industries": Industry.choices, "post": request.POST, "today": today,
+               "chosen": request.GET.get("template", ""),
                "weekdays": list(enumerate(("周一", "周二", "周三", "周四", "周五", "周六", "周日")))}
     if request.method == "POST":
         post = request.POST
@@ -370,3 +370,82 @@ def consolidated_view(request: HttpRequest, report_task_id: int) -> HttpResponse
                             filename=f"{assignment.template.name}-{unit.name}-{day}.xlsx",
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return response
+
+
+# --- building a form ---
+
+BUILDER_ROWS = 8
+
+
+@official_required
+def forms_view(request: HttpRequest) -> HttpResponse:
+    """The forms an official can assign: the shipped ones, their union's and those of the unions above."""
+    unit = request.user.primary_unit
+    above = [*unit.ancestor_ids, unit.pk] if unit else []
+    found = (scoping.form_templates.filter(request.user) | FormTemplate.objects.filter(unit_id__in=above)) \
+        .select_related("unit").distinct().order_by("unit_id", "code")
+    return render(request, "reports/forms.html", {"templates": found})
+
+
+def _builder_rows(post: Any) -> list[dict[str, Any]]:
+    count = int(post.get("rows", "0")) if str(post.get("rows", "0")).isdigit() else 0
+    names = ("key", "label", "type", "choices", "minimum", "maximum", "help", "max_length", "pattern", "table",
+             "table_key", "table_min_rows")
+    return [{**{n: post.get(f"f-{i}-{n}", "") for n in names}, "required": post.get(f"f-{i}-required") == "on"}
+            for i in range(min(count, 300))]
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def form_builder_view(request: HttpRequest, form_template_id: int | None = None) -> HttpResponse:
+    """Build a form from rows — one per field, a table's columns naming their table — or change one (a new
+    version: reports already filed keep theirs). `?copy=` starts from another form (a shipped one, say)."""
+    template = None
+    if form_template_id is not None:
+        template = scoping.form_templates.get_or_404(request.user, form_template_id, action=org_scoping.CHANGE)
+        if template.unit_id is None and not request.user.is_superuser:
+            raise Http404
+    source = template
+    if source is None and request.GET.get("copy"):
+        source = scoping.form_templates.get_or_404(request.user, form_id(request.GET.get("copy")))
+    unit = request.user.primary_unit
+    if unit is None:
+        raise Http404
+    rows = forms.rows_from_schema(source.current().schema) if source else []
+    name = (source.name if template else (_("%(n)s（本会版）") % {"n": source.name} if source else ""))
+    description = source.description if source else ""
+    status = 200
+    if request.method == "POST":
+        rows = _builder_rows(request.POST)
+        name, description = request.POST.get("name", "").strip(), request.POST.get("description", "").strip()
+        if request.POST.get("action") != "more":
+            schema = forms.schema_from_rows(rows)
+            try:
+                if template is not None:
+                    services.revise_template(actor=request.user, template=template, schema=schema)
+                    messages.success(request, _("已保存为新版本；已报送的报表保留原版本。"))
+                    return redirect("reports:forms")
+                if not name:
+                    raise ValidationError(_("请填写表单名称。"))
+                created = services.create_template(
+                    actor=request.user, unit=unit, code=_form_code(unit, name), name=name, schema=schema,
+                    description=description, approval_step=request.POST.get("approval_step") == "on")
+                messages.success(request, _("已建立表单“%(n)s”，可以下发填报了。") % {"n": created.name})
+                return redirect(f"{reverse('reports:assign')}?template={created.pk}")
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+                status = 422
+    extra = BUILDER_ROWS if request.method == "GET" or request.POST.get("action") == "more" else 0
+    shown = rows + [{"type": "text"} for _i in range(extra if rows else BUILDER_ROWS)]
+    return render(request, "reports/form_builder.html", {
+        "template": template, "rows": shown, "name": name, "description": description, "types": forms.TYPES,
+        "approval_step": bool(source and source.approval_step)}, status=status)
+
+
+def _form_code(unit: Unit, name: str) -> str:
+    base = f"u{unit.pk}-{forms.key_for(name, set()).replace('_', '-')}"[:36]
+    code, number = base, 2
+    while FormTemplate.objects.filter(code=code).exists():
+        code, number = f"{base}-{number}", number + 1
+    return code
