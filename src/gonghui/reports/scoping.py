@@ -22,6 +22,7 @@ from gonghui.reports.models import (
     Isolation,
     Notice,
     NoticeReceipt,
+    Report,
     SupplyOrder,
     SupplyRequest,
     Target,
@@ -83,6 +84,21 @@ class NoticePolicy(_SentDownPolicy):
 
     def canary(self, obj: Notice) -> str:
         return obj.title
+
+
+class ReportPolicy(UnitScopedPolicy[Report]):
+    """A filed report: the officials of the enterprise's union tree; the enterprise's own contacts."""
+
+    model = Report
+    url_kwargs = ("filed_report_id",)
+    roles_by_action = {VIEW: OFFICIAL_ROLES, CHANGE: OFFICIAL_OR_CHAIR}
+
+    def own_q(self, user: Any, action: str) -> Q | None:
+        enterprises = _contact_enterprises(user) if action == VIEW else []
+        return Q(enterprise_id__in=enterprises) if enterprises else None
+
+    def canary(self, obj: Report) -> str:
+        return f"/reports/filed/{obj.pk}/"
 
 
 class FormTemplatePolicy(UnitScopedPolicy[FormTemplate]):
@@ -167,6 +183,7 @@ class VisitIssuePolicy(UnitScopedPolicy[VisitIssue]):
 
 assignments = register(AssignmentPolicy())
 form_templates = register(FormTemplatePolicy())
+filed_reports = register(ReportPolicy())
 notices = register(NoticePolicy())
 isolations = register(IsolationPolicy())
 supply_requests = register(SupplyRequestPolicy())

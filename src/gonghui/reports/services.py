@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs.models import Enterprise, Unit, subtree_q
+from gonghui.orgs.models import Enterprise, Role, Unit, User, subtree_q
 from gonghui.reports import forms, rules, scoping
 from gonghui.reports.models import (
     Assignment,
@@ -258,6 +258,11 @@ def review_report(*, actor: Any, report: Report, verdict: str, comment: str = ""
     enterprise = org_scoping.enterprises.get_or_404(actor, report.enterprise_id, action=org_scoping.CHANGE)
     _require(verdict in (Report.State.ACCEPTED, Report.State.HAS_ISSUES, Report.State.REJECTED),
              _("请选择审核结果。"))
+    if report.assignment.template.approval_step:
+        # A form with the street's approval step (急需入职人员审批表) is decided by union officials, not by the
+        # enterprise's own union chair.
+        _require(getattr(actor, "is_superuser", False) or bool(org_scoping.roles_of(actor, {Role.OFFICIAL, Role.ADMIN})),
+                 _("该表须由街道工会干部审批。"))
     _require(verdict == Report.State.ACCEPTED or bool(comment.strip()), _("退回或不予通过时请写明意见。"))
     report = Report.objects.select_for_update().get(pk=report.pk)
     before = report.state
@@ -289,7 +294,6 @@ def remind_missing(*, actor: Any, assignment: Assignment, period: dt.date, unit:
     from django.urls import reverse
 
     from gonghui.core.notify import notify
-    from gonghui.orgs.models import Role, User
     from gonghui.reports import selectors
 
     missing = list(selectors.missing(actor, assignment, period, unit).values_list("pk", flat=True))
@@ -313,7 +317,6 @@ def run_reminders(*, now: dt.datetime | None = None) -> int:
     from django.urls import reverse
 
     from gonghui.core.notify import notify
-    from gonghui.orgs.models import Role, User
 
     now = now or timezone.now()
     today = local_date(now)
@@ -681,7 +684,6 @@ def publish_notice(*, actor: Any, unit: Unit, title: str, body: str, kind: str =
 
     from gonghui.core import attachments
     from gonghui.core.notify import notify
-    from gonghui.orgs.models import Role, User
 
     unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
     _require(bool(title.strip()) and bool(body.strip()), _("请填写标题和正文。"))
@@ -728,7 +730,6 @@ def remind_unread(*, actor: Any, notice: Notice) -> int:
     from django.urls import reverse
 
     from gonghui.core.notify import notify
-    from gonghui.orgs.models import Role, User
     notice = scoping.notices.get_or_404(actor, notice.pk, action=org_scoping.CHANGE)
     unread = NoticeReceipt.objects.filter(notice=notice, read_at__isnull=True).values("enterprise_id")
     contacts = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import excel
 from gonghui.core.deadlines import local_date
-from gonghui.core.http import form_id, handles_bad_input
+from gonghui.core.http import form_date, form_id, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit
 from gonghui.orgs.views import official_required
@@ -449,3 +449,77 @@ def _form_code(unit: Unit, name: str) -> str:
     while FormTemplate.objects.filter(code=code).exists():
         code, number = f"{base}-{number}", number + 1
     return code
+
+
+# --- the filed reports: review (the street's approval step) and reopening ---
+
+@official_required
+def filed_list_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
+    """The reports of a day at and below a unit, with their state: what is still to review (or approve) first."""
+    assignment = scoping.assignments.get_or_404(request.user, report_task_id,
+                                                queryset=Assignment.objects.select_related("template"))
+    unit, day = _unit(request, assignment), _day(request)
+    state = request.GET.get("state", "")
+    found = scoping.filed_reports.filter(request.user).filter(
+        assignment=assignment, period=day, unit__path__startswith=unit.path).select_related("enterprise", "unit")
+    if state in Report.State.values:
+        found = found.filter(state=state)
+    return render(request, "reports/filed_list.html", {
+        "a": assignment, "unit": unit, "day": day, "reports": found.order_by("state", "unit__path")[:1000],
+        "states": Report.State.choices, "state": state})
+
+
+def _masked(items: tuple[forms.Item, ...], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A report for the page: labels and values, personal data masked."""
+    from gonghui.core.masking import mask_id_number, mask_phone
+
+    def shown(field: forms.Field, value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        if field.type == "id_number":
+            return mask_id_number(str(value))
+        if field.type == "phone":
+            return mask_phone(str(value))
+        if field.type == "yesno":
+            return _("是") if value else _("否")
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        return str(value)
+
+    result = []
+    for item in items:
+        if isinstance(item, forms.Table):
+            result.append({"table": item, "rows": [[shown(c, row.get(c.key)) for c in item.columns]
+                                                   for row in data.get(item.key) or []]})
+        else:
+            result.append({"field": item, "value": shown(item, data.get(item.key))})
+    return result
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+@handles_bad_input
+def filed_report_view(request: HttpRequest, filed_report_id: int) -> HttpResponse:
+    report = scoping.filed_reports.get_or_404(request.user, filed_report_id, queryset=Report.objects.select_related(
+        "assignment__template", "enterprise__unit", "version", "reviewed_by", "submitted_by"))
+    if request.method == "POST":
+        if request.POST.get("action") == "reopen":
+            until = form_date(request.POST.get("until"), _("开放至"))
+            services.reopen(actor=request.user, assignment=report.assignment, enterprise=report.enterprise,
+                            period=report.period, until=until or _today(), reason=request.POST.get("reason", ""))
+            messages.success(request, _("已为该企业重新开放此报告期。"))
+        else:
+            report = services.review_report(actor=request.user, report=report, verdict=request.POST.get("verdict", ""),
+                                            comment=request.POST.get("comment", ""))
+            messages.success(request, _("已审核：%(s)s。") % {"s": report.get_state_display()})
+        return redirect("reports:filed_report", filed_report_id=report.pk)
+    today = _today()
+    revisions = report.revisions.select_related("by").order_by("-number")
+    return render(request, "reports/filed_report.html", {
+        "r": report, "shown": _masked(forms.parse_schema(report.version.schema), report.data),
+        "revisions": revisions, "today": today,
+        "locked": services.is_locked(report.assignment, report.enterprise, report.period, today),
+        "may_review": org_scoping.enterprises.can(request.user, org_scoping.CHANGE, report.enterprise),
+        "verdicts": [(Report.State.ACCEPTED, _("审批同意") if report.assignment.template.approval_step else _("审核通过")),
+                     (Report.State.HAS_ISSUES, _("有问题，退回修改")),
+                     (Report.State.REJECTED, _("不同意") if report.assignment.template.approval_step else _("不予通过"))]})
