@@ -231,6 +231,24 @@ def test_allocation_never_exceeds_the_request_or_the_order(official: User, stree
         services.consolidate_order(actor=official, unit=street, item=gloves)
 
 
+def test_a_short_delivery_bounds_the_allocations(official: User, street: Unit) -> None:
+    goggles = SupplyItem.objects.get(name="护目镜")
+    enterprises = list(Enterprise.objects.filter(unit__path__startswith=street.path).order_by("pk")[:2])
+    first, second = (services.request_supplies(actor=official, enterprise=e, item=goggles, quantity=100)
+                     for e in enterprises)
+    order = services.consolidate_order(actor=official, unit=street, item=goggles)
+    assert order.quantity == 200
+    services.allocate_supplies(actor=official, request=first, quantity=100)
+    with pytest.raises(ValidationError, match="到货数量"):
+        services.receive_order(actor=official, order=order, quantity=201)
+    services.receive_order(actor=official, order=order, quantity=150)  # 50 short
+    services.allocate_supplies(actor=official, request=second, quantity=50)  # exactly what is left: allowed
+    with pytest.raises(ValidationError, match="可分配数量 150"):
+        services.allocate_supplies(actor=official, request=second, quantity=51)
+    totals = {t.item.name: t for t in selectors.supply_totals(official, street)}["护目镜"]
+    assert (totals.requested, totals.ordered, totals.allocated) == (200, 200, 150)
+
+
 def test_another_street_cannot_touch_a_request(official: User, street: Unit, persona) -> None:  # noqa: ANN001
     masks = SupplyItem.objects.get(name="口罩")
     enterprise = Enterprise.objects.filter(unit__path__startswith=street.path).first()

@@ -326,6 +326,7 @@ class SupplyOrder(models.Model):
     item = models.ForeignKey(SupplyItem, on_delete=models.PROTECT, related_name="+")
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField(_("数量"))
+    received_quantity = models.PositiveIntegerField(_("到货数量"), null=True, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PLACED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

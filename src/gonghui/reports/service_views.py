@@ -170,7 +170,9 @@ def supply_order_view(request: HttpRequest, supply_order_id: int) -> HttpRespons
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "receive":
-            services.receive_order(actor=request.user, order=order)
+            raw = request.POST.get("quantity", "").strip()
+            services.receive_order(actor=request.user, order=order,
+                                   quantity=(int(raw) if raw.isdigit() and len(raw) < 10 else -1) if raw else None)
             messages.success(request, _("已登记到货。"))
         elif action in ("allocate", "deliver"):
             supply = scoping.supply_requests.get_or_404(request.user, form_id(request.POST.get("request")),

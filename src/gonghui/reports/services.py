@@ -527,20 +527,25 @@ def consolidate_order(*, actor: Any, unit: Unit, item: SupplyItem, supplier: Sup
 
 
 @transaction.atomic
-def receive_order(*, actor: Any, order: SupplyOrder) -> SupplyOrder:
+def receive_order(*, actor: Any, order: SupplyOrder, quantity: int | None = None) -> SupplyOrder:
+    """The order arrived — in full, or short (`quantity`): what arrived is what can be allocated."""
     order = scoping.supply_orders.get_or_404(actor, order.pk, action=org_scoping.CHANGE)
     _require(order.state == SupplyOrder.State.PLACED, _("该订单已到货。"))
-    order.state, order.received_at = SupplyOrder.State.RECEIVED, timezone.now()
-    order.save(update_fields=["state", "received_at"])
+    received = order.quantity if quantity is None else quantity
+    _require(0 <= received <= order.quantity, _("到货数量应在 0 到订单数量 %(q)d 之间。") % {"q": order.quantity})
+    allocated = sum(order.requests.values_list("allocated", flat=True))
+    _require(allocated <= received, _("已分配 %(a)d，多于到货数量，请先调整分配。") % {"a": allocated})
+    order.state, order.received_at, order.received_quantity = SupplyOrder.State.RECEIVED, timezone.now(), received
+    order.save(update_fields=["state", "received_at", "received_quantity"])
     audit.record(actor=actor, action=audit.Action.TRANSITION, obj=order, unit_path=order.unit.path,
-                 changes={"state": [SupplyOrder.State.PLACED, SupplyOrder.State.RECEIVED]})
+                 changes={"state": [SupplyOrder.State.PLACED, SupplyOrder.State.RECEIVED], "received": received})
     return order
 
 
 @transaction.atomic
 def allocate_supplies(*, actor: Any, request: SupplyRequest, quantity: int) -> SupplyRequest:
     """How much of a request the street gives the enterprise: at most what it asked for, and — summed over the
-    order's requests — at most what the order brought."""
+    order's requests — at most what was ordered, or once it arrived, what arrived."""
     request = scoping.supply_requests.get_or_404(actor, request.pk, action=org_scoping.CHANGE,
                                                  queryset=SupplyRequest.objects.select_for_update(of=("self",)))
     _require(request.order_id is not None, _("该申请尚未汇总下单。"))
@@ -548,9 +553,9 @@ def allocate_supplies(*, actor: Any, request: SupplyRequest, quantity: int) -> S
     _require(0 <= quantity <= request.quantity, _("分配数量应在 0 到申请数量 %(q)d 之间。") % {"q": request.quantity})
     others = sum(SupplyRequest.objects.filter(order_id=request.order_id).exclude(pk=request.pk)
                  .values_list("allocated", flat=True))
-    order_quantity = SupplyOrder.objects.values_list("quantity", flat=True).get(pk=request.order_id)
-    _require(others + quantity <= order_quantity,
-             _("分配合计将超过订单数量 %(q)d。") % {"q": order_quantity})
+    ordered, received = SupplyOrder.objects.values_list("quantity", "received_quantity").get(pk=request.order_id)
+    available = ordered if received is None else received  # before arrival: what was ordered; after: what came
+    _require(others + quantity <= available, _("分配合计将超过可分配数量 %(q)d。") % {"q": available})
     before = request.allocated
     request.allocated = quantity
     request.save(update_fields=["allocated"])
