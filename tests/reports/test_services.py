@@ -368,3 +368,28 @@ def test_back_to_work_counts_per_street_from_the_registry(street: Unit, unit, pe
     assert after[district.pk].resumed == rows[district.pk].resumed + 1
     assert after[street.pk].rate == rules.rate(after[street.pk].at_work, after[street.pk].open_total)
 
+
+
+# --- assigning by tag ---
+
+def test_an_assignment_by_tag_reaches_only_the_tagged_enterprises(official: User, street: Unit, client_for) -> None:  # noqa: ANN001
+    from gonghui.orgs import services as org_services
+    from gonghui.orgs.models import EnterpriseTag
+    from gonghui.reports.models import Expected, Target
+
+    tagged = list(Enterprise.objects.filter(unit__path__startswith=street.path).order_by("pk")[:2])
+    org_services.update_enterprise(actor=official, enterprise=tagged[0], tags="重点企业、规上工业")
+    page = client_for("beiyuanmen").get(f"/enterprises/{tagged[1].pk}/")
+    assert page.status_code == 200
+    form = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+    form.update(tags="重点企业", status=tagged[1].status, name=tagged[1].name)
+    client_for("beiyuanmen").post(f"/enterprises/{tagged[1].pk}/", form)
+    key = EnterpriseTag.objects.get(name="重点企业")
+    assert set(key.enterprises.values_list("pk", flat=True)) >= {e.pk for e in tagged}
+    assert list(tagged[0].tags.order_by("name").values_list("name", flat=True)) == sorted(["重点企业", "规上工业"])
+    template = FormTemplate.objects.get(code="outsiders_daily")
+    assignment = services.assign(actor=official, template=template, unit=street, start_on=DAY, end_on=DAY, tag=key)
+    expected_ids = set(key.enterprises.filter(unit__path__startswith=street.path).exclude(status="closed")
+                       .values_list("pk", flat=True))
+    assert set(Target.objects.filter(assignment=assignment).values_list("enterprise_id", flat=True)) == expected_ids
+    assert Expected.objects.get(assignment=assignment, unit=street).count == len(expected_ids)

@@ -137,6 +137,8 @@ class EnterpriseForm(StyledForm, forms.Form):
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
     status = forms.ChoiceField(label=_("经营状态"), choices=Enterprise.Status.choices)
     resumed_on = forms.DateField(label=_("复工日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    tags = forms.CharField(label=_("标签"), max_length=300, required=False,
+                           help_text=_("用顿号分隔，如：重点企业、规上工业；下发填报任务时可按标签选择企业。"))
 
     def __init__(self, *args: Any, units: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

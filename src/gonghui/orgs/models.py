@@ -306,6 +306,20 @@ class Industry(models.TextChoices):
     T = "T", _("国际组织")
 
 
+class EnterpriseTag(models.Model):
+    """A label on enterprises (重点企业, 规上工业…) that officials add; reports can be assigned by it."""
+
+    name = models.CharField(_("标签"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("企业标签")
+        verbose_name_plural = _("企业标签")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Enterprise(models.Model):
     class Size(models.TextChoices):
         MICRO = "micro", _("微型")
@@ -331,6 +345,7 @@ class Enterprise(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     status = models.CharField(_("经营状态"), max_length=10, choices=Status.choices, default=Status.OPERATING)
     resumed_on = models.DateField(_("复工日期"), null=True, blank=True)
+    tags = models.ManyToManyField(EnterpriseTag, verbose_name=_("标签"), blank=True, related_name="enterprises")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

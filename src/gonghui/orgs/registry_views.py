@@ -189,7 +189,8 @@ def enterprise_create_view(request: HttpRequest) -> HttpResponse:
 def enterprise_detail_view(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = selectors.enterprise_detail(request.user, enterprise_id)
     can_change = scoping.enterprises.can(request.user, scoping.CHANGE, enterprise)
-    initial = {f: getattr(enterprise, f) for f in services.ENTERPRISE_FIELDS}
+    initial = {f: getattr(enterprise, f) for f in services.ENTERPRISE_FIELDS} | {
+        "tags": "、".join(enterprise.tags.values_list("name", flat=True))}
     form = EnterpriseForm(request.POST or None, units=exports.unit_choices(request.user), initial=initial,
                           editing=True) if can_change else None
     if request.method == "POST":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from datetime import datetime
@@ -28,6 +29,7 @@ from gonghui.orgs.models import (
     ApiToken,
     Consent,
     Enterprise,
+    EnterpriseTag,
     Level,
     Person,
     Role,
@@ -601,6 +603,7 @@ ENTERPRISE_FIELDS = ("name", "industry", "address", "size", "employees", "contac
 
 @transaction.atomic
 def create_enterprise(*, actor: User, credit_code: str, name: str, unit: Unit, **fields: Any) -> Enterprise:
+    tags = fields.pop("tags", None)
     unit = scoping.units.get_or_404(actor, unit.pk, action=scoping.CHANGE)
     try:
         code = rules.parse_credit_code(credit_code)
@@ -612,9 +615,21 @@ def create_enterprise(*, actor: User, credit_code: str, name: str, unit: Unit, *
                             **{k: v for k, v in fields.items() if k in ENTERPRISE_FIELDS and v not in (None, "")})
     _check_enterprise(enterprise)
     enterprise.save()
+    if tags:
+        _set_enterprise_tags(enterprise, tags)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=enterprise, unit_path=unit.path,
-                 changes={"name": enterprise.name, "credit_code": code})
+                 changes={"name": enterprise.name, "credit_code": code, "tags": tags or ""})
     return enterprise
+
+
+TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def _set_enterprise_tags(enterprise: Enterprise, text: str) -> str:
+    """Tags typed as one line (重点企业、规上工业): new names become tags; returns them as stored."""
+    names = list(dict.fromkeys(n.strip()[:30] for n in TAG_SPLIT.split(text or "") if n.strip()))[:20]
+    enterprise.tags.set([EnterpriseTag.objects.get_or_create(name=n)[0] for n in names])
+    return "、".join(names)
 
 
 def _check_enterprise(enterprise: Enterprise) -> None:
@@ -626,7 +641,9 @@ def _check_enterprise(enterprise: Enterprise) -> None:
 def update_enterprise(*, actor: User, enterprise: Enterprise, **fields: Any) -> Enterprise:
     enterprise = scoping.enterprises.get_or_404(actor, enterprise.pk, action=scoping.CHANGE,
                                                 queryset=Enterprise.objects.select_for_update())
+    tags = fields.pop("tags", None)
     before = {f: getattr(enterprise, f) for f in ENTERPRISE_FIELDS}
+    tags_before = "、".join(enterprise.tags.values_list("name", flat=True))
     for name, value in fields.items():
         if name not in ENTERPRISE_FIELDS:
             raise ValueError(f"not an editable enterprise field: {name}")
@@ -635,6 +652,10 @@ def update_enterprise(*, actor: User, enterprise: Enterprise, **fields: Any) -> 
     _check_enterprise(enterprise)
     enterprise.save()
     changes = audit.diff(before, {f: getattr(enterprise, f) for f in ENTERPRISE_FIELDS})
+    if tags is not None:
+        tags_after = _set_enterprise_tags(enterprise, tags)
+        if tags_after != tags_before:
+            changes["tags"] = [tags_before, tags_after]
     if changes:
         audit.record(actor=actor, action=audit.Action.UPDATE, obj=enterprise, unit_path=enterprise.unit.path,
                      changes=changes)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from gonghui.orgs.models import Enterprise, Unit, User
+from gonghui.orgs.models import Enterprise, EnterpriseTag, Unit, User
 from gonghui.reports import seed_forms, services
 from gonghui.reports.models import (
     Assignment,
@@ -98,6 +98,9 @@ def build() -> dict[str, int]:
 def _street_services(official: User, street: Unit, enterprises: list[Enterprise], today: dt.date) -> None:
     """Follow-up, supplies, visits and a notice in one street, as its official would have done this week."""
     name = street.name
+    key, _created = EnterpriseTag.objects.get_or_create(name="重点企业")
+    for enterprise in enterprises[:3]:
+        enterprise.tags.add(key)
     services.create_template(
         actor=official, unit=street, code=f"u{street.pk}-fugong-dengji", name=f"{name}企业复工登记表",
         description="企业复工前一次性报送。", schema=[

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.fields import EncryptedJSONField
-from gonghui.orgs.models import Enterprise, Person, Unit
+from gonghui.orgs.models import Enterprise, EnterpriseTag, Person, Unit
 
 
 class FormTemplate(models.Model):
@@ -65,6 +65,8 @@ class Assignment(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("下发到（工会及其下级）"), on_delete=models.PROTECT, related_name="+")
     province = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", null=True, editable=False)
     industry = models.CharField(_("限于行业门类"), max_length=1, blank=True)
+    tag = models.ForeignKey(EnterpriseTag, verbose_name=_("限于带此标签的企业"), null=True, blank=True,
+                            on_delete=models.PROTECT, related_name="+")
     frequency = models.CharField(_("频次"), max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
     weekday = models.PositiveSmallIntegerField(_("每周报送日（周一为0）"), null=True, blank=True)
     deadline = models.TimeField(_("截止时间"), default="10:00")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs.models import Enterprise, Role, Unit, User, subtree_q
+from gonghui.orgs.models import Enterprise, EnterpriseTag, Role, Unit, User, subtree_q
 from gonghui.reports import forms, rules, scoping
 from gonghui.reports.models import (
     Assignment,
@@ -101,8 +101,9 @@ def revise_template(*, actor: Any, template: FormTemplate, schema: list[dict[str
 @transaction.atomic
 def assign(*, actor: Any, template: FormTemplate, unit: Unit, start_on: dt.date, end_on: dt.date,
            frequency: str = Assignment.Frequency.DAILY, weekday: int | None = None,
-           deadline: dt.time = dt.time(10, 0), lock_after_days: int = 3, industry: str = "") -> Assignment:
-    """Ask the enterprises of a subtree (optionally of one industry) to file a form. The expected count of every
+           deadline: dt.time = dt.time(10, 0), lock_after_days: int = 3, industry: str = "",
+           tag: EnterpriseTag | None = None) -> Assignment:
+    """Ask the enterprises of a subtree (optionally of one industry, or with one tag) to file a form. The expected count of every
     unit at and above them is written now, so that completeness reads a handful of rows per unit."""
     unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
     _require(template.active, _("该表单已停用。"))
@@ -114,10 +115,12 @@ def assign(*, actor: Any, template: FormTemplate, unit: Unit, start_on: dt.date,
         .exclude(status=Enterprise.Status.CLOSED)
     if industry:
         enterprises = enterprises.filter(industry=industry)
+    if tag is not None:
+        enterprises = enterprises.filter(tags=tag)
     rows = list(enterprises.values_list("pk", "unit_id", "unit__path"))
     _require(bool(rows), _("该范围内没有需要填报的企业。"))
     assignment = Assignment.objects.create(
-        template=template, unit=unit, province_id=unit.province_id, industry=industry, frequency=frequency,
+        template=template, unit=unit, province_id=unit.province_id, industry=industry, tag=tag, frequency=frequency,
         weekday=weekday if frequency == Assignment.Frequency.WEEKLY else None, deadline=deadline,
         start_on=start_on, end_on=end_on, lock_after_days=lock_after_days, created_by=actor)
     Target.objects.bulk_create([Target(assignment=assignment, enterprise_id=pk, unit_id=unit_id)
@@ -129,7 +132,8 @@ def assign(*, actor: Any, template: FormTemplate, unit: Unit, start_on: dt.date,
     Expected.objects.bulk_create([Expected(assignment=assignment, unit_id=u, count=n) for u, n in counts.items()],
                                  batch_size=2000)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=assignment, unit_path=unit.path,
-                 changes={"template": template.code, "enterprises": len(rows), "frequency": frequency})
+                 changes={"template": template.code, "enterprises": len(rows), "frequency": frequency,
+                          "tag": tag.name if tag else ""})
     open_period(assignment=assignment, period=start_on)
     return assignment
 

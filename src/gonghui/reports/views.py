@@ -25,7 +25,7 @@ from gonghui.core import excel
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_date, form_id, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs.models import Enterprise, Unit
+from gonghui.orgs.models import Enterprise, EnterpriseTag, Unit
 from gonghui.orgs.views import official_required
 from gonghui.reports import forms, rules, scoping, selectors, services, workbook
 from gonghui.reports.models import Assignment, Expected, FormTemplate, Report, RollupFigure, Target
@@ -258,7 +258,7 @@ def assign_view(request: HttpRequest) -> HttpResponse:
     today = _today()
     context = {"unit": unit, "templates": templates, "frequencies": Assignment.Frequency.choices,
                "industries": Industry.choices, "post": request.POST, "today": today,
-               "chosen": request.GET.get("template", ""),
+               "chosen": request.GET.get("template", ""), "tags": EnterpriseTag.objects.all(),
                "weekdays": list(enumerate(("周一", "周二", "周三", "周四", "周五", "周六", "周日")))}
     if request.method == "POST":
         post = request.POST
@@ -278,7 +278,8 @@ def assign_view(request: HttpRequest) -> HttpResponse:
                 actor=request.user, template=template, unit=unit, start_on=start_on, end_on=end_on,
                 frequency=post.get("frequency", ""), weekday=int(weekday) if weekday.isdigit() else None,
                 deadline=deadline, lock_after_days=int(lock) if lock.isdigit() and len(lock) < 3 else -1,
-                industry=post.get("industry", "")[:1])
+                industry=post.get("industry", "")[:1],
+                tag=EnterpriseTag.objects.filter(pk=form_id(post.get("tag"))).first() if post.get("tag") else None)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
