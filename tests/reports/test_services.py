@@ -86,6 +86,26 @@ def test_a_row_that_names_a_person_lands_in_their_file(observation, official: Us
         assert number not in cursor.fetchone()[0]
 
 
+def test_without_an_end_date_the_observation_runs_fourteen_days(observation, official: User,  # noqa: ANN001
+                                                                  hotel: Enterprise) -> None:
+    isolation = _isolation(official, observation, hotel, "61010419900101008", DAY)
+    assert isolation.end_on == DAY + dt.timedelta(days=13)  # the 14th day, the start counted
+    assert rules.is_isolated(isolation.start_on, isolation.end_on, DAY + dt.timedelta(days=13))
+    assert not rules.is_isolated(isolation.start_on, isolation.end_on, DAY + dt.timedelta(days=14))
+    # A later report that gives the end moves it; one that gives none leaves it.
+    services.submit_report(actor=official, assignment=observation, enterprise=hotel, period=DAY + dt.timedelta(days=1),
+                           data={"observed_total": "1", "observed": [_row("周隔离", valid_id("61010419900101008"),
+                                                                          start_on=DAY.isoformat(),
+                                                                          end_on=(DAY + dt.timedelta(days=20)).isoformat())]},
+                           now=at(DAY + dt.timedelta(days=1)))
+    assert Isolation.objects.get(pk=isolation.pk).end_on == DAY + dt.timedelta(days=20)
+    services.submit_report(actor=official, assignment=observation, enterprise=hotel, period=DAY + dt.timedelta(days=2),
+                           data={"observed_total": "1", "observed": [_row("周隔离", valid_id("61010419900101008"),
+                                                                          start_on=DAY.isoformat())]},
+                           now=at(DAY + dt.timedelta(days=2)))
+    assert Isolation.objects.get(pk=isolation.pk).end_on == DAY + dt.timedelta(days=20)
+
+
 def test_a_correction_replaces_the_reading_and_the_same_person_stays_one_file(  # noqa: D103
         observation, official: User, hotel: Enterprise) -> None:  # noqa: ANN001
     number = valid_id("61010419900101002")

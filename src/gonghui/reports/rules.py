@@ -58,6 +58,14 @@ def rate(part: int, whole: int) -> Decimal | None:
 
 # --- health follow-up ---
 
+OBSERVATION_DAYS = 14  # the medical observation period of the seed's forms (急需入职人员审批表: "已满14天观察期")
+
+
+def default_isolation_end(start_on: dt.date) -> dt.date:
+    """A report that gives no end date: the observation runs 14 days, the start day counted (a later report, or
+    the street, can end or extend it)."""
+    return start_on + dt.timedelta(days=OBSERVATION_DAYS - 1)
+
 def check_days(start_on: dt.date, end_on: dt.date | None, today: dt.date) -> Iterator[dt.date]:
     """The days someone in home isolation must be checked on, up to today: every day of the period."""
     day, last = start_on, min(end_on or today, today)

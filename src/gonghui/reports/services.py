@@ -403,11 +403,11 @@ def _isolation_from_row(person: Any, report: Report, row: dict[str, Any]) -> Iso
     enterprise = report.enterprise
     isolation, created = Isolation.objects.get_or_create(
         person=person, start_on=start_on,
-        defaults={"kind": kind, "end_on": end_on, "enterprise": enterprise, "unit": enterprise.unit,
-                  "province_id": enterprise.province_id, "follow_up_named": str(row.get("follow_up") or "")[:50],
-                  "source_report": report})
-    if not created and (isolation.kind, isolation.end_on) != (kind, end_on):
-        isolation.kind, isolation.end_on = kind, end_on
+        defaults={"kind": kind, "end_on": end_on or rules.default_isolation_end(start_on), "enterprise": enterprise,
+                  "unit": enterprise.unit, "province_id": enterprise.province_id,
+                  "follow_up_named": str(row.get("follow_up") or "")[:50], "source_report": report})
+    if not created and (isolation.kind != kind or (end_on is not None and isolation.end_on != end_on)):
+        isolation.kind, isolation.end_on = kind, end_on or isolation.end_on
         isolation.save(update_fields=["kind", "end_on"])
     return isolation
 
