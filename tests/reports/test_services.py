@@ -413,3 +413,20 @@ def test_an_assignment_by_tag_reaches_only_the_tagged_enterprises(official: User
                        .values_list("pk", flat=True))
     assert set(Target.objects.filter(assignment=assignment).values_list("enterprise_id", flat=True)) == expected_ids
     assert Expected.objects.get(assignment=assignment, unit=street).count == len(expected_ids)
+
+
+def test_rotating_the_key_reencrypts_reports_and_health_data(observation, official: User, hotel: Enterprise,  # noqa: ANN001
+                                                             settings) -> None:
+    from django.core.management import call_command
+
+    number = valid_id("61010419900101009")
+    report = services.submit_report(actor=official, assignment=observation, enterprise=hotel, period=DAY,
+                                    data={"observed_total": "1", "observed": [_row("吴轮换", number, "36.8")]},
+                                    now=at(DAY))
+    old = settings.GONGHUI_DATA_KEY
+    settings.GONGHUI_DATA_KEY = "the-new-key-2027"
+    call_command("rotate_key", old_key=old)
+    assert Report.objects.get(pk=report.pk).data["observed"][0]["id_number"] == number
+    assert report.revisions.get().data == Report.objects.get(pk=report.pk).data
+    assert HealthReading.objects.get(person__name="吴轮换").reading["temperature"] == "36.8"
+    settings.GONGHUI_DATA_KEY = old

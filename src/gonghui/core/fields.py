@@ -34,6 +34,9 @@ class EncryptedJSONField(models.TextField):
 
     Not queryable by content — read it in Python; keep anything that must be filtered in its own column."""
 
+    _pyi_private_set_type: Any  # for django-stubs: any JSON value in and out, not text
+    _pyi_private_get_type: Any
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
             return None

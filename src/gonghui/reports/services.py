@@ -557,7 +557,7 @@ def allocate_supplies(*, actor: Any, request: SupplyRequest, quantity: int) -> S
     _require(0 <= quantity <= request.quantity, _("分配数量应在 0 到申请数量 %(q)d 之间。") % {"q": request.quantity})
     others = sum(SupplyRequest.objects.filter(order_id=request.order_id).exclude(pk=request.pk)
                  .values_list("allocated", flat=True))
-    ordered, received = SupplyOrder.objects.values_list("quantity", "received_quantity").get(pk=request.order_id)
+    ordered, received = SupplyOrder.objects.values_list("quantity", "received_quantity").get(pk=request.order_id or 0)
     available = ordered if received is None else received  # before arrival: what was ordered; after: what came
     _require(others + quantity <= available, _("分配合计将超过可分配数量 %(q)d。") % {"q": available})
     before = request.allocated
@@ -663,10 +663,10 @@ def record_visit(*, actor: Any, enterprise: Enterprise, visited_on: dt.date, loo
 
         from gonghui.core.notify import notify
 
-        for issue in visit.issues.select_related("owner"):
-            notify([issue.owner], _("走访发现的问题交由您解决（%(e)s，%(d)s 前）：%(t)s") % {
-                "e": enterprise.name, "d": issue.due_on, "t": issue.description[:60]},
-                url=reverse("reports:visit", args=[visit.pk]), key=f"reports:issue:{issue.pk}")
+        for tracked in visit.issues.select_related("owner"):
+            notify([tracked.owner], _("走访发现的问题交由您解决（%(e)s，%(d)s 前）：%(t)s") % {
+                "e": enterprise.name, "d": tracked.due_on, "t": tracked.description[:60]},
+                url=reverse("reports:visit", args=[visit.pk]), key=f"reports:issue:{tracked.pk}")
     return visit
 
 
@@ -728,7 +728,7 @@ def publish_notice(*, actor: Any, unit: Unit, title: str, body: str, kind: str =
 
 def mark_notice_read(*, actor: Any, notice: Notice, now: dt.datetime | None = None) -> int:
     """The first opening by an enterprise's contact is its read receipt (later openings change nothing)."""
-    enterprises = getattr(actor, "reporting_enterprise_ids", lambda: [])()
+    enterprises: list[int] = list(getattr(actor, "reporting_enterprise_ids", lambda: [])())
     if not enterprises:
         return 0
     return NoticeReceipt.objects.filter(notice=notice, enterprise_id__in=enterprises, read_at__isnull=True) \

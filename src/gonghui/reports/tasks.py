@@ -64,7 +64,7 @@ def _file() -> Path:
 
 
 def run_consolidated(job: Job) -> None:
-    actor = User.objects.get(pk=job.created_by_id)
+    actor = User.objects.get(pk=job.created_by_id or 0)
     assignment = scoping.assignments.get_or_404(actor, job.params["assignment"])
     unit = org_scoping.units.get_or_404(actor, job.params["unit"])
     path = _file()

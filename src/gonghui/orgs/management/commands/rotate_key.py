@@ -6,6 +6,7 @@ under the new key are left as they are, so an interrupted run can simply be run 
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from gonghui.core import crypto
-from gonghui.core.fields import EncryptedTextField
+from gonghui.core.fields import EncryptedJSONField, EncryptedTextField
 from gonghui.core.masking import mask_phone
 from gonghui.orgs.models import Person, User
 
@@ -33,7 +34,7 @@ def discovered() -> list[tuple[type[Any], tuple[str, ...], dict[str, tuple[str, 
     listed = {model for model, _c, _h in TABLES}
     found = []
     for model in apps.get_models():
-        columns = tuple(f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField))
+        columns = tuple(f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField | EncryptedJSONField))
         if columns and model not in listed:
             found.append((model, columns, dict(getattr(model, "SEALED_HASHES", {}))))
     return found
@@ -83,6 +84,10 @@ class Command(BaseCommand):
             with crypto.using_key(old_key):
                 plain[column] = crypto.decrypt(value)
         updates: dict[str, Any] = dict(plain)  # the field seals them with the current (new) key on save
+        for column in plain:
+            field = next(f for f in model._meta.concrete_fields if f.column == column)
+            if isinstance(field, EncryptedJSONField) and plain[column]:
+                updates[column] = json.loads(plain[column])  # the field takes the value, not its JSON text
         for hash_column, (source, kind) in hashes.items():
             value = plain.get(source, "")
             updates[hash_column] = crypto.lookup_hash(value, kind) if value else (None if model is User else "")
