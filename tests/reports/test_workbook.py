@@ -142,3 +142,21 @@ def test_the_consolidated_table_is_in_the_forms_layout_and_masked(client_for, as
     id_column = header.index("医学观察人员·身份证号")
     ids = [r[id_column] for r in rows[1:] if r[id_column]]
     assert ids and all("*" in i for i in ids)
+
+
+def test_a_large_consolidated_table_runs_as_a_job(client_for, assignment: Assignment, unit, settings,  # noqa: ANN001
+                                                  run_queue) -> None:  # noqa: ANN001
+    settings.GONGHUI_EXPORT_TASK_ROWS = 1
+    street: Unit = unit("610104001")
+    day = timezone.localdate() - dt.timedelta(days=1)
+    client = client_for("beiyuanmen")
+    response = run_queue(lambda: client.get(f"/reports/{assignment.pk}/consolidated.xlsx",
+                                            {"day": day, "unit": street.pk}))
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    result = client.get(response["Location"] + "result.xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(result.streaming_content))).get_sheet_by_index(0) \
+        .to_python()
+    reports = Report.objects.filter(assignment=assignment, period=day)
+    assert len([r for r in rows[1:] if any(r)]) == sum(max(1, len(r.data.get("observed") or [])) for r in reports)
+    # The job is its creator's: another official cannot fetch it.
+    assert client_for("qingnianlu").get(response["Location"] + "result.xlsx").status_code == 404
