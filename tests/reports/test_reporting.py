@@ -33,16 +33,6 @@ def test_the_four_seed_forms_ship_and_are_valid(db) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def street(unit) -> Unit:  # noqa: ANN001
-    return unit("610104001")
-
-
-@pytest.fixture
-def official(persona) -> User:  # noqa: ANN001
-    return persona("beiyuanmen")
-
-
-@pytest.fixture
 def observation(official: User, street: Unit):  # noqa: ANN001, ANN201
     template = FormTemplate.objects.get(code="medical_observation_daily")
     return services.assign(actor=official, template=template, unit=street, start_on=DAY - dt.timedelta(days=5),

@@ -80,3 +80,29 @@ def test_the_street_reopens_a_locked_period_for_one_enterprise(client_for, perso
     services.submit_report(actor=persona("hr_meilihao"), assignment=assignment, enterprise=hotel, period=start,
                            data={"observed_total": "1", "observed": []})
     assert Report.objects.get(pk=report.pk).revision == 2
+
+
+def test_a_notice_with_its_attachment_reaches_the_enterprises_below_only(client_for, persona) -> None:  # noqa: ANN001
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gonghui.reports.models import Notice, NoticeReceipt
+
+    street = client_for("beiyuanmen")
+    pdf = SimpleUploadedFile("稳岗政策.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+    refused = street.post("/reports/notices/", {"title": "带附件", "body": "正文",
+                                                "files": SimpleUploadedFile("x.exe", b"MZ\x90\x00", "application/pdf")})
+    assert refused.status_code == 302 and not Notice.objects.filter(title="带附件").exists()
+    street.post("/reports/notices/", {"title": "稳岗返还政策", "body": "见附件", "kind": "policy", "files": pdf})
+    notice = Notice.objects.get(title="稳岗返还政策")
+    contact = client_for("hr_meilihao")
+    page = contact.get(f"/reports/notices/{notice.pk}/").content.decode()
+    assert "稳岗政策.pdf" in page
+    from gonghui.core.models import Attachment
+
+    attachment = Attachment.objects.get(owner_type="reports.notice", owner_id=notice.pk)
+    download = contact.get(f"/reports/notices/{notice.pk}/file/", {"a": attachment.pk})
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert client_for("hr_qingnian").get(f"/reports/notices/{notice.pk}/file/", {"a": attachment.pk}).status_code == 404
+    assert client_for("qingnianlu").get(f"/reports/notices/{notice.pk}/").status_code == 404
+    hotel_receipt = NoticeReceipt.objects.get(notice=notice, enterprise__name="陕西美丽豪酒店管理有限公司")
+    assert hotel_receipt.read_by == persona("hr_meilihao")

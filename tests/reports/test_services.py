@@ -38,16 +38,6 @@ def at(day: dt.date, hour: int = 9) -> dt.datetime:
 
 
 @pytest.fixture
-def street(unit) -> Unit:  # noqa: ANN001
-    return unit("610104001")
-
-
-@pytest.fixture
-def official(persona) -> User:  # noqa: ANN001
-    return persona("beiyuanmen")
-
-
-@pytest.fixture
 def hotel() -> Enterprise:
     return Enterprise.objects.get(name="陕西美丽豪酒店管理有限公司")
 

@@ -73,3 +73,14 @@ def save(*, actor: Any, upload: Any, owner_type: str, owner_id: int, unit_path: 
 
 def path_of(attachment: Attachment) -> Path:
     return Path(settings.MEDIA_ROOT) / attachment.stored_as
+
+
+def inline_response(attachment: Attachment) -> Any:
+    """The stored file, shown in the browser under its original name. The caller has checked who may see it."""
+    from urllib.parse import quote
+
+    from django.http import FileResponse
+
+    response = FileResponse(path_of(attachment).open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.name)}"
+    return response

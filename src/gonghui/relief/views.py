@@ -8,13 +8,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -374,9 +373,7 @@ def attachment_view(request: HttpRequest, application_id: int) -> HttpResponse:
     attachment = selectors.attachments_of(application).filter(pk=request.GET.get("a") or 0).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachments.path_of(attachment).open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.name)}"
-    return response
+    return attachments.inline_response(attachment)
 
 
 @official_required

@@ -17,7 +17,7 @@ from ninja.responses import Status
 from gonghui.api.errors import ApiError
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs.models import Enterprise, Unit
+from gonghui.orgs.models import Enterprise
 from gonghui.reports import scoping, selectors, services
 from gonghui.reports.models import Assignment, Isolation, Report, SupplyItem, VisitIssue
 
@@ -41,17 +41,6 @@ def _day(raw: str) -> date:
 def _assignment(request: HttpRequest, report_task_id: int) -> Assignment:
     return scoping.assignments.get_or_404(request.user, report_task_id,
                                           queryset=Assignment.objects.select_related("template", "unit"))
-
-
-def _unit(request: HttpRequest, assignment: Assignment, unit_id: int | None) -> Unit:
-    if unit_id:
-        return org_scoping.units.get_or_404(request.user, unit_id)
-    if org_scoping.units.filter(request.user).filter(pk=assignment.unit_id).exists():
-        return assignment.unit
-    unit = request.user.primary_unit
-    if unit is None:
-        raise Http404
-    return unit
 
 
 class AssignmentOut(Schema):
@@ -153,7 +142,7 @@ def completeness(request: HttpRequest, report_task_id: int, day: str = "",
     if not request.user.is_official:
         raise Http404
     assignment = _assignment(request, report_task_id)
-    rows = selectors.completeness(request.user, assignment, _day(day), _unit(request, assignment, unit_id))
+    rows = selectors.completeness(request.user, assignment, _day(day), selectors.unit_to_read(request.user, assignment, unit_id))
     return [{"unit_id": r.unit.pk, "unit_name": r.unit.name, "expected": r.expected, "reported": r.reported,
              "on_time": r.on_time, "missing": r.missing, "late": r.late, "reporting_rate": r.reporting_rate,
              "on_time_rate": r.on_time_rate, "totals": r.totals} for r in rows]
@@ -173,7 +162,7 @@ def missing(request: HttpRequest, report_task_id: int, day: str = "", unit_id: i
     if not request.user.is_official:
         raise Http404
     assignment = _assignment(request, report_task_id)
-    return selectors.missing(request.user, assignment, _day(day), _unit(request, assignment, unit_id))
+    return selectors.missing(request.user, assignment, _day(day), selectors.unit_to_read(request.user, assignment, unit_id))
 
 
 class RemindIn(Schema):
@@ -191,7 +180,7 @@ def remind(request: HttpRequest, report_task_id: int, payload: RemindIn) -> Any:
         raise Http404
     assignment = _assignment(request, report_task_id)
     return {"told": services.remind_missing(actor=request.user, assignment=assignment, period=payload.day or _today(),
-                                            unit=_unit(request, assignment, payload.unit_id))}
+                                            unit=selectors.unit_to_read(request.user, assignment, payload.unit_id))}
 
 
 # --- health follow-up ---

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
 
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, subtree_q
@@ -56,6 +57,19 @@ class Completeness:
     @property
     def on_time_rate(self) -> Decimal | None:
         return rules.rate(self.on_time, self.expected)
+
+
+def unit_to_read(user: Any, assignment: Assignment, unit_id: int | None) -> Unit:
+    """The unit a completeness read is for: the one asked (inside the user's reach), else the assignment's unit
+    when the user reaches it, else the user's own (a grassroots chair reading a street's assignment)."""
+    if unit_id:
+        return org_scoping.units.get_or_404(user, unit_id)
+    if org_scoping.units.filter(user).filter(pk=assignment.unit_id).exists():
+        return assignment.unit
+    unit = getattr(user, "primary_unit", None)
+    if unit is None:
+        raise Http404
+    return unit
 
 
 def completeness(user: Any, assignment: Assignment, period: dt.date, unit: Unit) -> list[Completeness]:

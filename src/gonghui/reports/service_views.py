@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -375,9 +374,7 @@ def notice_file_view(request: HttpRequest, notice_id: int) -> HttpResponse:
     attachment = _files_of(notice).filter(pk=form_id(request.GET.get("a"))).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachments.path_of(attachment).open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.name)}"
-    return response
+    return attachments.inline_response(attachment)
 
 
 @official_required

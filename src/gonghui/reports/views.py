@@ -44,16 +44,8 @@ def _day(request: HttpRequest) -> dt.date:
 
 
 def _unit(request: HttpRequest, assignment: Assignment) -> Unit:
-    """?unit=… inside the user's scope; else the assignment's unit if they reach it; else their own."""
-    raw = request.GET.get("unit") or request.POST.get("unit")
-    if raw:
-        return org_scoping.units.get_or_404(request.user, form_id(raw))
-    if org_scoping.units.filter(request.user).filter(pk=assignment.unit_id).exists():
-        return assignment.unit
-    unit = request.user.primary_unit
-    if unit is None:
-        raise Http404
-    return unit
+    return selectors.unit_to_read(request.user, assignment, form_id(request.GET.get("unit") or request.POST.get("unit"))
+                                  or None)
 
 
 @official_required
