@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gonghui_test
 REQUIRE_POSTGRES ?= 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts
+.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts pg-client
 
 ## make demo — install, migrate the embedded SQLite database, load demo data once, serve on PORT.
 demo: install .env
@@ -18,7 +18,7 @@ demo: install .env
 	$(BIN)/gonghui serve --port $(PORT)
 
 ## make test — install what the tests need, lint, run the suite on SQLite, then on PostgreSQL.
-test: install-dev browser
+test: install-dev browser pg-client
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -p no:cacheprovider tests
 	@if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; else url="$(PG_TEST_URL)"; fi; \
@@ -49,7 +49,7 @@ TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/
 	src/gonghui/bargaining/rules.py src/gonghui/bargaining/scoping.py src/gonghui/bargaining/services.py \
 	src/gonghui/bargaining/selectors.py src/gonghui/reports/forms.py src/gonghui/reports/rules.py \
 	src/gonghui/reports/services.py src/gonghui/reports/selectors.py src/gonghui/reports/scoping.py \
-	src/gonghui/reports/workbook.py src/gonghui/reports/tasks.py src/gonghui/core/fields.py
+	src/gonghui/reports/workbook.py src/gonghui/reports/tasks.py src/gonghui/core/fields.py src/gonghui/core/backup.py
 typecheck: install-dev
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 
@@ -77,6 +77,12 @@ node_modules/.installed: package.json
 browser: pdf-fonts
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# pg_dump and pg_restore for `gonghui backup` / `restore` on PostgreSQL (and their tests), when missing.
+pg-client:
+	@if ! command -v pg_dump >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql-client >/dev/null; \
 	fi
 
 # WeasyPrint's Pango and the Noto CJK fonts for printed forms (审批表), when missing.

@@ -74,18 +74,5 @@ def screenshot():  # noqa: ANN201
 
 
 @pytest.fixture(autouse=True)
-def _audit_guard_off_for_flush(transactional_db: None) -> Iterator[None]:
-    """Browser tests run against committed data, which Django empties after each test.
-
-    The audit log's delete trigger would refuse that (the rows are young), so it is lifted
-    for the flush only and put back before the next test.
-    """
-    from django.db import connection
-
-    from gonghui.core import audit_guard
-
-    with connection.schema_editor() as editor:
-        audit_guard.install(editor)
-    yield
-    with connection.schema_editor() as editor:
-        audit_guard.remove(editor)
+def _guards_off_for_flush(guards_lifted_for_flush: None) -> None:
+    """Browser tests run against committed data, which Django empties after each test."""
