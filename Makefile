@@ -49,7 +49,8 @@ TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/
 	src/gonghui/bargaining/rules.py src/gonghui/bargaining/scoping.py src/gonghui/bargaining/services.py \
 	src/gonghui/bargaining/selectors.py src/gonghui/reports/forms.py src/gonghui/reports/rules.py \
 	src/gonghui/reports/services.py src/gonghui/reports/selectors.py src/gonghui/reports/scoping.py \
-	src/gonghui/reports/workbook.py src/gonghui/reports/tasks.py src/gonghui/core/fields.py src/gonghui/core/backup.py
+	src/gonghui/reports/workbook.py src/gonghui/reports/tasks.py src/gonghui/core/fields.py src/gonghui/core/backup.py \
+	src/gonghui/core/move.py
 typecheck: install-dev
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 

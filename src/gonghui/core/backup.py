@@ -35,17 +35,17 @@ class BackupError(Exception):
     """The backup or restore cannot go on; the message says why (nothing was changed by a refused restore)."""
 
 
-def figures() -> dict[str, Any]:
-    """Every table's row count and the ledger's count and total: what a restore must give back."""
+def figures(using: str = "default") -> dict[str, Any]:
+    """Every table's row count and the ledger's count and total: what a restore or a move must give back."""
     from gonghui.core.models import PaymentEntry
 
     tables = {}
     for model in apps.get_models(include_auto_created=True):
         if model._meta.managed and not model._meta.proxy:
-            tables[model._meta.db_table] = model._default_manager.count()
-    ledger = PaymentEntry.objects.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    return {"tables": dict(sorted(tables.items())), "ledger": {"entries": PaymentEntry.objects.count(),
-                                                               "total": f"{ledger:.2f}"}}
+            tables[model._meta.db_table] = model._default_manager.using(using).count()
+    entries = PaymentEntry.objects.using(using)
+    ledger = entries.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return {"tables": dict(sorted(tables.items())), "ledger": {"entries": entries.count(), "total": f"{ledger:.2f}"}}
 
 
 def _pg_env() -> dict[str, str]:
