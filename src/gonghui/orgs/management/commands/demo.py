@@ -39,7 +39,8 @@ class Command(BaseCommand):
             unit = next((a.unit.name for a in user.active_roles()), "")
             phone = f"  手机 {account.phone}" if account.role == "worker" and account.phone else ""
             self.stdout.write(f"  {account.username:<11} {user.display_name}  {account.role:<13} {unit}{phone}")
-        for user in User.objects.filter(role_assignments__role=Role.EMPLOYER_REP,
+        for user in User.objects.filter(role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
                                         role_assignments__revoked_at__isnull=True).order_by("username").distinct():
-            enterprise = next((a.enterprise.name for a in user.active_roles() if a.enterprise_id), "")
-            self.stdout.write(f"  {user.username:<11} {user.display_name}  {'employer_rep':<13} {enterprise}")
+            held = next((a for a in user.active_roles() if a.enterprise_id), None)
+            if held is not None:
+                self.stdout.write(f"  {user.username:<11} {user.display_name}  {held.role:<13} {held.enterprise.name}")
