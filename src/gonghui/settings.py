@@ -147,6 +147,17 @@ else:
 
 # --- Background work (django.tasks backport): the database backend by default ---
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A city or province runs it on RQ workers over Redis (`gonghui worker`), the same tasks through the same API.
+TASKS_BACKEND = env("GONGHUI_TASKS_BACKEND", "db")
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("GONGHUI_TASKS_BACKEND=rq needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # A 200,000-row import or a province's export may run for long; RQ kills a job past its timeout.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+elif TASKS_BACKEND != "db":
+    raise ImproperlyConfigured("GONGHUI_TASKS_BACKEND is db (the default) or rq")
 
 # --- Accounts and security baseline (MLPS 2.0 level 3; the standard sets no numbers) ---
 AUTH_USER_MODEL = "orgs.User"

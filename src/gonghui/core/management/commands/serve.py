@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("GONGHUI_WORKERS", "0")) or None)
         parser.add_argument("--no-collectstatic", action="store_true", help="skip collecting static files first")
         parser.add_argument("--no-worker", action="store_true",
-                            help="do not start a background-task worker beside the server (run `gonghui db_worker`)")
+                            help="do not start a background-task worker beside the server (run `gonghui worker`)")
 
     def handle(self, *args, host: str, port: int, workers: int | None, no_collectstatic: bool, no_worker: bool,  # noqa: ANN002
                **options) -> None:  # noqa: ANN003
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         if not no_worker:
             # One task worker beside the web processes: imports and exports run there.
-            subprocess.Popen([sys.executable, "-m", "gonghui.cli", "db_worker", "--no-startup-delay"])  # noqa: S603
+            subprocess.Popen([sys.executable, "-m", "gonghui.cli", "worker"])  # noqa: S603
         workers = workers or min(8, 2 * (os.cpu_count() or 1) + 1)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         if gunicorn is None:
