@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gonghui_test
 REQUIRE_POSTGRES ?= 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts pg-client
+.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts pg-client deploy-smoke
 
 ## make demo — install, migrate the embedded SQLite database, load demo data once, serve on PORT.
 demo: install .env
@@ -25,11 +25,17 @@ test: install-dev browser pg-client
 	if $(BIN)/python bench/pg_ready.py "$$url"; then \
 		echo "== PostgreSQL: $$url"; \
 		DATABASE_URL="$$url" $(BIN)/python -m pytest -p no:cacheprovider tests || exit 1; \
+		echo "== the production set through nginx (deploy/smoke.sh)"; \
+		GONGHUI_PG_TEST_SERVER="$${url%/*}" bash deploy/smoke.sh || exit 1; \
 	elif [ "$(REQUIRE_POSTGRES)" = 1 ]; then \
 		echo "PostgreSQL is required but not reachable at $$url" >&2; exit 1; \
 	else \
 		echo "== PostgreSQL not reachable at $$url: the PostgreSQL run was skipped."; \
 	fi
+
+## make deploy-smoke — nginx + gunicorn + an RQ worker + PostgreSQL + Redis on this machine, a journey through nginx.
+deploy-smoke: install-dev
+	bash deploy/smoke.sh
 
 bench: install-dev
 	@for script in bench/*.py; do \
