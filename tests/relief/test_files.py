@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from gonghui.orgs.models import Person
 from gonghui.relief import selectors, services
@@ -148,7 +149,7 @@ def test_files_are_kept_ten_years_after_exit_then_anonymised(persona) -> None:  
     from django.core.management import call_command
 
     official = persona("beiyuanmen")
-    today = date.today()  # noqa: DTZ011
+    today = timezone.localdate()
     old, recent = free_person(), free_person("610104001002")
     files = {}
     for person, years in ((old, 11), (recent, 9)):
@@ -187,17 +188,28 @@ def test_an_edge_household_is_flagged_automatically_and_unflagged(persona) -> No
 
 
 @pytest.mark.django_db
-def test_the_ten_years_end_on_their_exact_day(persona) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("utc_hour", [3, 17], ids=["same-day-in-beijing", "already-tomorrow-in-beijing"])
+def test_the_ten_years_end_on_their_exact_day(persona, utc_hour: int) -> None:  # noqa: ANN001
+    from datetime import datetime
+    from datetime import timezone as dt_timezone
+
     from django.conf import settings
     from django.core.management import call_command
 
+    # At 17:00 UTC it is already the next day in Beijing: the ten years count from Beijing's date.
+    moment = datetime.combine(timezone.localdate(), datetime.min.time(), tzinfo=dt_timezone.utc).replace(hour=utc_hour)
+    traveller = time_machine.travel(moment, tick=False)
+    traveller.start()
     official = persona("beiyuanmen")
-    cutoff = date.today() - timedelta(days=settings.GONGHUI_RETENTION_DAYS["hardship_files"])  # noqa: DTZ011
+    cutoff = timezone.localdate() - timedelta(days=settings.GONGHUI_RETENTION_DAYS["hardship_files"])
     files = {}
     for person, exited in ((free_person(), cutoff), (free_person("610104001002"), cutoff - timedelta(days=1))):
         file = services.open_file(actor=official, person=person, members=[member(person.name, health="哮喘")])
         services.exit_file(actor=official, file=file, status="exited", reason="再就业", on=exited)
         files[exited] = file
     call_command("purge")
-    assert HouseholdMember.objects.get(file=files[cutoff]).health == "哮喘"  # the last day of the 10 years
-    assert HouseholdMember.objects.get(file=files[cutoff - timedelta(days=1)]).health == ""
+    try:
+        assert HouseholdMember.objects.get(file=files[cutoff]).health == "哮喘"  # the last day of the 10 years
+        assert HouseholdMember.objects.get(file=files[cutoff - timedelta(days=1)]).health == ""
+    finally:
+        traveller.stop()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from gonghui.core import retention
 from gonghui.core.attachments import path_of
@@ -18,7 +19,9 @@ ANONYMOUS = "（已匿名）"
 
 
 def _cutoff(now: datetime) -> object:
-    return (now - timedelta(days=settings.GONGHUI_RETENTION_DAYS["hardship_files"])).date()
+    # An exit date is a Beijing calendar day: count back from today's Beijing date, not from UTC's (which is still
+    # yesterday before 08:00 Beijing time).
+    return timezone.localdate(now) - timedelta(days=settings.GONGHUI_RETENTION_DAYS["hardship_files"])
 
 
 def hold(now: datetime) -> list[int]:

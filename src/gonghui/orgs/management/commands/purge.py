@@ -41,7 +41,7 @@ class Command(BaseCommand):
                         if not dry_run:
                             path.unlink()
             report["uploaded_and_exported_files"] = files
-            cutoff = (now - timedelta(days=days["transferred_people"])).date()
+            cutoff = timezone.localdate(now) - timedelta(days=days["transferred_people"])  # a Beijing date
             gone = Person.objects.filter(membership=Person.Membership.TRANSFERRED, updated_at__date__lt=cutoff,
                                          user__isnull=True).exclude(name="（已匿名）").exclude(
                 pk__in=retention.held_people(now))
