@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -191,13 +191,12 @@ def test_an_edge_household_is_flagged_automatically_and_unflagged(persona) -> No
 @pytest.mark.parametrize("utc_hour", [3, 17], ids=["same-day-in-beijing", "already-tomorrow-in-beijing"])
 def test_the_ten_years_end_on_their_exact_day(persona, utc_hour: int) -> None:  # noqa: ANN001
     from datetime import datetime
-    from datetime import timezone as dt_timezone
 
     from django.conf import settings
     from django.core.management import call_command
 
     # At 17:00 UTC it is already the next day in Beijing: the ten years count from Beijing's date.
-    moment = datetime.combine(timezone.localdate(), datetime.min.time(), tzinfo=dt_timezone.utc).replace(hour=utc_hour)
+    moment = datetime.combine(timezone.localdate(), datetime.min.time(), tzinfo=UTC).replace(hour=utc_hour)
     traveller = time_machine.travel(moment, tick=False)
     traveller.start()
     official = persona("beiyuanmen")
