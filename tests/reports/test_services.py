@@ -168,6 +168,13 @@ def test_checks_only_inside_the_period_and_not_ahead(observation, official: User
     with pytest.raises(ValidationError, match="体温"):
         services.record_check(actor=official, isolation=isolation, day=DAY, temperature=Decimal("45"), well=True,
                               now=at(DAY))
+    # The last day of the period takes its check; the day after does not.
+    last = DAY + dt.timedelta(days=3)
+    services.record_check(actor=official, isolation=isolation, day=last, temperature=None, well=True,
+                          now=at(last + dt.timedelta(days=1)))
+    with pytest.raises(ValidationError, match="不在"):
+        services.record_check(actor=official, isolation=isolation, day=last + dt.timedelta(days=1), temperature=None,
+                              well=True, now=at(last + dt.timedelta(days=1)))
 
 
 def test_the_follow_up_person_checks_and_sees_only_theirs(  # noqa: D103

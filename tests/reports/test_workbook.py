@@ -160,3 +160,19 @@ def test_a_large_consolidated_table_runs_as_a_job(client_for, assignment: Assign
     assert len([r for r in rows[1:] if any(r)]) == sum(max(1, len(r.data.get("observed") or [])) for r in reports)
     # The job is its creator's: another official cannot fetch it.
     assert client_for("qingnianlu").get(response["Location"] + "result.xlsx").status_code == 404
+
+
+def test_the_job_starts_one_report_past_the_limit(client_for, assignment: Assignment, unit, settings,  # noqa: ANN001
+                                                  run_queue) -> None:  # noqa: ANN001
+    street: Unit = unit("610104001")
+    day = timezone.localdate() - dt.timedelta(days=1)
+    filed = Report.objects.filter(assignment=assignment, period=day).count()
+    assert filed > 1
+    client = client_for("beiyuanmen")
+    settings.GONGHUI_EXPORT_TASK_ROWS = filed  # exactly the limit: the file at once
+    at_limit = client.get(f"/reports/{assignment.pk}/consolidated.xlsx", {"day": day, "unit": street.pk})
+    assert at_limit.status_code == 200
+    settings.GONGHUI_EXPORT_TASK_ROWS = filed - 1  # one past it: a job
+    past = run_queue(lambda: client.get(f"/reports/{assignment.pk}/consolidated.xlsx",
+                                        {"day": day, "unit": street.pk}))
+    assert past.status_code == 302 and "/jobs/" in past["Location"]

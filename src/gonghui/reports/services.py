@@ -293,6 +293,14 @@ def reopen(*, actor: Any, assignment: Assignment, enterprise: Enterprise, period
     return opened
 
 
+def contacts_of(enterprises: Any) -> Any:
+    """The active accounts that act for these enterprises (their representatives and reporting contacts): whom
+    reminders, notices and unread-notice reminders reach. `enterprises`: ids, or a query of ids."""
+    return User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
+                               role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
+                               role_assignments__enterprise_id__in=enterprises).distinct()
+
+
 def remind_missing(*, actor: Any, assignment: Assignment, period: dt.date, unit: Unit) -> int:
     """One click: tell the representatives of every enterprise still missing this period's report."""
     from django.urls import reverse
@@ -301,9 +309,7 @@ def remind_missing(*, actor: Any, assignment: Assignment, period: dt.date, unit:
     from gonghui.reports import selectors
 
     missing = list(selectors.missing(actor, assignment, period, unit).values_list("pk", flat=True))
-    reps = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                               role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
-                               role_assignments__enterprise_id__in=missing).distinct()
+    reps = contacts_of(missing)
     due = rules.due_at(period, assignment.deadline).strftime("%m月%d日 %H:%M")
     told = notify(reps, _("请报送《%(f)s》（%(d)s），截止 %(due)s。") % {
         "f": assignment.template.name, "d": period, "due": due},
@@ -339,9 +345,7 @@ def run_reminders(*, now: dt.datetime | None = None) -> int:
         missing = Target.objects.filter(assignment=assignment).exclude(
             enterprise_id__in=Report.objects.filter(assignment=assignment, period=today).values("enterprise_id")) \
             .values("enterprise_id")
-        reps = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                                   role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
-                                   role_assignments__enterprise_id__in=missing).distinct()
+        reps = contacts_of(missing)
         told += notify(reps, text % {"f": assignment.template.name, "t": assignment.deadline.strftime("%H:%M")},
                        url=reverse("reports:fill", args=[assignment.pk]) + f"?day={today}",
                        key=f"reports:{kind}:{assignment.pk}:{today}")
@@ -718,9 +722,7 @@ def publish_notice(*, actor: Any, unit: Unit, title: str, body: str, kind: str =
                          unit_path=unit.path, label=upload.name)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=notice, unit_path=unit.path,
                  changes={"title": notice.title, "enterprises": len(rows), "files": len(files)})
-    contacts = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                                   role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
-                                   role_assignments__enterprise_id__in=[pk for pk, _u in rows]).distinct()
+    contacts = contacts_of([pk for pk, _u in rows])
     notify(contacts, _("新%(k)s：%(t)s") % {"k": notice.get_kind_display(), "t": notice.title},
            url=reverse("reports:notice", args=[notice.pk]), key=f"reports:notice:{notice.pk}")
     return notice
@@ -741,9 +743,7 @@ def remind_unread(*, actor: Any, notice: Notice) -> int:
     from gonghui.core.notify import notify
     notice = scoping.notices.get_or_404(actor, notice.pk, action=org_scoping.CHANGE)
     unread = NoticeReceipt.objects.filter(notice=notice, read_at__isnull=True).values("enterprise_id")
-    contacts = User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                                   role_assignments__role__in=(Role.EMPLOYER_REP, Role.REPORTER),
-                                   role_assignments__enterprise_id__in=unread).distinct()
+    contacts = contacts_of(unread)
     told = notify(contacts, _("请阅读：%(t)s") % {"t": notice.title}, url=reverse("reports:notice", args=[notice.pk]),
                   key=f"reports:notice-remind:{notice.pk}:{timezone.now():%Y%m%d%H%M}")
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=notice, unit_path=notice.unit.path,

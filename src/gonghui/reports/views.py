@@ -463,29 +463,14 @@ def filed_list_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
 
 
 def _masked(items: tuple[forms.Item, ...], data: dict[str, Any]) -> list[dict[str, Any]]:
-    """A report for the page: labels and values, personal data masked."""
-    from gonghui.core.masking import mask_id_number, mask_phone
-
-    def shown(field: forms.Field, value: Any) -> str:
-        if value in (None, ""):
-            return ""
-        if field.type == "id_number":
-            return mask_id_number(str(value))
-        if field.type == "phone":
-            return mask_phone(str(value))
-        if field.type == "yesno":
-            return _("是") if value else _("否")
-        if isinstance(value, list):
-            return "、".join(str(v) for v in value)
-        return str(value)
-
-    result = []
+    """A report for the page: labels and values, personal data masked (as in the consolidated table)."""
+    result: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, forms.Table):
-            result.append({"table": item, "rows": [[shown(c, row.get(c.key)) for c in item.columns]
+            result.append({"table": item, "rows": [[workbook.cell(c, row.get(c.key), True) for c in item.columns]
                                                    for row in data.get(item.key) or []]})
         else:
-            result.append({"field": item, "value": shown(item, data.get(item.key))})
+            result.append({"field": item, "value": workbook.cell(item, data.get(item.key), True)})
     return result
 
 

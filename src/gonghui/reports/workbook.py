@@ -115,7 +115,7 @@ def rows_of(items: tuple[forms.Item, ...], data: dict[str, Any], *, masked: bool
             front: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """A report as sheet rows (the inverse of `data_from_rows`): the single fields on the first row."""
     table = table_of(items)
-    single = {i.key: _cell(i, data.get(i.key), masked) for i in items if isinstance(i, forms.Field)}
+    single = {i.key: cell(i, data.get(i.key), masked) for i in items if isinstance(i, forms.Field)}
     table_rows = (data.get(table.key) or []) if table is not None else []
     for index, row in enumerate(table_rows or [{}]):
         line = dict(front or {})
@@ -123,11 +123,12 @@ def rows_of(items: tuple[forms.Item, ...], data: dict[str, Any], *, masked: bool
             line.update(single)
         if table is not None:
             for column in table.columns:
-                line[f"{table.key}.{column.key}"] = _cell(column, row.get(column.key), masked)
+                line[f"{table.key}.{column.key}"] = cell(column, row.get(column.key), masked)
         yield line
 
 
-def _cell(field: forms.Field, value: Any, masked: bool) -> Any:
+def cell(field: forms.Field, value: Any, masked: bool) -> Any:
+    """One value as a person reads it (是/否, choices joined by 、), ID numbers and phones masked when asked."""
     if value is None or value == "":
         return ""
     if field.type == "yesno":

@@ -2,10 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import gonghui.core.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import gonghui.core.fields
 from gonghui.reports.seed_forms import install_supply_items
 
 
