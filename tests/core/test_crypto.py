@@ -81,3 +81,16 @@ def test_phone_numbers_are_encrypted_at_rest(persona) -> None:  # noqa: ANN001
     assert "13900000001" not in stored
     assert stored.startswith("v1:aes-256-gcm:")
     assert "13900000001" not in digest
+
+
+@given(st.text(max_size=40), st.sampled_from(["id", "phone", "bank"]))
+def test_the_bulk_hasher_gives_the_lookup_hash(value: str, kind: str) -> None:
+    assert crypto.hasher(kind)(value) == crypto.lookup_hash(value, kind)
+
+
+@pytest.mark.parametrize("cipher", crypto.CIPHERS)
+def test_the_bulk_sealer_seals_as_encrypt_does(cipher: str) -> None:
+    seal = crypto.sealer(cipher)
+    first, second = seal("13812345678"), seal("13812345678")
+    assert first != second and first.startswith(f"v1:{cipher}:")
+    assert crypto.decrypt(first) == crypto.decrypt(second) == "13812345678"

@@ -17,3 +17,52 @@ def test_amounts_reach_the_sheet_exactly_and_text_never_becomes_a_formula() -> N
     assert rows[1][0] == "0.30"  # not 0.30000000000000004
     assert rows[1][1] == "=1+1"
     assert rows[1][2] == 3
+
+
+def _sheet_file(path, headers: list[str], rows: list[list[str]]):  # noqa: ANN001, ANN202
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    data = book.add_worksheet(excel.DATA_SHEET)
+    for c, header in enumerate(headers):
+        data.write_string(0, c, header)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            data.write_string(r, c, value)
+    book.close()
+    return path
+
+
+CHOICE_SHEET = excel.Sheet(title="t", columns=(
+    excel.Column("name", "姓名", required=True),
+    excel.Column("kind", "类别", kind="choice", choices=(("a", "甲"), ("b", "乙"))),
+    excel.Column("note", "备注"),
+    excel.Column("since", "日期", kind="date"),
+    excel.Column("absent", "不在表头的列"),
+))
+
+
+def test_each_cell_means_what_parse_cell_says_it_means(tmp_path) -> None:  # noqa: ANN001
+    """The per-column parsers (chosen once per file) agree with the one definition of a cell, blanks included."""
+    path = _sheet_file(tmp_path / "c.xlsx", ["姓名", "类别", "备注", "日期"], [
+        ["张三", "乙", "", ""], ["李四", "a", " 备注 ", "2020-03-01"], ["", "丙", "x", "2020-02-30"],
+        ["王五", "ｂ", "", ""],
+    ])
+    rows = list(excel.read(path, CHOICE_SHEET))
+    assert rows[0].values == {"name": "张三", "kind": "b", "note": "", "since": None, "absent": ""}
+    assert rows[1].values["kind"] == "a" and rows[1].values["note"] == "备注"
+    assert str(rows[1].values["since"]) == "2020-03-01"
+    assert rows[3].values["kind"] == "b"  # a full-width letter typed for the code
+    bad = {p.column: p.reason for p in rows[2].problems}
+    assert set(bad) == {"姓名", "类别", "日期"}
+    assert "必填" in bad["姓名"] and "甲、乙" in bad["类别"]
+    for row in rows:
+        for column in CHOICE_SHEET.columns:
+            index = ["姓名", "类别", "备注", "日期"].index(column.header) if column.key != "absent" else None
+            value = row.raw[index] if index is not None else None
+            try:
+                expected = excel.parse_cell(value, column)
+            except ValueError:
+                assert column.header in {p.column for p in row.problems}
+            else:
+                assert row.values[column.key] == expected

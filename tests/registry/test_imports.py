@@ -83,6 +83,28 @@ def test_an_updated_row_updates_the_person_and_their_history(tmp_path, persona, 
     assert event.changes["phone"] == ["138****5678", "139****9999"]  # the history keeps no full number
 
 
+def test_a_person_filed_by_someone_else_between_check_and_write_is_left_alone(tmp_path, persona, unit, run_queue,  # noqa: ANN001
+                                                                            monkeypatch) -> None:  # noqa: ANN001
+    """New people leave the checking pass ready to insert; whoever is filed meanwhile is not overwritten."""
+    from gonghui.orgs import services
+
+    official, target = persona("beiyuanmen"), unit("610104001001")
+    checked_spool = imports.PeoplePlanner.spool
+
+    def spool_then_someone_files_one(self, batch, planned):  # noqa: ANN001, ANN202
+        spooled = checked_spool(self, batch, planned)
+        services.create_person(actor=official, id_number=ID_B, name="刘秀兰（窗口建档）", unit=target)
+        return spooled
+
+    monkeypatch.setattr(imports.PeoplePlanner, "spool", spool_then_someone_files_one)
+    job = _import(run_queue, official, target, people_file(tmp_path / "ok.xlsx", _rows()), mode="commit")
+    assert job.state == "done", job.message
+    assert (job.counts["created"], job.counts["taken_meanwhile"]) == (2, 1)
+    assert "1 人在检查之后已由他人建档" in job.message
+    assert Person.objects.get(id_hash=imports.lookup_hash(ID_B, "id")).name == "刘秀兰（窗口建档）"
+    assert Person.objects.get(name="王建国").tags.get().name == "一线职工"
+
+
 def test_every_bad_cell_is_reported_and_nothing_is_written(tmp_path, persona, unit, run_queue) -> None:  # noqa: ANN001
     rows = _rows() + [
         {"姓名": "", "身份证号": valid_id("61010419700101111")},

@@ -47,6 +47,12 @@ def test_bad_numbers_are_refused_with_the_reason(raw: str, reason: str) -> None:
         rules.parse_id_number(raw)
 
 
+def test_digits_of_other_scripts_are_not_an_id_number() -> None:
+    arabic_indic = "".join(chr(0x0660 + int(d)) if d.isdigit() else d for d in _with_check("61010419900315123"))
+    with pytest.raises(rules.InvalidNumber, match="前17位应为数字"):
+        rules.parse_id_number(arabic_indic)
+
+
 def test_a_county_code_newer_than_the_library_table_is_accepted() -> None:
     """611002 (商州区) is missing from python-stdnum's table; real people carry it."""
     assert rules.parse_id_number(_with_check("61100220050101123")).birth_date == dt.date(2005, 1, 1)

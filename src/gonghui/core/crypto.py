@@ -10,9 +10,9 @@ re-encrypt later).
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -53,18 +53,33 @@ class using_key:  # noqa: N801 - used as a context manager, like a function
 
 
 def encrypt(plaintext: str, cipher: str | None = None) -> str:
+    return sealer(cipher)(plaintext)
+
+
+def sealer(cipher: str | None = None) -> Callable[[str], str]:
+    """A function that seals values with the current key: `encrypt` with the key looked up once (bulk work)."""
     cipher = cipher or settings.GONGHUI_DATA_CIPHER
-    nonce = os.urandom(12)
-    data = plaintext.encode()
+    head, aad = f"{PREFIX}:{cipher}:", PREFIX.encode()
     if cipher == "aes-256-gcm":
-        sealed = _aesgcm(_key(b"encrypt:aes", 32)).encrypt(nonce, data, PREFIX.encode())
-    elif cipher == "sm4-gcm":
-        encryptor = Cipher(algorithms.SM4(_key(b"encrypt:sm4", 16)), modes.GCM(nonce)).encryptor()
-        encryptor.authenticate_additional_data(PREFIX.encode())
-        sealed = encryptor.update(data) + encryptor.finalize() + encryptor.tag
-    else:
-        raise ValueError(f"unknown cipher {cipher!r}; choose one of {CIPHERS}")
-    return f"{PREFIX}:{cipher}:{base64.b64encode(nonce + sealed).decode()}"
+        aes = _aesgcm(_key(b"encrypt:aes", 32))
+
+        def seal(plaintext: str) -> str:
+            nonce = os.urandom(12)
+            return head + base64.b64encode(nonce + aes.encrypt(nonce, plaintext.encode(), aad)).decode()
+
+        return seal
+    if cipher == "sm4-gcm":
+        key = _key(b"encrypt:sm4", 16)
+
+        def seal_sm4(plaintext: str) -> str:
+            nonce = os.urandom(12)
+            encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+            encryptor.authenticate_additional_data(aad)
+            sealed = encryptor.update(plaintext.encode()) + encryptor.finalize() + encryptor.tag
+            return head + base64.b64encode(nonce + sealed).decode()
+
+        return seal_sm4
+    raise ValueError(f"unknown cipher {cipher!r}; choose one of {CIPHERS}")
 
 
 def decrypt(token: str) -> str:
@@ -104,4 +119,14 @@ def lookup_hash(value: str, kind: str) -> str:
 @lru_cache(maxsize=16384)
 def _lookup_hash(secret: str, value: str, kind: str) -> str:
     key = _derive(secret, b"lookup", 32)
-    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{kind}:{value}".encode(), "sha256").hex()
+
+
+def hasher(kind: str) -> Callable[[str], str]:
+    """`lookup_hash` for one kind with the current key looked up once (bulk work)."""
+    key, prefix = _derive(settings.GONGHUI_DATA_KEY, b"lookup", 32), f"{kind}:".encode()
+
+    def digest(value: str) -> str:
+        return hmac.digest(key, prefix + value.encode(), "sha256").hex()
+
+    return digest

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -317,13 +318,14 @@ def read(path: Path, sheet: Sheet, *, on_progress: Callable[[int, int], None] | 
     if header is None:
         raise FileRefused(_("表格是空的。"))
     positions = _match_header(header, sheet)
+    parse_row = _row_parser(positions, sheet)
     seen: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):
         if number - 1 > limit:
             raise FileRefused(_("表格超过了每次最多 %(limit)d 行的限制。") % {"limit": limit})
-        if all(value is None or (isinstance(value, str) and not value.strip()) for value in raw):
+        if _blank(raw[0] if raw else None) and all(_blank(value) for value in raw):
             continue  # blank rows are skipped, not reported
-        parsed = _parse_row(number, raw, positions, sheet)
+        parsed = parse_row(number, raw)
         if sheet.unique_key and parsed.values.get(sheet.unique_key):
             key = str(parsed.values[sheet.unique_key])
             if key in seen:
@@ -336,6 +338,10 @@ def read(path: Path, sheet: Sheet, *, on_progress: Callable[[int, int], None] | 
             on_progress(number - 1, total)
         yield parsed
     workbook.close()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _match_header(header: list[Any], sheet: Sheet) -> dict[str, int]:
@@ -353,16 +359,37 @@ def _match_header(header: list[Any], sheet: Sheet) -> dict[str, int]:
     return positions
 
 
-def _parse_row(number: int, raw: list[Any], positions: dict[str, int], sheet: Sheet) -> ParsedRow:
-    parsed = ParsedRow(number=number, values={}, raw=raw)
-    for column in sheet.columns:
-        index = positions.get(column.key)
-        value = raw[index] if index is not None and index < len(raw) else None
-        try:
-            parsed.values[column.key] = parse_cell(value, column)
-        except ValueError as exc:
-            parsed.problems.append(Problem(number, column.header, shown(value, column), str(exc)))
-    return parsed
+def _row_parser(positions: dict[str, int], sheet: Sheet) -> Callable[[int, list[Any]], ParsedRow]:
+    """A parser of one row for this sheet and header: each column's checks are chosen once, not per cell."""
+    absent = {key for key in (c.key for c in sheet.columns) if key not in positions}
+    # An empty cell of an optional column is its column's blank value without a call: most cells of a
+    # wide sheet are empty.
+    plan = [(column.key, positions[column.key], cell_parser(column), column,
+             _NO_BLANK if column.required else (None if column.kind != "text" else ""))
+            for column in sheet.columns if column.key in positions]
+    missing = [(column.key, cell_parser(column), column) for column in sheet.columns if column.key in absent]
+
+    def parse_row(number: int, raw: list[Any]) -> ParsedRow:
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        width = len(raw)
+        for key, index, parse, column, blank in plan:
+            value = raw[index] if index < width else None
+            if (value is None or value == "") and blank is not _NO_BLANK:
+                values[key] = blank
+                continue
+            try:
+                values[key] = parse(value)
+            except ValueError as exc:
+                problems.append(Problem(number, column.header, shown(value, column), str(exc)))
+        for key, parse, column in missing:
+            try:
+                values[key] = parse(None)
+            except ValueError as exc:
+                problems.append(Problem(number, column.header, "", str(exc)))
+        return ParsedRow(number, values, raw, problems)
+
+    return parse_row
 
 
 def shown(value: Any, column: Column) -> str:
@@ -396,6 +423,59 @@ DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+
+
+_NO_BLANK = object()
+
+
+def cell_parser(column: Column) -> Callable[[Any], Any]:
+    """The parser of one column's cells: `parse_cell` with the column's kind chosen once.
+
+    Text cells, most of any sheet, take a short path (blank, plain text within its length, the
+    column's own check); everything else goes through `parse_cell`, the one definition of a cell's
+    meaning.
+    """
+    if column.kind == "choice":
+        return _choice_parser(column)
+    if column.kind != "text":
+        return partial(parse_cell, column=column)
+    empty: Any = None if column.required else ""
+    clean, limit = column.clean, column.max_length
+
+    def parse_text(value: Any) -> Any:
+        if value is None:
+            if empty is None:
+                raise ValueError(_("必填，不能为空。"))
+            return empty
+        if type(value) is not str:
+            return parse_cell(value, column)
+        text = value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
+        if not text:
+            if empty is None:
+                raise ValueError(_("必填，不能为空。"))
+            return empty
+        if len(text) > limit:
+            raise ValueError(_("不能超过 %(n)d 个字。") % {"n": limit})
+        return clean(text) if clean else text
+
+    return parse_text
+
+
+def _choice_parser(column: Column) -> Callable[[Any], Any]:
+    """A choice column's parser: labels (in the language of this read) and codes looked up in one dict."""
+    codes: dict[str, str] = {}
+    for code, label in reversed(column.choices):  # the first choice wins, as in parse_cell
+        codes[code] = code
+        codes[str(label)] = code
+
+    def parse_choice(value: Any) -> Any:
+        if type(value) is str:
+            code = codes.get(value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip())
+            if code is not None:
+                return code
+        return parse_cell(value, column)  # blank, not text, or not a choice: parse_cell says what is wrong
+
+    return parse_choice
 
 
 def parse_cell(value: Any, column: Column) -> Any:

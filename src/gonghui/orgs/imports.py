@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +26,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import excel, jobs
-from gonghui.core.crypto import lookup_hash
+from gonghui.core.crypto import hasher, lookup_hash, sealer
 from gonghui.core.masking import mask_phone
 from gonghui.core.models import AuditEvent, Job
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs import rules, scoping
 from gonghui.orgs.models import Enterprise, Industry, Person, Tag, Unit, User
 
-BATCH = 2000
+BATCH = 5000  # rows checked and written together (one transaction when written)
+PROGRESS_SECONDS = 0.5
+# Checked batches written in one transaction: fewer, larger commits write each index page to the WAL once
+# rather than once a batch, and hold SQLite's write lock about a second at a time.
+WRITE_BATCHES = 4
 MAX_PROBLEMS_KEPT = 5000
 
 
@@ -134,6 +140,25 @@ class Planner(ABC):
     def __init__(self, job: Job, actor: User, target: Unit) -> None:
         self.job, self.actor, self.target = job, actor, target
         self.in_scope = scoping.units.filter(actor, action=scoping.CHANGE)
+        self._allowed_units: set[int] | None = None
+
+    @property
+    def allowed_units(self) -> set[int]:
+        """The units under the target that the importer may change (asked once per import)."""
+        if self._allowed_units is None:
+            self._allowed_units = set(self.in_scope.filter(scoping.subtree_q(self.target.path))
+                                      .values_list("id", flat=True))
+        return self._allowed_units
+
+    def spool(self, batch: list[excel.ParsedRow], planned: list[tuple[excel.ParsedRow, str, Any]]) -> Any:
+        """What the writing pass needs of a checked batch: by default its clean rows, planned again then."""
+        return [excel.ParsedRow(r.number, r.values, [], []) for r in batch if r.ok]
+
+    def write(self, spooled: Any) -> dict[str, int]:
+        """Write one spooled batch (inside the caller's transaction); returns the outcomes counted."""
+        planned = self.plan(spooled)
+        self.apply(planned)
+        return _count(planned)
 
     @abstractmethod
     def plan(self, rows: list[excel.ParsedRow], build: bool = True) -> list[tuple[excel.ParsedRow, str, Any]]:
@@ -158,6 +183,13 @@ class Planner(ABC):
         return found
 
 
+def _count(planned: list[tuple[excel.ParsedRow, str, Any]]) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for _row, outcome, _item in planned:
+        counts[outcome] += 1
+    return counts
+
+
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [_show(k, before.get(k)), _show(k, v)] for k, v in after.items() if before.get(k) != v}
 
@@ -180,15 +212,23 @@ class PeoplePlanner(Planner):
     fields = ("name", "phone", "job", "membership", "member_since", "hukou", "residence", "emergency_name",
               "emergency_phone", "bank_account", "basis")
 
+    def __init__(self, job: Job, actor: User, target: Unit) -> None:
+        super().__init__(job, actor, target)
+        self.tags = {t.name: t for t in Tag.objects.all()}
+        self.id_hash, self.phone_hash, self.bank_hash = hasher("id"), hasher("phone"), hasher("bank")
+        self.inserter = _Inserter()
+
     def plan(self, rows: list[excel.ParsedRow], build: bool = True) -> list[tuple[excel.ParsedRow, str, Any]]:
         units = self._units(rows)
         employers = {e.credit_code: e for e in Enterprise.objects.filter(
             credit_code__in={r.values["employer_code"] for r in rows if r.values.get("employer_code")})}
-        tags = {t.name: t for t in Tag.objects.all()}
-        hashes = {lookup_hash(r.values["id_number"], "id"): r for r in rows if r.values.get("id_number")}
-        existing = {p.id_hash: p for p in Person.objects.filter(id_hash__in=list(hashes)).select_related("unit")
-                    .prefetch_related("tags")}
-        allowed_units = set(self.in_scope.filter(scoping.subtree_q(self.target.path)).values_list("id", flat=True))
+        tags = self.tags
+        id_hash, phone_hash, bank_hash = self.id_hash, self.phone_hash, self.bank_hash
+        hashes = {id_hash(r.values["id_number"]): r for r in rows if r.values.get("id_number")}
+        found = _existing_hashes(hashes)
+        existing = {p.id_hash: p for p in Person.objects.filter(id_hash__in=found).select_related("unit")
+                    .prefetch_related("tags")} if found else {}
+        allowed_units = self.allowed_units
         planned = []
         for digest, row in hashes.items():
             values = row.values
@@ -196,7 +236,8 @@ class PeoplePlanner(Planner):
             if values.get("employer_code") and values["employer_code"] not in employers:
                 row.problems.append(excel.Problem(row.number, header("employer_code").header, values["employer_code"],
                                                   _("企业名录中没有这个信用代码，请先导入该企业。")))
-            names = [t.strip() for t in (values.get("tags") or "").replace("，", ",").split(",") if t.strip()]
+            names = ([t.strip() for t in values["tags"].replace("，", ",").split(",") if t.strip()]
+                     if values.get("tags") else [])
             unknown = [t for t in names if t not in tags]
             if unknown:
                 row.problems.append(excel.Problem(row.number, header("tags").header, values.get("tags", ""),
@@ -234,8 +275,8 @@ class PeoplePlanner(Planner):
                            gender=identity.gender, birth_date=identity.birth_date, unit_id=unit.pk,
                            province_id=unit.province_id, employer_id=employer.pk if employer else None,
                            source_job_id=self.job.pk, name_initials=rules.initials(fields["name"]),
-                           phone_hash=lookup_hash(phone, "phone") if phone else "", phone_masked=mask_phone(phone),
-                           bank_hash=lookup_hash(fields["bank_account"], "bank") if fields["bank_account"] else "")
+                           phone_hash=phone_hash(phone) if phone else "", phone_masked=mask_phone(phone),
+                           bank_hash=bank_hash(fields["bank_account"]) if fields["bank_account"] else "")
                 planned.append((row, "created", (new, tag_objects)))
                 continue
             before = {f: getattr(person, f) for f in self.fields}
@@ -256,18 +297,62 @@ class PeoplePlanner(Planner):
     def apply(self, planned: list[tuple[excel.ParsedRow, str, Any]]) -> None:
         created = [item for _row, outcome, item in planned if outcome == "created"]
         updated = [item for _row, outcome, item in planned if outcome == "updated"]
-        ids = _insert([values for values, _t in created])
-        links = [Person.tags.through(person_id=ids[values["id_hash"]], tag_id=t.pk) for values, tags in created
-                 for t in tags]
+        self._insert([self.inserter.row(values) for values, _t in created],
+                     [(values["id_hash"], t.pk) for values, tags in created for t in tags])
         if updated:
-            for person, _t, _c in updated:
-                _seal_hashes(person)
-            Person.objects.bulk_update([p for p, _t, _c in updated],
-                                       [*self.fields, "unit", "province", "employer", "name_initials",
-                                        "phone_hash", "phone_masked", "bank_hash", "updated_at"], batch_size=500)
-            Person.tags.through.objects.filter(person_id__in=[p.pk for p, _t, _c in updated]).delete()
-            links += [Person.tags.through(person_id=p.pk, tag_id=t.pk) for p, tags, _c in updated for t in tags]
-        Person.tags.through.objects.bulk_create(links, batch_size=1000)
+            self._update(updated)
+
+    def spool(self, batch: list[excel.ParsedRow], planned: list[tuple[excel.ParsedRow, str, Any]]) -> Any:
+        """New people leave the checking pass as rows ready for the database (sealed, hashed): the writing
+        pass only inserts them. Changed people are planned again when written; unchanged ones are not written."""
+        rows, links, changed = [], [], []
+        for row, outcome, item in planned:
+            if outcome == "created":
+                values, tags = item
+                rows.append(self.inserter.row(values))
+                links.extend((values["id_hash"], t.pk) for t in tags)
+            elif outcome == "updated":
+                changed.append(excel.ParsedRow(row.number, row.values, [], []))
+        return rows, links, changed
+
+    def write(self, spooled: Any) -> dict[str, int]:
+        rows, links, changed = spooled
+        position = self.inserter.position("id_hash")
+        taken = _existing_hashes([r[position] for r in rows])
+        if taken:  # filed by someone else between the check and the write: left as they are now
+            rows = [r for r in rows if r[position] not in taken]
+            links = [link for link in links if link[0] not in taken]
+        self._insert(rows, links)
+        counts = {"created": len(rows), "updated": 0, "unchanged": 0, "taken_meanwhile": len(taken)}
+        if changed:
+            planned = self.plan(changed)
+            self.apply(planned)
+            for outcome, n in _count(planned).items():
+                counts[outcome] += n
+        return counts
+
+    def _insert(self, rows: list[list[Any]], links: list[tuple[str, int]]) -> None:
+        if not rows:
+            return
+        position = self.inserter.position("id_hash")
+        rows.sort(key=itemgetter(position))  # b-tree of the unique hash filled in order: far fewer page splits
+        with connection.cursor() as cursor:
+            cursor.executemany(self.inserter.sql, rows)
+        if links:
+            ids = dict(Person.objects.filter(id_hash__in={h for h, _t in links}).values_list("id_hash", "id"))
+            Person.tags.through.objects.bulk_create(
+                [Person.tags.through(person_id=ids[h], tag_id=t) for h, t in links], batch_size=1000)
+
+    def _update(self, updated: list[tuple[Person, set[Tag], dict[str, list[Any]]]]) -> None:
+        for person, _t, _c in updated:
+            _seal_hashes(person)
+        Person.objects.bulk_update([p for p, _t, _c in updated],
+                                   [*self.fields, "unit", "province", "employer", "name_initials",
+                                    "phone_hash", "phone_masked", "bank_hash", "updated_at"], batch_size=500)
+        Person.tags.through.objects.filter(person_id__in=[p.pk for p, _t, _c in updated]).delete()
+        Person.tags.through.objects.bulk_create(
+            [Person.tags.through(person_id=p.pk, tag_id=t.pk) for p, tags, _c in updated for t in tags],
+            batch_size=1000)
         now = timezone.now()
         label = self.actor.get_username()
         AuditEvent.objects.bulk_create([
@@ -278,45 +363,64 @@ class PeoplePlanner(Planner):
         ], batch_size=500)
 
 
-def _insert(people: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new people (field values by attname) with one executemany; returns {id_hash: id}.
-
-    Each value goes through its field's own preparation (so personal data is sealed exactly as
-    by the ORM); building model instances and the ORM's bulk insert cost several times more per
-    row for the same statement.
-    """
-    if not people:
-        return {}
-    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    defaults = {f.attname: f.get_default() for f in fields}
-    defaults.update(created_at=now, updated_at=now)
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(Person._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    prepare = [_preparer(f) for f in fields]
-    rows = [[prep(values.get(f.attname, defaults[f.attname])) for f, prep in zip(fields, prepare, strict=True)]
-            for values in people]
+def _existing_hashes(hashes: Any) -> set[str]:
+    """Which of these ID-number hashes are on file: plain parameters, since the ORM's `__in` costs more
+    per value than the look-up itself."""
+    hashes = list(hashes)
+    chunk = min(connection.features.max_query_params or 2000, 2000)
+    table, column = connection.ops.quote_name(Person._meta.db_table), connection.ops.quote_name("id_hash")
+    found: set[str] = set()
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-    return dict(Person.objects.filter(id_hash__in=[v["id_hash"] for v in people]).values_list("id_hash", "id"))
+        for start in range(0, len(hashes), chunk):
+            part = hashes[start:start + chunk]
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
+                           part)
+            found.update(h for (h,) in cursor.fetchall())
+    return found
 
 
-def _preparer(field: Any) -> Any:
-    """The cheapest exact preparation of one field's value for the database."""
-    from django.db import models as m
+class _Inserter:
+    """New people as rows of one INSERT, each value prepared for the database exactly as the ORM would
+    (personal data sealed by the field's own cipher, dates adapted); building model instances and the
+    ORM's bulk insert cost several times more per row for the same statement."""
 
-    from gonghui.core.fields import EncryptedTextField
+    def __init__(self) -> None:
+        from django.db import models as m
 
-    if isinstance(field, EncryptedTextField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    if isinstance(field, m.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
-    if isinstance(field, m.DateField):
-        return connection.ops.adapt_datefield_value
-    if isinstance(field, m.CharField | m.TextField | m.IntegerField | m.BooleanField | m.ForeignKey):
-        return lambda value: value
-    return lambda value: field.get_db_prep_save(value, connection)
+        from gonghui.core.fields import EncryptedTextField
+
+        fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        self.sql = (f"INSERT INTO {quote(Person._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+                    f"VALUES ({', '.join(['%s'] * len(fields))})")
+        self.names = [f.attname for f in fields]
+        now = timezone.now()
+        defaults = {f.attname: f.get_default() for f in fields}
+        defaults.update(created_at=now, updated_at=now)
+        self.prepared_defaults = {f.attname: f.get_db_prep_save(defaults[f.attname], connection) for f in fields}
+        self.values_of = itemgetter(*self.names)
+        seal = sealer()
+        self.preparers: list[tuple[int, Any]] = []
+        for index, f in enumerate(fields):
+            if isinstance(f, EncryptedTextField):
+                self.preparers.append((index, lambda value, seal=seal: seal(value) if value else value))
+            elif isinstance(f, m.DateTimeField):
+                self.preparers.append((index, connection.ops.adapt_datetimefield_value))
+            elif isinstance(f, m.DateField):
+                self.preparers.append((index, connection.ops.adapt_datefield_value))
+            elif not isinstance(f, m.CharField | m.TextField | m.IntegerField | m.BooleanField | m.ForeignKey):
+                self.preparers.append((index, lambda value, f=f: f.get_db_prep_save(value, connection)))
+
+    def position(self, attname: str) -> int:
+        return self.names.index(attname)
+
+    def row(self, values: dict[str, Any]) -> list[Any]:
+        """One new person's values (by attname; the rest take their defaults) as a row of the INSERT."""
+        row = list(self.values_of({**self.prepared_defaults, **values}))
+        for index, prepare in self.preparers:
+            if self.names[index] in values:
+                row[index] = prepare(row[index])
+        return row
 
 
 def _seal_hashes(person: Person) -> None:
@@ -336,7 +440,7 @@ class EnterprisePlanner(Planner):
         units = self._units(rows)
         codes = {r.values["credit_code"]: r for r in rows if r.values.get("credit_code")}
         existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=list(codes)).select_related("unit")}
-        allowed_units = set(self.in_scope.filter(scoping.subtree_q(self.target.path)).values_list("id", flat=True))
+        allowed_units = self.allowed_units
         planned = []
         for code, row in codes.items():
             values = row.values
@@ -408,20 +512,25 @@ def run_import(job: Job) -> None:
     counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     problems: list[dict[str, Any]] = []
     problem_count = 0
+    write = job.params.get("mode") == "commit"
+    shown_at = [0.0]
 
     def report(done: int, total: int) -> None:
-        jobs.progress(job, done // (2 if write else 1), total)
+        if time.monotonic() - shown_at[0] >= PROGRESS_SECONDS:  # a progress write costs a commit
+            shown_at[0] = time.monotonic()
+            jobs.progress(job, done // (2 if write else 1), total)
 
-    write = job.params.get("mode") == "commit"
-    # The checked rows are spooled to a temporary file, so that writing them needs neither a
-    # second read of the workbook nor all of them in memory at once.
+    # The checking pass prepares what the writing pass needs (for new people, rows ready for the
+    # database) and spools it to a temporary file, so that writing needs neither a second read of
+    # the workbook nor all of it in memory at once.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the second pass
+    batches = 0
     try:
         for batch in _batches(excel.read(path, planner.sheet, on_progress=report)):
-            planned = planner.plan(batch, build=False)
+            planned = planner.plan(batch, build=write)
             if write:
-                pickle.dump([excel.ParsedRow(r.number, r.values, [], r.problems) for r in batch], spool,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(planner.spool(batch, planned), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                batches += 1
             for row in batch:
                 counts["rows"] += 1
                 if not row.ok:
@@ -429,8 +538,8 @@ def run_import(job: Job) -> None:
                     problem_count += len(row.problems)
                     if len(problems) < MAX_PROBLEMS_KEPT:
                         problems.extend(p.as_dict() for p in row.problems)
-            for _row, outcome, _item in planned:
-                counts[outcome] += 1
+            for outcome, n in _count(planned).items():
+                counts[outcome] += n
     except excel.FileRefused as exc:
         spool.close()
         raise jobs.JobError(str(exc)) from exc
@@ -451,32 +560,30 @@ def run_import(job: Job) -> None:
     if not write:
         spool.close()
         return
-    written = {"created": 0, "updated": 0, "unchanged": 0}
-    done = 0
+    written = {"created": 0, "updated": 0, "unchanged": counts["unchanged"], "taken_meanwhile": 0}
     spool.seek(0)
     with spool:
-        while True:
-            try:
-                batch = pickle.load(spool)  # noqa: S301 - our own spool, written above in this process
-            except EOFError:
-                break
+        for first in range(0, batches, WRITE_BATCHES):
+            last = min(batches, first + WRITE_BATCHES)
             with transaction.atomic():
-                planned = planner.plan(batch)
-                planner.apply(planned)
-            for _row, outcome, _item in planned:
-                written[outcome] += 1
-            done += len(batch)
-            jobs.progress(job, total // 2 + done // 2, total)
+                for _batch in range(first, last):
+                    spooled = pickle.load(spool)  # noqa: S301 - our own spool, written above in this process
+                    for outcome, n in planner.write(spooled).items():
+                        written[outcome] = written.get(outcome, 0) + n
+            jobs.progress(job, total // 2 + total * last // batches // 2, total)
     counts.update(written)
     from gonghui.core import audit
 
     audit.record(actor=actor, action=audit.Action.CREATE, obj=job, unit_path=target.path,
                  object_repr=_("%(name)s 导入 %(file)s") % {"name": planner.sheet.title, "file": job.source_name},
                  changes={k: counts[k] for k in ("created", "updated", "unchanged", "rejected")})
-    Job.objects.filter(pk=job.pk).update(
-        counts={**counts, "checked": True, "written": True}, progress_done=total,
-        message=_("已导入：新增 %(c)d 条，更新 %(u)d 条，未变 %(s)d 条，跳过有错误的 %(r)d 行。") % {
-            "c": counts["created"], "u": counts["updated"], "s": counts["unchanged"], "r": counts["rejected"]})
+    message = _("已导入：新增 %(c)d 条，更新 %(u)d 条，未变 %(s)d 条，跳过有错误的 %(r)d 行。") % {
+        "c": counts["created"], "u": counts["updated"], "s": counts["unchanged"], "r": counts["rejected"]}
+    if counts["taken_meanwhile"]:
+        message += _("另有 %(n)d 人在检查之后已由他人建档，未覆盖；如需更新，请再导入一次本文件。") % {
+            "n": counts["taken_meanwhile"]}
+    Job.objects.filter(pk=job.pk).update(counts={**counts, "checked": True, "written": True}, progress_done=total,
+                                         message=message)
 
 
 def save_upload(content: Iterator[bytes], original_name: str) -> str:
