@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gonghui_test
 REQUIRE_POSTGRES ?= 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts pg-client deploy-smoke
+.PHONY: demo test install install-dev assets lint typecheck bench serve messages clean browser pdf-fonts pg-client deploy-smoke load-tools
 
 ## make demo — install, migrate the embedded SQLite database, load demo data once, serve on PORT.
 demo: install .env
@@ -37,7 +37,7 @@ test: install-dev browser pg-client
 deploy-smoke: install-dev
 	bash deploy/smoke.sh
 
-bench: install-dev
+bench: install-dev load-tools
 	@for script in bench/*.py; do \
 		case "$$script" in bench/pg_ready.py|bench/_*) continue;; esac; \
 		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
@@ -84,6 +84,12 @@ node_modules/.installed: package.json
 browser: pdf-fonts
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# wrk for the load run of bench/load_pages.py, when missing.
+load-tools:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; \
 	fi
 
 # pg_dump and pg_restore for `gonghui backup` / `restore` on PostgreSQL (and their tests), when missing.

@@ -215,6 +215,9 @@ GONGHUI_DATA_CIPHER = env("GONGHUI_DATA_CIPHER", "aes-256-gcm")
 # Spreadsheets: the largest sheet an import reads, and the export size that runs as a task.
 GONGHUI_IMPORT_MAX_ROWS = env_int("GONGHUI_IMPORT_MAX_ROWS", 500_000)
 GONGHUI_EXPORT_TASK_ROWS = env_int("GONGHUI_EXPORT_TASK_ROWS", 10_000)
+# A running job silent this long (no progress) on another machine is taken to have lost its worker.
+GONGHUI_JOB_STALE_SECONDS = env_int("GONGHUI_JOB_STALE_SECONDS", 300)
+GONGHUI_JOB_MAX_ATTEMPTS = env_int("GONGHUI_JOB_MAX_ATTEMPTS", 3)
 GONGHUI_UPLOAD_MAX_MB = env_int("GONGHUI_UPLOAD_MAX_MB", 50)
 GONGHUI_CARD_TOKEN_SECONDS = env_int("GONGHUI_CARD_TOKEN_SECONDS", 300)  # an e-card QR code is good for 5 minutes
 GONGHUI_JOIN_DECISION_WORKING_DAYS = env_int("GONGHUI_JOIN_DECISION_WORKING_DAYS", 3)

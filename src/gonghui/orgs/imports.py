@@ -186,7 +186,7 @@ class Planner(ABC):
 def _count(planned: list[tuple[excel.ParsedRow, str, Any]]) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for _row, outcome, _item in planned:
-        counts[outcome] += 1
+        counts["created" if outcome == "written_before" else outcome] += 1
     return counts
 
 
@@ -285,7 +285,8 @@ class PeoplePlanner(Planner):
                          tags={t.name for t in tag_objects})
             changes = _diff(before, after)
             if not changes:
-                planned.append((row, "unchanged", None))
+                # Written by an earlier run of this very job, stopped midway (its worker died): created by it.
+                planned.append((row, "written_before" if person.source_job_id == self.job.pk else "unchanged", None))
                 continue
             for name in self.fields:
                 setattr(person, name, fields[name])
@@ -525,6 +526,7 @@ def run_import(job: Job) -> None:
     # the workbook nor all of it in memory at once.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the second pass
     batches = 0
+    resumed = 0  # rows this job wrote before its worker died (it is run again from the start)
     try:
         for batch in _batches(excel.read(path, planner.sheet, on_progress=report)):
             planned = planner.plan(batch, build=write)
@@ -540,6 +542,7 @@ def run_import(job: Job) -> None:
                         problems.extend(p.as_dict() for p in row.problems)
             for outcome, n in _count(planned).items():
                 counts[outcome] += n
+            resumed += sum(1 for _row, outcome, _item in planned if outcome == "written_before")
     except excel.FileRefused as exc:
         spool.close()
         raise jobs.JobError(str(exc)) from exc
@@ -560,7 +563,7 @@ def run_import(job: Job) -> None:
     if not write:
         spool.close()
         return
-    written = {"created": 0, "updated": 0, "unchanged": counts["unchanged"], "taken_meanwhile": 0}
+    written = {"created": resumed, "updated": 0, "unchanged": counts["unchanged"], "taken_meanwhile": 0}
     spool.seek(0)
     with spool:
         for first in range(0, batches, WRITE_BATCHES):
@@ -579,6 +582,8 @@ def run_import(job: Job) -> None:
                  changes={k: counts[k] for k in ("created", "updated", "unchanged", "rejected")})
     message = _("已导入：新增 %(c)d 条，更新 %(u)d 条，未变 %(s)d 条，跳过有错误的 %(r)d 行。") % {
         "c": counts["created"], "u": counts["updated"], "s": counts["unchanged"], "r": counts["rejected"]}
+    if resumed:
+        message += _("（其中 %(n)d 条在工作进程中断前已写入。）") % {"n": resumed}
     if counts["taken_meanwhile"]:
         message += _("另有 %(n)d 人在检查之后已由他人建档，未覆盖；如需更新，请再导入一次本文件。") % {
             "n": counts["taken_meanwhile"]}

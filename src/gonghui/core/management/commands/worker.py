@@ -1,12 +1,15 @@
 """`gonghui worker [--burst]`: run background tasks (imports, exports, batch payments, reminders sent later) —
 on RQ workers when GONGHUI_TASKS_BACKEND=rq (a city's or province's deployment), else from the database queue.
-Run several beside each other; each task is claimed by one worker only."""
+Run several beside each other; each task is claimed by one worker only. At its start a worker queues again the jobs
+whose worker died (`gonghui jobs recover`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from gonghui.core import jobs
 
 
 class Command(BaseCommand):
@@ -16,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="run what is queued, then exit")
 
     def handle(self, *args, burst: bool, **options) -> None:  # noqa: ANN002, ANN003
+        requeued = jobs.recover_abandoned()  # the jobs of a worker that died are taken up again
+        if requeued:
+            self.stdout.write(f"queued again (their worker was gone): {', '.join(map(str, requeued))}")
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
             call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job", *(["--burst"] if burst else []))
         else:

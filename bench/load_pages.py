@@ -1,0 +1,183 @@
+"""Load run: the app's processes under a bounded wrk load on loopback, page by page, against a hello-world view.
+
+    python bench/load_pages.py [--size city|street] [--seconds 10] [--connections 8] [--workers 4]
+
+On a throwaway PostgreSQL database (gonghui_load, dropped afterwards) with the demo data (`--size city`:
+~200,000 people, 北院门 at full size), `gonghui serve` runs gunicorn workers on 127.0.0.1 and wrk (Debian's)
+loads, one after another and for the same time each:
+- hello: `/healthz` — the same processes, middleware and one `SELECT 1`, no page;
+- the worker's phone home page (worker1, signed in);
+- the street official's relief application list (beiyuanmen);
+- the street's report completeness page for today's medical-observation form;
+- the people search API (`GET /api/v1/people?q=…` with a bearer token).
+Each line prints throughput, p50 and p99 latency and the 5xx count (counted by wrk's Lua hook, per request);
+last come `page/hello` ratios (target ≥ 0.5) and the total of 5xx (target 0). Only loopback is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PG = os.environ.get("GONGHUI_PG_TEST_SERVER", "postgres://postgres@127.0.0.1:5432")
+DB = "gonghui_load"
+PORT = 18100
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "Gonghui@2026"
+
+COUNT_5XX = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) fives = 0 end
+function response(status, headers, body) if status >= 500 then fives = fives + 1 end end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("fives") end
+  io.write(string.format("FIVES %d\\n", total))
+  io.write(string.format("P50 %f\\nP99 %f\\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("RPS %f\\n", summary.requests / (summary.duration / 1e6)))
+  io.write(string.format("REQUESTS %d\\n", summary.requests))
+end
+"""
+
+
+def _database(action: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        if action == "create":
+            connection.execute(f"CREATE DATABASE {DB}")
+
+
+def _session(username: str) -> str:
+    """Sign in through the login form as a person would; returns the session cookie's value."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{BASE}/accounts/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD}).encode()
+    request = urllib.request.Request(f"{BASE}/accounts/login/", data=body, headers={"Referer": f"{BASE}/accounts/login/"})
+    opener.open(request, timeout=30).read()
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit(f"sign-in as {username} failed")
+    return f"sessionid={cookies['sessionid']}; csrftoken={cookies.get('csrftoken', '')}"
+
+
+def _get(path: str, cookie: str) -> str:
+    request = urllib.request.Request(f"{BASE}{path}", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+        return response.read().decode()
+
+
+def _token(username: str) -> str:
+    import json
+
+    body = json.dumps({"username": username, "password": PASSWORD}).encode()
+    request = urllib.request.Request(f"{BASE}/api/v1/auth/token", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["token"]
+
+
+def _wrk(path: str, header: str | None, seconds: int, connections: int, script: Path) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
+    if header:
+        command += ["-H", header]
+    output = subprocess.run([*command, f"{BASE}{path}"], capture_output=True, text=True, check=True).stdout
+    values = dict(re.findall(r"^(FIVES|P50|P99|RPS|REQUESTS) ([\d.]+)$", output, re.MULTILINE))
+    non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": float(values["RPS"]), "p50": float(values["P50"]), "p99": float(values["P99"]),
+            "fives": int(values["FIVES"]), "requests": int(values["REQUESTS"]),
+            "non_ok": int(non_ok.group(1)) if non_ok else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=("street", "city"), default="city")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
+    if subprocess.run([sys.executable, str(ROOT / "bench" / "pg_ready.py"), f"{PG}/postgres"], check=False).returncode:
+        print(f"PostgreSQL not reachable at {PG}: the load run needs it and was skipped.")
+        return
+    work = Path(tempfile.mkdtemp(prefix="gonghui-load-"))
+    env = dict(os.environ, SECRET_KEY="load-" + secrets.token_hex(24), GONGHUI_DATA_KEY="load-" + secrets.token_hex(16),
+               DATABASE_URL=f"{PG}/{DB}", GONGHUI_VAR_DIR=str(work / "var"), GONGHUI_HTTPS="0",
+               ALLOWED_HOSTS="127.0.0.1,localhost", GONGHUI_LOGIN_RATE_PER_IP="100000", DEBUG="0")
+    env.pop("REDIS_URL", None)
+    server = None
+    try:
+        _database("create")
+        started = time.perf_counter()
+        subprocess.run([BIN / "gonghui", "migrate", "--noinput", "-v0"], env=env, check=True)
+        subprocess.run([BIN / "gonghui", "demo", "--size", args.size], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([BIN / "gonghui", "collectstatic", "--noinput", "-v0"], env=env, check=True)
+        print(f"data: demo --size {args.size} on PostgreSQL, ready in {time.perf_counter() - started:.0f} s")
+        server = subprocess.Popen([BIN / "gonghui", "serve", "--host", "127.0.0.1", "--port", str(PORT), "--workers",
+                                   str(args.workers), "--no-worker", "--no-collectstatic"], env=env,
+                                  stdout=(work / "serve.log").open("w"), stderr=subprocess.STDOUT)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{BASE}/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        worker, official = _session("worker1"), _session("beiyuanmen")
+        reports = _get("/reports/", official)
+        task = re.search(r'href="/reports/(\d+)/"', reports)
+        if not task:
+            raise SystemExit("no report task on the street's reports page")
+        token = _token("beiyuanmen")
+        script = work / "count.lua"
+        script.write_text(COUNT_5XX)
+        targets = [
+            ("hello (/healthz)", "/healthz", None),
+            ("worker home (phone)", "/", f"Cookie: {worker}"),
+            ("relief applications", "/relief/applications/", f"Cookie: {official}"),
+            ("report completeness", f"/reports/{task.group(1)}/", f"Cookie: {official}"),
+            ("people search API", "/api/v1/people?q=%E7%8E%8B", f"Authorization: Bearer {token}"),
+        ]
+        for _label, path, header in targets[1:]:  # each page answers 200 before it is loaded
+            if header and header.startswith("Cookie: "):
+                _get(path, header.removeprefix("Cookie: "))
+        print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s a page; "
+              f"gunicorn {args.workers} workers; 2 cores shared by both")
+        results = {}
+        for label, path, header in targets:
+            result = _wrk(path, header, args.seconds, args.connections, script)
+            results[label] = result
+            print(f"{label:24} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
+                  f"{result['requests']:6d} requests  5xx {result['fives']}  non-2xx/3xx {result['non_ok']}")
+        hello = results["hello (/healthz)"]["rps"]
+        for label, result in list(results.items())[1:]:
+            print(f"{label}/hello = {result['rps'] / hello:.2f}")
+        print(f"5xx = {sum(r['fives'] for r in results.values())}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        _database("drop")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
