@@ -218,6 +218,8 @@ GONGHUI_EXPORT_TASK_ROWS = env_int("GONGHUI_EXPORT_TASK_ROWS", 10_000)
 # A running job silent this long (no progress) on another machine is taken to have lost its worker.
 GONGHUI_JOB_STALE_SECONDS = env_int("GONGHUI_JOB_STALE_SECONDS", 300)
 GONGHUI_JOB_MAX_ATTEMPTS = env_int("GONGHUI_JOB_MAX_ATTEMPTS", 3)
+# Household files written per transaction by a batch grant (its checkpoint: a re-run resumes after the last one).
+GONGHUI_GRANT_CHUNK = env_int("GONGHUI_GRANT_CHUNK", 50_000)
 GONGHUI_UPLOAD_MAX_MB = env_int("GONGHUI_UPLOAD_MAX_MB", 50)
 GONGHUI_CARD_TOKEN_SECONDS = env_int("GONGHUI_CARD_TOKEN_SECONDS", 300)  # an e-card QR code is good for 5 minutes
 GONGHUI_JOIN_DECISION_WORKING_DAYS = env_int("GONGHUI_JOIN_DECISION_WORKING_DAYS", 3)

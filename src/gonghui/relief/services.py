@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
@@ -942,16 +943,14 @@ def run_batch_grant(job: Job) -> None:
                  changes={"entries": created})
 
 
-CHUNK = 50_000
-
-
-def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int = CHUNK) -> int:
+def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | None = None) -> int:
     """The batch's payment entries, one INSERT … SELECT per chunk of household files, written by the database.
 
     Nothing is paid twice: a household that already had an entry of the campaign before this run is
     skipped, the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a re-run of the
     batch resumes after the last chunk it committed (`done_through`).
     """
+    chunk = chunk or settings.GONGHUI_GRANT_CHUNK  # household files a transaction
     version = batch.version
     amount = _batch_amount(version)
     campaign = (campaigns(version) or [version.policy.code])[0]
