@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -52,13 +53,13 @@ end
 """
 
 
-def _database(action: str) -> None:
+def _database(action: str, name: str = DB) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if action == "create":
-            connection.execute(f"CREATE DATABASE {DB}")
+            connection.execute(f"CREATE DATABASE {name}")
 
 
 def _session(username: str) -> str:

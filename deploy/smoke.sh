@@ -66,6 +66,7 @@ step "gonghui serve (gunicorn) on 127.0.0.1:$APP_PORT, gonghui worker on RQ, ngi
 sed -e "s|@APP@|127.0.0.1:$APP_PORT|" -e "s|@HTTP@|127.0.0.1:$HTTP_PORT|" -e "s|@HTTPS@|127.0.0.1:$HTTPS_PORT|" \
     -e "s|@HTTPS_PORT@|$HTTPS_PORT|" -e "s|@SERVER_NAME@|localhost|" -e "s|@CERT@|$WORK/cert.pem|" \
     -e "s|@KEY@|$WORK/key.pem|" -e "s|@STATIC_ROOT@|$WORK/var/static|" -e "s|@DEPLOY@|$ROOT/deploy|" \
+    -e "s|@ACCESS_LOG@|$WORK/nginx-access.log|" \
     "$ROOT/deploy/nginx/gonghui.conf" >"$WORK/site.conf"
 mkdir -p "$WORK/nginx-tmp"
 cat >"$WORK/nginx.conf" <<CONF
@@ -112,6 +113,15 @@ for page in /console/ /reports/ /reports/health/ /reports/back-to-work/ /people/
   [ "$code" = 200 ] || fail "$page answered $code"
 done
 grep -q "北院门" "$WORK/page.html" || fail "the official's page does not show the street"
+
+step "a search by a full phone number leaves no trace of it in any log"
+phone=13900000001  # worker1 of the demo
+code="$("${CURL[@]}" -b "$jar" -o "$WORK/search.html" -w '%{http_code}' "$BASE/people/?q=$phone")"
+[ "$code" = 200 ] || fail "the search answered $code"
+grep -q "139\*\*\*\*0001" "$WORK/search.html" || fail "the search did not find worker1 (masked) by the phone"
+"${CURL[@]}" -b "$jar" -o /dev/null "$BASE/people/?q=$phone&unit=" -H "Referer: $BASE/people/?q=$phone"
+sleep 1
+if grep -l "$phone" "$WORK"/*.log; then fail "a full phone number reached a log file"; fi
 
 step "a long export becomes a background job, run by the RQ worker"
 location="$("${CURL[@]}" -b "$jar" -o /dev/null -w '%{redirect_url}' "$BASE/enterprises/export.xlsx")"

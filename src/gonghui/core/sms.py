@@ -13,6 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from gonghui.core.masking import mask_phone
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,10 +29,10 @@ class SmsError(Exception):
 
 
 class ConsoleBackend:
-    """Prints messages on standard output (development and demo)."""
+    """Prints messages on standard output (development and demo), the number masked: the console is a log."""
 
     def send(self, message: Message) -> None:
-        sys.stdout.write(f"[SMS to {message.phone}] {message.text}\n")
+        sys.stdout.write(f"[SMS to {mask_phone(message.phone)}] {message.text}\n")
         sys.stdout.flush()
 
 

@@ -41,6 +41,9 @@ class Command(BaseCommand):
             "--timeout", os.environ.get("GONGHUI_REQUEST_TIMEOUT", "60"),
             "--graceful-timeout", "20",
             "--access-logfile", "-",
+            # The path without its query string and no referrer: a search by a full phone or ID number must not
+            # put that number into the log.
+            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms',
             "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         self.stdout.write(f"Gonghui: http://{host}:{port}/  ({workers} workers, database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
