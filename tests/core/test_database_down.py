@@ -52,3 +52,26 @@ def test_other_errors_stay_the_plain_500_page(client_for, monkeypatch) -> None: 
     client.raise_request_exception = False
     response = client.get("/people/")
     assert response.status_code == 500 and "系统繁忙" in response.content.decode()
+
+
+def test_a_session_that_cannot_be_saved_because_the_database_left_is_a_503_not_a_400(client_for, monkeypatch) -> None:  # noqa: ANN001
+    """The page was served, then the database went away before the session was saved (Django answers 400)."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def refuse(self, must_create=False):  # noqa: ANN001, ANN202
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            raise UpdateError  # noqa: B904 - as Django's database session store raises it: inside the except
+
+    client = client_for("beiyuanmen")
+    client.raise_request_exception = False
+    monkeypatch.setattr(SessionStore, "save", refuse)
+    response = client.get("/people/")
+    assert response.status_code == 503 and "数据库暂时无法连接" in response.content.decode()
+
+
+def test_other_bad_requests_get_the_chinese_400_page() -> None:
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and "请求有误" in response.content.decode()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,20 +57,49 @@ def check(upload: Any) -> tuple[str, str]:
     return kind
 
 
+class StorageFull(OSError):
+    """The file store (MEDIA_ROOT) has no room left: nothing of the file was kept."""
+
+    def __init__(self) -> None:
+        super().__init__(_("服务器的文件存储空间已满，文件没有保存，您的其他内容也未提交。请稍后再试，或告知系统管理员。"))
+
+
+def write_file(target: Path, chunks: Iterable[bytes], *, limit: int | None = None,
+               too_big: Callable[[], Exception] | None = None) -> tuple[int, str]:
+    """Write chunks to a new file under MEDIA_ROOT; returns (size, sha256). A full disk or quota raises
+    StorageFull and a file over `limit` raises `too_big()`, either way with the partial file removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with target.open("wb") as handle:
+            for chunk in chunks:
+                size += len(chunk)
+                if limit is not None and size > limit and too_big is not None:
+                    raise too_big()
+                digest.update(chunk)
+                handle.write(chunk)
+    except OSError as error:
+        target.unlink(missing_ok=True)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from error
+        raise
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return size, digest.hexdigest()
+
+
 def save(*, actor: Any, upload: Any, owner_type: str, owner_id: int, unit_path: str, label: str = "") -> Attachment:
     """Store one checked upload for its owner. Call `check` first to refuse before any write."""
     content_type, extension = check(upload)
     relative = Path("attachments") / timezone.now().strftime("%Y/%m") / f"{uuid.uuid4().hex}.{extension}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    with target.open("wb") as handle:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            handle.write(chunk)
+    try:
+        _size, sha256 = write_file(Path(settings.MEDIA_ROOT) / relative, upload.chunks())
+    except StorageFull as full:  # the caller's transaction is undone with the message, as for any bad input
+        raise ValidationError({"attachments": str(full)}) from full
     return Attachment.objects.create(
         owner_type=owner_type, owner_id=owner_id, unit_path=unit_path, label=label[:60],
-        name=Path(upload.name).name[:200], content_type=content_type, size=upload.size, sha256=digest.hexdigest(),
+        name=Path(upload.name).name[:200], content_type=content_type, size=upload.size, sha256=sha256,
         stored_as=str(relative), uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
 
 

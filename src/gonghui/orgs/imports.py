@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import excel, jobs
+from gonghui.core import attachments, excel, jobs
 from gonghui.core.crypto import hasher, lookup_hash, sealer
 from gonghui.core.masking import mask_phone
 from gonghui.core.models import AuditEvent, Job
@@ -594,18 +594,12 @@ def run_import(job: Job) -> None:
 def save_upload(content: Iterator[bytes], original_name: str) -> str:
     """Store an uploaded file under MEDIA_ROOT/imports; returns its relative name."""
     relative = f"imports/{timezone.now():%Y%m%d}/{uuid.uuid4().hex}.xlsx"
-    path = Path(settings.MEDIA_ROOT) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
     limit = settings.GONGHUI_UPLOAD_MAX_MB * 1024 * 1024
-    size = 0
-    with path.open("wb") as handle:
-        for chunk in content:
-            size += len(chunk)
-            if size > limit:
-                handle.close()
-                path.unlink(missing_ok=True)
-                raise excel.FileRefused(_("文件超过 %(mb)d MB，请分成几个文件上传。") % {"mb": settings.GONGHUI_UPLOAD_MAX_MB})
-            handle.write(chunk)
+    try:
+        attachments.write_file(Path(settings.MEDIA_ROOT) / relative, content, limit=limit, too_big=lambda: excel.FileRefused(
+            _("文件超过 %(mb)d MB，请分成几个文件上传。") % {"mb": settings.GONGHUI_UPLOAD_MAX_MB}))
+    except attachments.StorageFull as full:
+        raise excel.FileRefused(str(full)) from full
     return relative
 
 
