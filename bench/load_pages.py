@@ -27,6 +27,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +110,41 @@ def _wrk(path: str, header: str | None, seconds: int, connections: int, script: 
             "non_ok": int(non_ok.group(1)) if non_ok else 0}
 
 
+@contextmanager
+def served_demo(name: str, *, size: str = "street", workers: int = 4) -> Iterator[Path]:
+    """A throwaway PostgreSQL database `name` with the demo, served by `gonghui serve` on 127.0.0.1:PORT; yields the
+    scratch folder (logs); stops the server and drops the database afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    env = dict(os.environ, SECRET_KEY="bench-" + secrets.token_hex(24), GONGHUI_DATA_KEY="bench-" + secrets.token_hex(16),
+               DATABASE_URL=f"{PG}/{name}", GONGHUI_VAR_DIR=str(work / "var"), GONGHUI_HTTPS="0",
+               ALLOWED_HOSTS="127.0.0.1,localhost", GONGHUI_LOGIN_RATE_PER_IP="100000", DEBUG="0")
+    env.pop("REDIS_URL", None)
+    server = None
+    try:
+        _database("create", name)
+        started = time.perf_counter()
+        subprocess.run([BIN / "gonghui", "migrate", "--noinput", "-v0"], env=env, check=True)
+        subprocess.run([BIN / "gonghui", "demo", "--size", size], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([BIN / "gonghui", "collectstatic", "--noinput", "-v0"], env=env, check=True)
+        print(f"data: demo --size {size} on PostgreSQL, ready in {time.perf_counter() - started:.0f} s")
+        server = subprocess.Popen([BIN / "gonghui", "serve", "--host", "127.0.0.1", "--port", str(PORT), "--workers",
+                                   str(workers), "--no-worker", "--no-collectstatic"], env=env,
+                                  stdout=(work / "serve.log").open("w"), stderr=subprocess.STDOUT)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{BASE}/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield work
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        _database("drop", name)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("street", "city"), default="city")
@@ -120,28 +157,7 @@ def main() -> None:
     if subprocess.run([sys.executable, str(ROOT / "bench" / "pg_ready.py"), f"{PG}/postgres"], check=False).returncode:
         print(f"PostgreSQL not reachable at {PG}: the load run needs it and was skipped.")
         return
-    work = Path(tempfile.mkdtemp(prefix="gonghui-load-"))
-    env = dict(os.environ, SECRET_KEY="load-" + secrets.token_hex(24), GONGHUI_DATA_KEY="load-" + secrets.token_hex(16),
-               DATABASE_URL=f"{PG}/{DB}", GONGHUI_VAR_DIR=str(work / "var"), GONGHUI_HTTPS="0",
-               ALLOWED_HOSTS="127.0.0.1,localhost", GONGHUI_LOGIN_RATE_PER_IP="100000", DEBUG="0")
-    env.pop("REDIS_URL", None)
-    server = None
-    try:
-        _database("create")
-        started = time.perf_counter()
-        subprocess.run([BIN / "gonghui", "migrate", "--noinput", "-v0"], env=env, check=True)
-        subprocess.run([BIN / "gonghui", "demo", "--size", args.size], env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([BIN / "gonghui", "collectstatic", "--noinput", "-v0"], env=env, check=True)
-        print(f"data: demo --size {args.size} on PostgreSQL, ready in {time.perf_counter() - started:.0f} s")
-        server = subprocess.Popen([BIN / "gonghui", "serve", "--host", "127.0.0.1", "--port", str(PORT), "--workers",
-                                   str(args.workers), "--no-worker", "--no-collectstatic"], env=env,
-                                  stdout=(work / "serve.log").open("w"), stderr=subprocess.STDOUT)
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{BASE}/healthz", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
+    with served_demo(DB, size=args.size, workers=args.workers) as work:
         worker, official = _session("worker1"), _session("beiyuanmen")
         reports = _get("/reports/", official)
         task = re.search(r'href="/reports/(\d+)/"', reports)
@@ -172,12 +188,6 @@ def main() -> None:
         for label, result in list(results.items())[1:]:
             print(f"{label}/hello = {result['rps'] / hello:.2f}")
         print(f"5xx = {sum(r['fives'] for r in results.values())}")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        _database("drop")
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
