@@ -36,7 +36,7 @@ from gonghui.orgs.models import Enterprise, Industry, Person, Tag, Unit, User
 BATCH = 5000  # rows checked and written together (one transaction when written)
 PROGRESS_SECONDS = 0.5
 # Checked batches written in one transaction: fewer, larger commits write each index page to the WAL once
-# rather than once a batch, and hold SQLite's write lock about a second at a time.
+# rather than once a batch, and hold SQLite's write lock about two seconds at a time.
 WRITE_BATCHES = 4
 MAX_PROBLEMS_KEPT = 5000
 
