@@ -84,3 +84,16 @@ def test_pinyin_initials(name: str, expected: str) -> None:
 @given(st.from_regex(r"[1-6][0-9]{16}", fullmatch=True))
 def test_our_check_character_agrees_with_python_stdnum(body: str) -> None:
     assert rules._check_character(body + "0") == ric.calc_check_digit(body + "0")
+
+
+def test_a_birth_date_of_tomorrow_is_refused_until_midnight_and_taken_after() -> None:
+    """Today's date is asked of the calendar once a minute; the first minute of the next day already knows it."""
+    import time_machine
+
+    born = _with_check("61010420261202123")  # born 2026-12-02
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 23, 59, 30, tzinfo=beijing), tick=False), \
+            pytest.raises(rules.InvalidNumber, match="晚于今天"):
+        rules.parse_id_number(born)
+    with time_machine.travel(dt.datetime(2026, 12, 2, 0, 0, 5, tzinfo=beijing), tick=False):
+        assert rules.parse_id_number(born).birth_date == dt.date(2026, 12, 2)
