@@ -2,7 +2,8 @@
 
 北院门: worker1's shutdown-wages case in mediation (a session, the thread with a one-sided caucus), an oral
 application waiting for acceptance, a collective dispute of 12 workers (the warning to 莲湖区), and an agreed
-case with its payments. 青年路: worker2's case and negotiation. Employer representatives: `hr_meilihao` (worker1's
+case with its payments, and worker1's negotiation request waiting for the employer. 青年路: worker2's case and
+negotiation. Employer representatives: `hr_meilihao` (worker1's
 employer) and `hr_qingnian` (worker2's). Mediators: `tiaojie` (北院门), the official `qingnianlu` (青年路).
 """
 
@@ -117,6 +118,11 @@ def build() -> dict[str, int]:
     services.post_message(actor=mediator, case=case, audience="employer",
                           text="背对背沟通：请单位测算停工第一个工资支付周期的工资，能否按原标准支付？")
     made += 1
+
+    # 北院门 — worker1 also asks the employer to negotiate the annual leave owed; no answer yet.
+    services.request_negotiation(actor=worker1, person=Person.objects.get(user=worker1), employer=employer1,
+                                 category="hours", claims="安排2019年未休年休假 5 天或按规定支付报酬",
+                                 union_assist=False)
 
     # 北院门 — an earlier case of worker1, agreed, sealed and paid.
     done = services.apply_online(
