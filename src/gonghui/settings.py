@@ -314,4 +314,5 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500  # a page of the API; exports are the way to take more
 API_TOKEN_LIFETIME = timedelta(days=GONGHUI_API_TOKEN_DAYS)

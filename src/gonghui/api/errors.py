@@ -11,6 +11,22 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
+# What any operation may answer instead of its result, all in the shape below (OpenAPI status ranges).
+REFUSALS = {
+    "4XX": "请求被拒绝：未登录（401）、无权限（403）、对象不存在或不在您的范围内（404）、数据有误（400/422）、操作过于频繁（429）",
+    "503": "数据库暂时不可用，请稍后再试",
+}
+ERROR_SCHEMA = {
+    "title": "ApiError",
+    "type": "object",
+    "properties": {
+        "message": {"type": "string", "description": "给人看的说明"},
+        "code": {"type": "string", "description": "给程序看的错误码"},
+        "details": {"description": "逐字段的错误（可选）"},
+    },
+    "required": ["message", "code"],
+}
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:

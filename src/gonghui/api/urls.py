@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from gonghui.api import errors
@@ -14,7 +16,22 @@ from gonghui.orgs.registry_api import enterprises_router, people_router, tasks_r
 from gonghui.relief.api import router as relief_router
 from gonghui.reports.api import router as reports_router
 
-api = NinjaAPI(
+
+class GonghuiAPI(NinjaAPI):
+    """The schema also says what every operation answers when it refuses: the error shape of `errors`."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None):  # noqa: ANN201
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ApiError"] = errors.ERROR_SCHEMA
+        refusal = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, description in errors.REFUSALS.items():
+                    operation["responses"].setdefault(status, {"description": description, **refusal})
+        return schema
+
+
+api = GonghuiAPI(
     title="工会 Gonghui API",
     version="1",
     description="网上工会的接口。除 /auth/token 外，请求须带 `Authorization: Bearer <token>`。",

@@ -9,10 +9,12 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
+from gonghui.api.types import HEADS_MAX, Id
 from gonghui.bargaining import scoping, selectors, services
 from gonghui.bargaining.models import (
     Area,
@@ -167,7 +169,7 @@ class RequestIn(Schema):
     reach: Literal["enterprise", "regional", "industry"] = "enterprise"
     title: str = Field(..., max_length=200)
     request_text: str = Field(..., max_length=10000)
-    enterprise_ids: list[int] = Field(..., min_length=1, max_length=2000)
+    enterprise_ids: list[Id] = Field(..., min_length=1, max_length=2000)
     unit_id: int | None = None
     employer_party: str = Field("", max_length=200)
     received_on: date | None = None
@@ -183,7 +185,7 @@ def request_bargaining(request: HttpRequest, payload: RequestIn) -> Any:
 
 
 @router.get("/bargainings", response=list[BargainingOut], summary="Bargainings you take part in or oversee")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def bargainings(request: HttpRequest, state: str = "") -> Any:
     return selectors.bargaining_list(request.user, state=state).order_by("-requested_at")
 
@@ -251,12 +253,12 @@ def schedule_round(request: HttpRequest, bargaining_id: int, payload: RoundIn) -
     return Status(201, services.schedule_round(actor=request.user, bargaining=found, **payload.dict()))
 
 
-class MinutesIn(Schema):
+class RoundMinutesIn(Schema):
     minutes: str = Field(..., max_length=20000)
 
 
 @router.put("/rounds/{round_id}/minutes", response=RoundOut, summary="Write a round's minutes")
-def minutes(request: HttpRequest, round_id: int, payload: MinutesIn) -> Any:
+def minutes(request: HttpRequest, round_id: int, payload: RoundMinutesIn) -> Any:
     found = scoping.rounds.get_or_404(request.user, round_id, action=scoping.CHANGE,
                                       queryset=Round.objects.select_related("bargaining__unit"))
     return services.record_minutes(actor=request.user, round_=found, minutes=payload.minutes)
@@ -311,9 +313,9 @@ def draft(request: HttpRequest, bargaining_id: int) -> Any:
 class ActIn(Schema):
     action: Literal["agree", "refuse", "election", "wage_data", "term", "tally", "sign", "abandon"]
     text: str = Field("", max_length=10000)
-    consenting: int = Field(0, ge=0)
-    workforce: int = Field(0, ge=0)
-    headcount: int | None = Field(None, ge=0)
+    consenting: int = Field(0, ge=0, le=HEADS_MAX)
+    workforce: int = Field(0, ge=0, le=HEADS_MAX)
+    headcount: int | None = Field(None, ge=0, le=HEADS_MAX)
     average_wage: str = Field("", max_length=20)
     last_rise_pct: Decimal | None = Field(None, ge=-100, le=1000)
     term_months: int = Field(0, ge=0, le=120)
@@ -346,7 +348,7 @@ def act(request: HttpRequest, bargaining_id: int, payload: ActIn) -> Any:
 
 class VoteIn(Schema):
     body: Literal["congress", "all_staff"]
-    voter_ids: list[int] = Field(..., max_length=5000)
+    voter_ids: list[Id] = Field(..., max_length=5000)
     opens_at: datetime | None = None
     closes_at: datetime
 
@@ -377,11 +379,11 @@ class BallotIn(Schema):
     choice: Literal["yes", "no", "abstain"]
 
 
-class ReceiptOut(Schema):
+class BallotReceiptOut(Schema):
     receipt: str
 
 
-@router.post("/bargainings/{bargaining_id}/ballots", response={201: ReceiptOut},
+@router.post("/bargainings/{bargaining_id}/ballots", response={201: BallotReceiptOut},
              summary="Cast your secret ballot; keep the receipt")
 def cast(request: HttpRequest, bargaining_id: int, payload: BallotIn) -> Any:
     found = scoping.bargainings.get_or_404(request.user, bargaining_id, action=scoping.VOTE)
@@ -402,7 +404,7 @@ def check(request: HttpRequest, bargaining_id: int, payload: ReceiptIn) -> Any:
 
 
 @router.get("/contracts", response=list[ContractOut], summary="The contract registry in your scope")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def contracts(request: HttpRequest, kind: str = "", state: str = "", q: str = "") -> Any:
     return selectors.contract_list(request.user, kind=kind, state=state, query=q[:50]).prefetch_related("coverage")
 
@@ -414,7 +416,7 @@ def contract(request: HttpRequest, contract_id: int) -> Any:
 
 class CoveredIn(Schema):
     enterprise_id: int
-    workers: int = Field(0, ge=0)
+    workers: int = Field(0, ge=0, le=HEADS_MAX)
 
 
 class RegisterIn(Schema):

@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
 from gonghui.core.deadlines import local_date
 from gonghui.mediation import scoping, selectors, services
 from gonghui.mediation.models import (
@@ -213,7 +214,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases in your scope, or your own")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def cases(request: HttpRequest, state: str = "", category: str = "") -> Any:
     return selectors.case_list(request.user, state=state, category=category)
 
@@ -267,12 +268,12 @@ def schedule(request: HttpRequest, case_id: int, payload: SessionIn) -> Any:
     return Status(201, services.schedule_session(actor=request.user, case=found, **payload.dict()))
 
 
-class MinutesIn(Schema):
+class SessionMinutesIn(Schema):
     minutes: str = Field(..., max_length=20000)
 
 
 @router.put("/sessions/{session_id}/minutes", response=SessionOut, summary="Write a session's minutes")
-def minutes(request: HttpRequest, session_id: int, payload: MinutesIn) -> Any:
+def minutes(request: HttpRequest, session_id: int, payload: SessionMinutesIn) -> Any:
     session = scoping.sessions.get_or_404(request.user, session_id, action=scoping.CHANGE)
     return services.record_minutes(actor=request.user, session=session, minutes=payload.minutes)
 
@@ -393,7 +394,7 @@ def negotiate(request: HttpRequest, payload: NegotiationIn) -> Any:
 
 
 @router.get("/negotiations", response=list[NegotiationOut], summary="Negotiations in your scope, or your own")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def negotiations(request: HttpRequest) -> Any:
     return selectors.negotiations_for(request.user)
 

@@ -8,10 +8,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
 from gonghui.membership import cards, scoping, services
 from gonghui.membership.models import JoinApplication, Membership, Transfer
 from gonghui.orgs import scoping as org_scoping
@@ -24,7 +25,7 @@ def _refuse(error: ValidationError) -> ApiError:
     return ApiError(422, "invalid", "；".join(error.messages))
 
 
-class ApplicationOut(Schema):
+class JoinApplicationOut(Schema):
     id: int
     number: str
     person_id: int
@@ -51,7 +52,7 @@ class ApplyIn(Schema):
     consent: bool = False
 
 
-@router.post("/applications", response={201: ApplicationOut}, summary="Apply to join (a signed-in worker)")
+@router.post("/applications", response={201: JoinApplicationOut}, summary="Apply to join (a signed-in worker)")
 def apply(request: HttpRequest, payload: ApplyIn) -> Any:
     person = getattr(request.user, "person", None)
     if person is None:
@@ -67,14 +68,14 @@ def apply(request: HttpRequest, payload: ApplyIn) -> Any:
     return Status(201, application)
 
 
-@router.get("/applications", response=list[ApplicationOut], summary="Join applications in your scope (or your own)")
-@paginate(LimitOffsetPagination)
+@router.get("/applications", response=list[JoinApplicationOut], summary="Join applications in your scope (or your own)")
+@paginate(Page)
 def applications(request: HttpRequest, state: str = "") -> Any:
     rows = scoping.join_applications.filter(request.user).select_related("membership")
     return rows.filter(state=state) if state else rows
 
 
-@router.get("/applications/{join_application_id}", response=ApplicationOut, summary="One join application")
+@router.get("/applications/{join_application_id}", response=JoinApplicationOut, summary="One join application")
 def application(request: HttpRequest, join_application_id: int) -> Any:
     return scoping.join_applications.get_or_404(request.user, join_application_id)
 
@@ -84,7 +85,7 @@ class DecisionIn(Schema):
     reason: str = ""
 
 
-@router.post("/applications/{join_application_id}/decision", response=ApplicationOut, summary="Decide")
+@router.post("/applications/{join_application_id}/decision", response=JoinApplicationOut, summary="Decide")
 def decision(request: HttpRequest, join_application_id: int, payload: DecisionIn) -> Any:
     application = scoping.join_applications.get_or_404(request.user, join_application_id, action=org_scoping.CHANGE)
     if not scoping.acts_for(request.user, application.current_unit):
@@ -126,7 +127,7 @@ class TransferOut(Schema):
 
 
 @router.get("/transfers", response=list[TransferOut], summary="Transfers in your scope (or your own)")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def transfers(request: HttpRequest) -> Any:
     return scoping.transfers.filter(request.user)
 
@@ -155,7 +156,7 @@ class ResubmitIn(Schema):
     note: str = Field(..., min_length=1, max_length=1000)
 
 
-@router.post("/applications/{join_application_id}/resubmit", response=ApplicationOut, summary="Answer a return")
+@router.post("/applications/{join_application_id}/resubmit", response=JoinApplicationOut, summary="Answer a return")
 def resubmit(request: HttpRequest, join_application_id: int, payload: ResubmitIn) -> Any:
     application = scoping.join_applications.get_or_404(request.user, join_application_id, action=org_scoping.CHANGE)
     try:
@@ -209,11 +210,11 @@ class CodeIn(Schema):
     phone: str = Field(..., max_length=20)
 
 
-class MessageOut(Schema):
+class CodeSentOut(Schema):
     message: str
 
 
-@router.post("/code", auth=None, response=MessageOut, summary="Send a one-time code to prove a mobile number")
+@router.post("/code", auth=None, response=CodeSentOut, summary="Send a one-time code to prove a mobile number")
 def send_code(request: HttpRequest, payload: CodeIn) -> dict[str, str]:
     from gonghui.core.net import client_ip
     from gonghui.orgs import auth
@@ -232,7 +233,7 @@ class JoinIn(ApplyIn):
     code: str = Field(..., max_length=10)
 
 
-@router.post("/join", auth=None, response={201: ApplicationOut}, summary="Join without an account (mobile + code)")
+@router.post("/join", auth=None, response={201: JoinApplicationOut}, summary="Join without an account (mobile + code)")
 def join(request: HttpRequest, payload: JoinIn) -> Any:
     from gonghui.orgs import auth
     from gonghui.orgs import services as orgs_services

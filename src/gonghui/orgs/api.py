@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
 from gonghui.orgs import auth, scoping, selectors, services
 from gonghui.orgs.models import Level, Unit
 
@@ -110,7 +111,7 @@ def revoke_token(request: HttpRequest) -> dict[str, int]:
 
 
 @orgs_router.get("", response=list[UnitOut], summary="我可见的工会组织")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_units(request: HttpRequest, q: str = "", level: int | None = None) -> Any:
     if level is not None and level not in Level.values:
         raise ApiError(422, "invalid", _("层级须为 1 到 6。"))

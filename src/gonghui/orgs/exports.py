@@ -54,7 +54,7 @@ SPECS = {
 
 def _filters(actor: User, filters: dict[str, Any]) -> dict[str, Any]:
     resolved = dict(filters)
-    if resolved.get("unit"):
+    if resolved.get("unit") is not None:  # unit 0 is a unit that does not exist (404), not "no filter"
         resolved["unit"] = scoping.units.get_or_404(actor, resolved["unit"])
     return resolved
 

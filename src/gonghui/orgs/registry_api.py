@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
+from gonghui.api.types import HEADS_MAX
 from gonghui.core import excel
 from gonghui.core.models import Job
 from gonghui.orgs import exports, imports, scoping, selectors, services
@@ -95,7 +97,7 @@ class EnterpriseIn(Schema):
     unit_id: int
     industry: str = Field("", max_length=1)
     size: str = Field("", max_length=10)
-    employees: int | None = Field(None, ge=0)
+    employees: int | None = Field(None, ge=0, le=HEADS_MAX)
     address: str = Field("", max_length=255)
     status: Enterprise.Status = Enterprise.Status.OPERATING
     resumed_on: date | None = None
@@ -103,7 +105,7 @@ class EnterpriseIn(Schema):
 
 class EnterprisePatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
-    employees: int | None = Field(None, ge=0)
+    employees: int | None = Field(None, ge=0, le=HEADS_MAX)
     address: str | None = Field(None, max_length=255)
     status: Enterprise.Status | None = None
     resumed_on: date | None = None
@@ -177,7 +179,7 @@ def _start_import(request: HttpRequest, kind: str, file: UploadedFile, unit: str
 # --- people ---
 
 @people_router.get("", response=list[PersonOut], summary="查找职工档案")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_people(request: HttpRequest, q: str = "", unit: int | None = None, tag: str = "",
                 membership: str = "") -> Any:
     return selectors.people_list(request.auth, query=q[:50], unit=_unit(request, unit), tag=tag[:30],
@@ -231,7 +233,7 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> 
 # --- enterprises ---
 
 @enterprises_router.get("", response=list[EnterpriseOut], summary="企业名录")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_enterprises(request: HttpRequest, q: str = "", unit: int | None = None, status: str = "") -> Any:
     return selectors.enterprise_list(request.auth, query=q[:50], unit=_unit(request, unit),
                                      status=status if status in Enterprise.Status.values else "")

@@ -8,9 +8,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
 from gonghui.relief import scoping, selectors, services
 
 router = Router(tags=["relief"])
@@ -63,7 +64,7 @@ class FileOut(Schema):
 
 
 @router.get("/files", response=list[FileOut], summary="Hardship files in your scope")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def files(request: HttpRequest, status: str = "") -> Any:
     return selectors.file_list(request.user, status=status)
 
@@ -93,7 +94,7 @@ class ApplicationOut(Schema):
 
 
 @router.get("/applications", response=list[ApplicationOut], summary="Relief applications in your scope (or your own)")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def applications(request: HttpRequest, state: str = "") -> Any:
     if not request.user.is_official:
         return selectors.own_applications(request.user)

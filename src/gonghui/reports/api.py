@@ -3,7 +3,7 @@ and scoping as the pages. Report contents go and come as the form's JSON ({"fiel
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,10 +11,11 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
+from gonghui.api.pagination import Page
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise
@@ -50,14 +51,19 @@ class AssignmentOut(Schema):
     unit_id: int
     frequency: str
     weekday: int | None
-    deadline: time
+    # A wall-clock time in Beijing, "HH:MM": OpenAPI's "time" format (RFC 3339) would demand an offset.
+    deadline: str = Field(..., pattern=r"^\d{2}:\d{2}$", description="每期截止时间（北京时间，HH:MM）")
     start_on: date
     end_on: date
     lock_after_days: int
 
+    @staticmethod
+    def resolve_deadline(obj: Any) -> str:
+        return obj.deadline.strftime("%H:%M")
+
 
 @router.get("/assignments", response=list[AssignmentOut], summary="The assignments you file under or oversee")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def assignments(request: HttpRequest) -> Any:
     return scoping.assignments.filter(request.user).select_related("template").order_by("-start_on", "-pk")
 
@@ -112,7 +118,7 @@ def submit(request: HttpRequest, report_task_id: int, payload: ReportIn) -> Any:
 
 @router.get("/assignments/{report_task_id}/reports", response=list[ReportOut],
             summary="The reports of one period you may read (officials: their enterprises; a contact: its own)")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def reports(request: HttpRequest, report_task_id: int, day: str = "") -> Any:
     assignment = _assignment(request, report_task_id)
     reachable = list(request.user.reporting_enterprise_ids())
@@ -148,16 +154,16 @@ def completeness(request: HttpRequest, report_task_id: int, day: str = "",
              "on_time_rate": r.on_time_rate, "totals": r.totals} for r in rows]
 
 
-class EnterpriseOut(Schema):
+class MissingEnterpriseOut(Schema):
     id: int
     name: str
     credit_code: str
     unit_id: int
 
 
-@router.get("/assignments/{report_task_id}/missing", response=list[EnterpriseOut],
+@router.get("/assignments/{report_task_id}/missing", response=list[MissingEnterpriseOut],
             summary="The enterprises that have not filed a period's report")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def missing(request: HttpRequest, report_task_id: int, day: str = "", unit_id: int | None = None) -> Any:
     if not request.user.is_official:
         raise Http404
@@ -286,7 +292,7 @@ class IssueOut(Schema):
 
 
 @router.get("/visit-issues", response=list[IssueOut], summary="Open difficulties found on visits, overdue first")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def issues(request: HttpRequest) -> Any:
     return selectors.open_issues(request.user, _today())
 
@@ -316,20 +322,20 @@ class NoticeOut(Schema):
 
 
 @router.get("/notices", response=list[NoticeOut], summary="Notices and policy packs you publish or receive")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def notices(request: HttpRequest) -> Any:
     return scoping.notices.filter(request.user).order_by("-published_at", "-pk")
 
 
-class ReceiptOut(Schema):
+class ReadReceiptOut(Schema):
     enterprise_id: int
     enterprise_name: str = Field(..., alias="enterprise.name")
     read_at: datetime | None
 
 
-@router.get("/notices/{notice_id}/receipts", response=list[ReceiptOut],
+@router.get("/notices/{notice_id}/receipts", response=list[ReadReceiptOut],
             summary="Read receipts of the enterprises you reach (read_at null: unread)")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def receipts(request: HttpRequest, notice_id: int) -> Any:
     if not request.user.is_official:
         raise Http404

@@ -1,0 +1,66 @@
+"""Schemathesis against `/api/v1/openapi.json`: every operation, generated input, signed-in callers.
+
+Each operation is called with input generated from its schema (valid and invalid), by a street official
+and by a worker, in-process through Django's WSGI handler on the test database. No answer may be a
+server error, and every answer must match what the schema says of it (status, content type, body).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from gonghui.orgs.models import User
+from gonghui.orgs.services import issue_api_token
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+# Examples an operation and caller; `GONGHUI_FUZZ_EXAMPLES=500 make test` digs deeper.
+EXAMPLES = int(os.environ.get("GONGHUI_FUZZ_EXAMPLES", "25"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _call_as(username: str, case) -> None:  # noqa: ANN001
+    _, raw = issue_api_token(user=User.objects.get(username=username))
+    case.call_and_validate(headers={"Authorization": f"Bearer {raw}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_every_operation_holds_for_a_street_official(case, demo_tree) -> None:  # noqa: ANN001
+    _call_as("beiyuanmen", case)
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_every_operation_holds_for_a_worker(case, demo_tree) -> None:  # noqa: ANN001
+    _call_as("worker1", case)
+
+
+def test_no_two_api_schemas_share_a_name() -> None:
+    """The OpenAPI components are keyed by the schema class's name: two classes of one name (a relief and a
+    membership `ApplicationOut`) made one of them describe the other's answers."""
+    from ninja import Schema
+
+    import gonghui.api.urls  # noqa: F401  (every router imported)
+
+    def walk(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in walk(sub))]
+
+    ours = [c for c in walk(Schema) if c.__module__.startswith("gonghui.") and c.__name__ != "Input"]
+    names = [c.__name__ for c in ours]
+    assert len(ours) > 30
+    assert sorted({n for n in names if names.count(n) > 1}) == []
