@@ -427,3 +427,18 @@ def test_rotating_the_key_reencrypts_reports_and_health_data(observation, offici
     assert report.revisions.get().data == Report.objects.get(pk=report.pk).data
     assert HealthReading.objects.get(person__name="吴轮换").reading["temperature"] == "36.8"
     settings.GONGHUI_DATA_KEY = old
+
+
+def test_a_supply_item_name_of_50_characters_is_taken_and_51_refused_whole(persona) -> None:  # noqa: ANN001
+    """The name used to be cut to 50 after the duplicate check: a long name twice was a database error."""
+    official = persona("beiyuanmen")
+    fifty = "医" * 50
+    item = services.add_supply_item(actor=official, name=fifty, measure="个")
+    assert item.name == fifty
+    with pytest.raises(ValidationError, match="已在目录中"):
+        services.add_supply_item(actor=official, name=fifty, measure="个")
+    with pytest.raises(ValidationError, match="最多 50"):
+        services.add_supply_item(actor=official, name=fifty + "用", measure="个")
+    with pytest.raises(ValidationError, match="最多 50"):
+        services.add_supply_item(actor=official, name="护目镜", measure="副" * 11)
+    assert not SupplyItem.objects.filter(name__startswith=fifty + "用").exists()

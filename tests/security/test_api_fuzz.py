@@ -64,3 +64,17 @@ def test_no_two_api_schemas_share_a_name() -> None:
     names = [c.__name__ for c in ours]
     assert len(ours) > 30
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_people_export_of_unit_zero_is_not_found(client_for) -> None:  # noqa: ANN001
+    """Found by the fuzz: `unit=0` was taken for "no unit" by one check and for a unit by the next."""
+    assert client_for("beiyuanmen").get("/api/v1/people/export.xlsx?unit=0").status_code == 404
+
+
+def test_an_offset_past_the_bound_is_bad_input(client_for) -> None:  # noqa: ANN001
+    from gonghui.api.pagination import MAX_OFFSET
+
+    client = client_for("beiyuanmen")
+    assert client.get(f"/api/v1/people?offset={MAX_OFFSET}").status_code == 200
+    refused = client.get(f"/api/v1/people?offset={MAX_OFFSET + 1}")
+    assert refused.status_code == 422 and refused.json()["code"] == "invalid"

@@ -291,6 +291,10 @@ def job_annotated_view(request: HttpRequest, job_id: int) -> HttpResponse:
     path = Path(settings.MEDIA_ROOT) / job.source_file
     if not job.kind.endswith(".import") or not job.source_file or not path.exists():
         raise Http404
+    try:
+        excel.check_file(path)  # a refused upload (not a workbook) has no cells to mark
+    except excel.FileRefused as refused:
+        raise Http404 from refused
     from io import BytesIO
 
     buffer = BytesIO()

@@ -190,6 +190,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 def people_for_new_file(user: User, query: str) -> QuerySet[Person]:
     people = org_scoping.people.filter(user, action=org_scoping.CHANGE)
+    query = (query or "").strip()[:30]  # a name; a pasted page of text made SQLite's LIKE give up ("too complex")
     if query:
         people = people.filter(Q(name__contains=query) | Q(name_initials__startswith=query.lower()))
     return people.order_by("name")[:20]

@@ -480,8 +480,9 @@ def add_supply_item(*, actor: Any, name: str, measure: str) -> SupplyItem:
     _require(unit is not None and org_scoping.units.can(actor, org_scoping.CHANGE, unit), _("只有工会干部能添加物资品类。"))
     name, measure = name.strip(), measure.strip()
     _require(bool(name) and bool(measure), _("请填写物资名称和计量单位。"))
+    _require(len(name) <= 50 and len(measure) <= 10, _("物资名称最多 50 个字，计量单位最多 10 个字。"))
     _require(not SupplyItem.objects.filter(name=name).exists(), _("物资“%(n)s”已在目录中。") % {"n": name})
-    item = SupplyItem.objects.create(name=name[:50], measure=measure[:10], added_by_unit=unit)
+    item = SupplyItem.objects.create(name=name, measure=measure, added_by_unit=unit)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=item, unit_path=unit.path, changes={"name": name})
     return item
 
