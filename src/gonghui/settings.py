@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "gonghui.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gonghui.core.middleware.LanguageMiddleware",
+    "gonghui.core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

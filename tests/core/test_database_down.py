@@ -75,3 +75,4 @@ def test_a_session_that_cannot_be_saved_because_the_database_left_is_a_503_not_a
 def test_other_bad_requests_get_the_chinese_400_page() -> None:
     response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400 and "请求有误" in response.content.decode()
+

@@ -8,10 +8,13 @@ server error, and every answer must match what the schema says of it (status, co
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -24,6 +27,17 @@ from gonghui.orgs.models import User
 from gonghui.orgs.services import issue_api_token
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_between_requests() -> Iterator[None]:
+    """Django closes the database connection at the end of each request it serves; the test's transaction lives
+    on that connection. Django's own test client unhooks the closing for the same reason; so does this."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 # Examples an operation and caller; `GONGHUI_FUZZ_EXAMPLES=500 make test` digs deeper.

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from gonghui.core.context import RequestOrigin, reset_origin, set_origin
@@ -49,3 +50,39 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         response.headers.setdefault("Vary", "Cookie")
         return response
+
+
+NUL_REFUSED = "提交的内容中含有空字符（NUL），无法保存；请重新输入后再试。The input holds a NUL character; nothing was saved."
+
+
+class RefuseNulMiddleware:
+    """Input carrying a NUL character is refused (400) before any view reads it.
+
+    PostgreSQL text cannot hold NUL ("text fields cannot contain NUL (0x00) bytes"): a search box or a JSON field
+    with one reached the database and failed there as a server error. Nobody types a NUL; it comes from a broken
+    client or a probe. Uploaded files are not looked at (a binary file holds NULs); their names are.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"message": NUL_REFUSED, "code": "invalid"}, status=400,
+                                    json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(render_to_string("400.html", {"message": NUL_REFUSED}))
+        return self.get_response(request)
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values):
+        return True
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    if request.content_type == "application/json":
+        return b"\\u0000" in request.body or b"\x00" in request.body
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields = any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
+        return fields or any("\x00" in (f.name or "") for f in request.FILES.values())
+    return False
