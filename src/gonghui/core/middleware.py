@@ -82,7 +82,11 @@ def _carries_nul(request: HttpRequest) -> bool:
         return False
     if request.content_type == "application/json":
         return b"\\u0000" in request.body or b"\x00" in request.body
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.content_type == "application/x-www-form-urlencoded":
+        return any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
+    if request.content_type == "multipart/form-data" and not request.path.startswith("/api/"):
+        # Parsing a multipart body consumes it: an API operation that wants JSON must still be able to read the
+        # body and refuse it as not JSON (422). The API's multipart operations (imports) take a file and ids.
         fields = any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
         return fields or any("\x00" in (f.name or "") for f in request.FILES.values())
     return False
