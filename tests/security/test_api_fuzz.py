@@ -94,3 +94,16 @@ def test_an_offset_past_the_bound_is_bad_input(client_for) -> None:  # noqa: ANN
     assert client.get(f"/api/v1/people?offset={MAX_OFFSET}").status_code == 200
     refused = client.get(f"/api/v1/people?offset={MAX_OFFSET + 1}")
     assert refused.status_code == 422 and refused.json()["code"] == "invalid"
+
+
+def test_a_page_of_500_is_served_and_501_is_bad_input(client_for) -> None:  # noqa: ANN001
+    client = client_for("beiyuanmen")
+    assert client.get("/api/v1/people?limit=500").status_code == 200
+    assert client.get("/api/v1/people?limit=501").status_code == 422
+
+
+def test_an_id_past_64_bits_in_a_list_is_bad_input(client_for) -> None:  # noqa: ANN001
+    """The bargaining request's enterprise ids were the fuzz's 500: too large for the database's integer."""
+    body = {"kind": "wages", "title": "工资集体协商", "request_text": "要约", "enterprise_ids": [2**63]}
+    refused = client_for("beiyuanmen").post("/api/v1/bargaining/bargainings", body, content_type="application/json")
+    assert refused.status_code == 422
