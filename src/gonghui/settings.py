@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gonghui.core.middleware.RequestContextMiddleware",
+    "gonghui.core.pagecache.RecordReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gonghui.core.middleware.LanguageMiddleware",
     "gonghui.core.middleware.RefuseNulMiddleware",
@@ -145,6 +146,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Read views marked `cached_read` keep their answers in Redis until a table they read is written (core.pagecache);
+# only with REDIS_URL, as every process must see the same generations.
+GONGHUI_PAGE_CACHE = env_bool("GONGHUI_PAGE_CACHE", True)
+GONGHUI_PAGE_CACHE_SECONDS = env_int("GONGHUI_PAGE_CACHE_SECONDS", 60)
+GONGHUI_PAGE_CACHE_PREFIX = env("GONGHUI_PAGE_CACHE_PREFIX", "gonghui:pc:")
 
 # --- Background work (django.tasks backport): the database backend by default ---
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -238,8 +244,9 @@ GONGHUI_RETENTION_DAYS = {
     "hardship_files": max(3653, env_int("GONGHUI_RETENTION_HARDSHIP_DAYS", 3653)),
 }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_SAVE_EVERY_REQUEST = True  # the idle clock restarts on every request
+# Sessions in the database, read through Redis when there is one; saved when they change — the idle clock
+# (orgs.middleware) moves at most once a minute, so a page view is not a write.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = GONGHUI_WORKER_IDLE_MINUTES * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

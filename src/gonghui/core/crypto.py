@@ -108,6 +108,11 @@ def _aesgcm(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
+def page_cache_cipher() -> AESGCM:
+    """AES-256-GCM with a key of its own (HKDF from GONGHUI_DATA_KEY) for the page cache's answers in Redis."""
+    return _aesgcm(_key(b"page-cache:aes", 32))
+
+
 def lookup_hash(value: str, kind: str) -> str:
     """A keyed hash (HMAC-SHA256) of a normalised value, to find and de-duplicate it.
 

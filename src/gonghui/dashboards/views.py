@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from gonghui.core.pagecache import cached_read
 from gonghui.orgs import selectors as org_selectors
 from gonghui.orgs.models import Role
 from gonghui.orgs.session import active_assignment
@@ -19,6 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@cached_read
 def console(request: HttpRequest) -> HttpResponse:
     if not request.user.is_official:
         raise Http404
@@ -39,6 +41,7 @@ def console(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@cached_read
 def me(request: HttpRequest) -> HttpResponse:
     """The worker's home on a phone: their union, their account, what happened to it."""
     memberships = [a for a in request.user.active_roles() if a.role == Role.WORKER]

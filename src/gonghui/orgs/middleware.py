@@ -9,7 +9,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-LAST_SEEN = "gonghui_last_seen"
+LAST_SEEN = "gonghui_last_seen"  # also in core.pagecache.VOLATILE_SESSION_KEYS
+REFRESH_SECONDS = 60  # the idle clock moves at most once a minute: a page view is not a session write
 
 
 class IdleTimeoutMiddleware:
@@ -29,7 +30,7 @@ class IdleTimeoutMiddleware:
             if last_seen is not None and now - float(last_seen) > minutes * 60:
                 logout(request)
                 messages.info(request, _("您已长时间未操作，为保护账号安全已自动退出，请重新登录。"))
-            else:
+            elif last_seen is None or now - float(last_seen) >= REFRESH_SECONDS:
                 request.session[LAST_SEEN] = now
                 request.session.set_expiry(minutes * 60)
         return self.get_response(request)

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -17,6 +18,7 @@ from gonghui.api.pagination import Page
 from gonghui.api.types import HEADS_MAX
 from gonghui.core import excel
 from gonghui.core.models import Job
+from gonghui.core.pagecache import cached_read
 from gonghui.orgs import exports, imports, scoping, selectors, services
 from gonghui.orgs.models import Enterprise, Person, Tag, Unit
 
@@ -179,6 +181,7 @@ def _start_import(request: HttpRequest, kind: str, file: UploadedFile, unit: str
 # --- people ---
 
 @people_router.get("", response=list[PersonOut], summary="查找职工档案")
+@decorate_view(cached_read)
 @paginate(Page)
 def list_people(request: HttpRequest, q: str = "", unit: int | None = None, tag: str = "",
                 membership: str = "") -> Any:

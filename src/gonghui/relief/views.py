@@ -23,6 +23,7 @@ from gonghui.core import attachments, excel, ledger, pdf
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_id, handles_bad_input
 from gonghui.core.models import PaymentEntry
+from gonghui.core.pagecache import cached_read
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Level, Unit
 from gonghui.orgs.session import active_assignment
@@ -300,6 +301,7 @@ def _url(name: str, **kwargs: Any) -> str:
 # --- applications ---
 
 @official_required
+@cached_read
 def application_list_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     to_decide = selectors.application_list(request.user, mine_to_decide=True)

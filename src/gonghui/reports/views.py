@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gonghui.core import excel
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_date, form_id, handles_bad_input
+from gonghui.core.pagecache import cached_read
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, EnterpriseTag, Unit
 from gonghui.orgs.views import official_required
@@ -71,6 +72,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
 
 
 @official_required
+@cached_read
 def completeness_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     assignment = scoping.assignments.get_or_404(request.user, report_task_id,
                                                 queryset=Assignment.objects.select_related("template", "unit"))

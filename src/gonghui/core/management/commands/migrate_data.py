@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gonghui.core import move
+from gonghui.core import move, pagecache
 
 
 class Command(BaseCommand):
@@ -24,6 +24,7 @@ class Command(BaseCommand):
                 f"{table}: {copied} copied of {total}") if copied else None)
         except move.MoveError as exc:
             raise CommandError(str(exc)) from exc
+        pagecache.clear()  # the copy may have bypassed the app's connections
         figures = result["target"]
         self.stdout.write(f"done: {sum(figures['tables'].values())} rows in {len(figures['tables'])} tables, "
                           f"ledger {figures['ledger']['entries']} entries, {figures['ledger']['total']} yuan — "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gonghui.core import backup
+from gonghui.core import backup, pagecache
 
 
 class Command(BaseCommand):
@@ -28,5 +28,6 @@ class Command(BaseCommand):
             after = backup.restore(archive)
         except (backup.BackupError, OSError) as exc:
             raise CommandError(str(exc)) from exc
+        pagecache.clear()  # the restore wrote below the app: no cached answer may outlive it
         self.stdout.write(f"restored {archive}: {sum(after['tables'].values())} rows, counts and ledger total "
                           f"({after['ledger']['total']} yuan) as in the backup")

@@ -1,0 +1,329 @@
+"""Cached answers of read views, kept in Redis, dropped by any write to a table they read.
+
+A busy console is read far more than it is written: the relief list, the completeness page and the people search
+are opened again and again by the same official while nothing they show has changed. `cached_read` keeps each
+signed-in viewer's answer to a GET (sealed with AES-GCM, like personal data at rest) and serves it again as long
+as nothing it was built from has been written since:
+
+- every SQL statement of the request goes through `track` (a connection execute wrapper): a read notes the tables
+  it names, a write counts up that table's generation in Redis — once when the statement runs and again after its
+  transaction commits (`transaction.on_commit`), so a reader that built its answer from the data before the commit
+  cannot keep it under the generation after it;
+- before the view runs, the generations are read (one round trip, with the look-up itself); the answer is stored
+  with the generations, as they were then, of every table the request read; it is served again only while every
+  one of them is unchanged. A schema change or TRUNCATE counts up the epoch, which drops everything;
+- the key is the viewer (account and session, or the API token), everything in the session but the idle clock,
+  the CSRF cookie, the language, the host, the full path with its query, htmx's headers and the day; an answer
+  lives GONGHUI_PAGE_CACHE_SECONDS at most (60), which bounds what the clock alone changes (a countdown shown in
+  minutes, an API token's expiry);
+- a request that wrote anything (an audit row of a reveal, a read receipt), changed its session, queued a message,
+  set a cookie or answered other than 200 is not kept; nor is anything for an anonymous visitor.
+
+Only views marked with `cached_read` are served from the cache, and only when REDIS_URL is set (the generations
+must be shared by every process). A write made outside the app (psql, a restore) must run `gonghui cache clear`
+(also run by `gonghui restore` and `migrate-data`). When Redis cannot be reached the views answer uncached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache, wraps
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?', re.I)
+SCHEMA_CHANGE = re.compile(r"^\s*(?:ALTER|CREATE|DROP|TRUNCATE)\b", re.I)
+READ = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', re.I)
+# The session is part of the key, so its own table is no dependency (it is written on sign-in and idle refresh).
+NOT_DEPENDENCIES = frozenset({"django_session"})
+# Writes of one row's last sign-in or last token use: on every sign-in and API call, shown by no cached view
+# (the account and security pages, which show them, are not cached). Counting them would drop every answer.
+VOLATILE_WRITE = re.compile(r'^UPDATE "(\w+)" SET "(?:last_login|last_used_at)" = %s WHERE "\1"\."id" = %s$')
+# Session values that change without changing any page: the idle clock of orgs.middleware.
+VOLATILE_SESSION_KEYS = frozenset({"gonghui_last_seen"})
+EPOCH = "*"
+MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class Recording:
+    """What one request did to the database, as seen by `track`."""
+
+    tables: set[str] = field(default_factory=set)
+    wrote: bool = False
+
+
+_recording: ContextVar[Recording | None] = ContextVar("gonghui_page_reads", default=None)
+
+
+def enabled() -> bool:
+    return bool(settings.GONGHUI_PAGE_CACHE and settings.REDIS_URL)
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def redis_client() -> Any:
+    return _client(settings.REDIS_URL)
+
+
+def _name(suffix: str) -> str:
+    return f"{settings.GONGHUI_PAGE_CACHE_PREFIX}{suffix}"
+
+
+# --- the write side: generations ---
+
+def bump(tables: set[str] | frozenset[str]) -> None:
+    """Count up the generation of each table (EPOCH: of everything)."""
+    if not tables:
+        return
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for table in tables:
+            pipe.hincrby(_name("gen"), table, 1)
+        pipe.execute()
+    except Exception:  # a cache that cannot be told must not fail the write; answers expire within their TTL
+        logger.exception("page cache: generations of %s not counted up", sorted(tables))
+
+
+def clear() -> None:
+    """Drop every cached answer (a write made outside the app): the epoch moves on."""
+    bump(frozenset({EPOCH}))
+
+
+def _pending(connection: Any) -> set[str]:
+    if not hasattr(connection, "gonghui_pending_tables"):
+        connection.gonghui_pending_tables = set()
+
+        def flush() -> None:
+            tables, connection.gonghui_pending_tables = set(connection.gonghui_pending_tables), set()
+            bump(tables)
+
+        connection.gonghui_flush = flush
+    return connection.gonghui_pending_tables
+
+
+def _written(connection: Any, table: str) -> None:
+    if not connection.in_atomic_block:
+        bump({table})  # autocommit: the statement is committed already
+        return
+    pending = _pending(connection)
+    # Django keeps (savepoint ids, callback, robust) per on_commit and drops a rolled-back transaction's or
+    # savepoint's callbacks: when the flush is not among them, what is pending was flushed or undone.
+    if not any(entry[1] is connection.gonghui_flush for entry in connection.run_on_commit):
+        pending.clear()
+        transaction.on_commit(connection.gonghui_flush, using=connection.alias, robust=True)
+    if table not in pending:
+        pending.add(table)
+        bump({table})
+
+
+def track(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """The execute wrapper on every connection."""
+    if not enabled():
+        return execute(sql, params, many, context)
+    recording = _recording.get()
+    written = WRITE.match(sql)
+    if written is not None and VOLATILE_WRITE.match(sql):
+        return execute(sql, params, many, context)
+    if written is None and recording is not None:
+        recording.tables.update(READ.findall(sql))
+    result = execute(sql, params, many, context)
+    if written is not None:
+        table = written.group(1)
+        if recording is not None and table not in NOT_DEPENDENCIES:
+            recording.wrote = True
+        _written(context["connection"], table)
+    elif SCHEMA_CHANGE.match(sql):
+        if recording is not None:
+            recording.wrote = True
+        bump(frozenset({EPOCH}))
+    return result
+
+
+def install(connection: Any, **_: Any) -> None:
+    if track not in connection.execute_wrappers:
+        connection.execute_wrappers.append(track)
+
+
+connection_created.connect(install, dispatch_uid="gonghui.pagecache.install")
+
+
+class RecordReadsMiddleware:
+    """Notes every table the request reads, from its first statement (the session's user) to its last."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not enabled():
+            return self.get_response(request)
+        token = _recording.set(Recording())
+        try:
+            return self.get_response(request)
+        finally:
+            _recording.reset(token)
+
+
+# --- the read side: answers ---
+
+def _aead() -> Any:
+    from gonghui.core.crypto import page_cache_cipher
+
+    return page_cache_cipher()
+
+
+def _seal(header: dict[str, Any], content: bytes) -> bytes:
+    nonce = os.urandom(12)
+    plain = json.dumps(header, separators=(",", ":")).encode() + b"\n" + content
+    return nonce + _aead().encrypt(nonce, plain, b"page")
+
+
+def _open(sealed: bytes) -> tuple[dict[str, Any], bytes]:
+    plain = _aead().decrypt(sealed[:12], sealed[12:], b"page")
+    head, _, content = plain.partition(b"\n")
+    return json.loads(head), content
+
+
+def _session_state(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    values = {k: v for k, v in session.items() if k not in VOLATILE_SESSION_KEYS}
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
+def _viewer(request: HttpRequest) -> str | None:
+    """Who is asking, as part of the key; None: nobody signed in (not cached)."""
+    token = _bearer(request)
+    if token:
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return f"user:{user.pk}:{request.session.session_key}"
+
+
+def _key(request: HttpRequest, viewer: str) -> str:
+    parts = [
+        viewer, request.method, request.get_host(), str(request.is_secure()), request.get_full_path(),
+        getattr(request, "LANGUAGE_CODE", ""), _session_state(request),
+        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
+        request.headers.get("HX-Request", ""), request.headers.get("HX-Target", ""),
+        request.headers.get("HX-Trigger", ""), request.headers.get("Accept", ""),
+        timezone.localdate().isoformat(),
+    ]
+    return _name("page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest())
+
+
+def _user_pk(request: HttpRequest) -> int | None:
+    """The account the request acts for: the token's, else the session's."""
+    token = _bearer(request)
+    if token:
+        from gonghui.orgs.services import token_user
+
+        user = token_user(token)
+        return user.pk if user is not None else None
+    return request.user.pk
+
+
+def _messages_pending(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    if storage is None:
+        return False
+    # Queued by this request, or waiting from an earlier one (loaded without marking them read).
+    return bool(storage._queued_messages) or bool(storage._loaded_messages)
+
+
+def _fresh(header: dict[str, Any], generations: dict[bytes, bytes]) -> bool:
+    return all(int(generations.get(table.encode(), 0)) == seen for table, seen in header["deps"].items())
+
+
+def _look_up(key: str) -> tuple[bytes | None, dict[bytes, bytes]]:
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.get(key)
+    pipe.hgetall(_name("gen"))
+    sealed, generations = pipe.execute()
+    return sealed, generations
+
+
+def _served(header: dict[str, Any], content: bytes) -> HttpResponse:
+    response = HttpResponse(content, status=header["status"])
+    for name, value in header["headers"]:
+        response[name] = value
+    response["X-Gonghui-Cache"] = "hit"
+    return response
+
+
+def _keepable(request: HttpRequest, response: HttpResponse, recording: Recording, session_before: str) -> bool:
+    # Without the CSRF cookie the page's form token belongs to a secret only this response's cookie carries.
+    has_csrf_secret = bool(_bearer(request)) or settings.CSRF_COOKIE_NAME in request.COOKIES
+    return (response.status_code == 200 and has_csrf_secret and not response.streaming and not response.cookies
+            and not recording.wrote and len(response.content) <= MAX_BYTES
+            and not _messages_pending(request) and _session_state(request) == session_before)
+
+
+def cached_read(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve this read view's answers from the page cache (see the module's docstring for when)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        recording = _recording.get()
+        if request.method != "GET" or recording is None or not enabled() or _messages_pending(request):
+            return view(request, *args, **kwargs)
+        viewer = _viewer(request)
+        if viewer is None:
+            return view(request, *args, **kwargs)
+        key = _key(request, viewer)
+        try:
+            sealed, generations = _look_up(key)
+        except Exception:
+            logger.warning("page cache: Redis cannot be reached; answering uncached", exc_info=True)
+            return view(request, *args, **kwargs)
+        if sealed is not None:
+            try:
+                header, content = _open(sealed)
+            except Exception:  # another key, or tampered with: not ours to serve
+                header, content = None, b""
+            if header is not None and _fresh(header, generations) and header["user"] == _user_pk(request):
+                return _served(header, content)
+        session_before = _session_state(request)
+        response = view(request, *args, **kwargs)
+        if _keepable(request, response, recording, session_before):
+            tables = (recording.tables - NOT_DEPENDENCIES) | {EPOCH}
+            header = {
+                "status": response.status_code,
+                "headers": [[k, v] for k, v in response.items()],
+                "user": request.user.pk,  # the token's account once the API has authenticated it
+                "deps": {t: int(generations.get(t.encode(), 0)) for t in sorted(tables)},
+            }
+            try:
+                redis_client().set(key, _seal(header, response.content), ex=settings.GONGHUI_PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("page cache: answer not stored", exc_info=True)
+        return response
+
+    return wrapper
