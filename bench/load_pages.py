@@ -6,12 +6,16 @@ On a throwaway PostgreSQL database (gonghui_load, dropped afterwards) with the d
 ~200,000 people, 北院门 at full size), `gonghui serve` runs gunicorn workers on 127.0.0.1 and wrk (Debian's)
 loads, one after another and for the same time each:
 - hello: `/healthz` — the same processes, middleware and one `SELECT 1`, no page;
-- the worker's phone home page (worker1, signed in);
+- the worker's phone home page (`/me/`, worker1, signed in);
 - the street official's relief application list (beiyuanmen);
 - the street's report completeness page for today's medical-observation form;
 - the people search API (`GET /api/v1/people?q=…` with a bearer token).
 Each line prints throughput, p50 and p99 latency and the 5xx count (counted by wrk's Lua hook, per request);
 last come `page/hello` ratios (target ≥ 0.5) and the total of 5xx (target 0). Only loopback is loaded.
+The processes use Redis as deployed (sessions read through it, the page cache of core.pagecache; Redis database
+12 under a prefix of the run's own). The load only reads, so the pages are served from the page cache after the
+first request; a second pass (`--passes both`, the default) runs the same load with GONGHUI_PAGE_CACHE=0, the
+cost of building each answer.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ DB = "gonghui_load"
 PORT = 18100
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "Gonghui@2026"
+REDIS = os.environ.get("GONGHUI_LOAD_REDIS", "redis://127.0.0.1:6379/12")
 
 COUNT_5XX = """
 local threads = {}
@@ -117,8 +122,8 @@ def served_demo(name: str, *, size: str = "street", workers: int = 4) -> Iterato
     work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     env = dict(os.environ, SECRET_KEY="bench-" + secrets.token_hex(24), GONGHUI_DATA_KEY="bench-" + secrets.token_hex(16),
                DATABASE_URL=f"{PG}/{name}", GONGHUI_VAR_DIR=str(work / "var"), GONGHUI_HTTPS="0",
-               ALLOWED_HOSTS="127.0.0.1,localhost", GONGHUI_LOGIN_RATE_PER_IP="100000", DEBUG="0")
-    env.pop("REDIS_URL", None)
+               ALLOWED_HOSTS="127.0.0.1,localhost", GONGHUI_LOGIN_RATE_PER_IP="100000", DEBUG="0",
+               REDIS_URL=REDIS, GONGHUI_PAGE_CACHE_PREFIX=f"gonghui-load:{secrets.token_hex(4)}:")
     server = None
     try:
         _database("create", name)
@@ -127,22 +132,49 @@ def served_demo(name: str, *, size: str = "street", workers: int = 4) -> Iterato
         subprocess.run([BIN / "gonghui", "demo", "--size", size], env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([BIN / "gonghui", "collectstatic", "--noinput", "-v0"], env=env, check=True)
         print(f"data: demo --size {size} on PostgreSQL, ready in {time.perf_counter() - started:.0f} s")
-        server = subprocess.Popen([BIN / "gonghui", "serve", "--host", "127.0.0.1", "--port", str(PORT), "--workers",
-                                   str(workers), "--no-worker", "--no-collectstatic"], env=env,
-                                  stdout=(work / "serve.log").open("w"), stderr=subprocess.STDOUT)
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{BASE}/healthz", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield work
+        server = _serve(env, work, workers)
+
+        def restart(**changes: str) -> None:
+            nonlocal server
+            _stop(server)
+            server = _serve({**env, **changes}, work, workers)
+
+        yield work, restart
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            _stop(server)
         _database("drop", name)
+        _forget_cache(env["GONGHUI_PAGE_CACHE_PREFIX"])
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _serve(env: dict[str, str], work: Path, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen([BIN / "gonghui", "serve", "--host", "127.0.0.1", "--port", str(PORT), "--workers",
+                               str(workers), "--no-worker", "--no-collectstatic"], env=env,
+                              stdout=(work / "serve.log").open("a"), stderr=subprocess.STDOUT)
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{BASE}/healthz", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    return server
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _forget_cache(prefix: str) -> None:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS, socket_connect_timeout=2)
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+    except redis.RedisError:
+        pass
 
 
 def main() -> None:
@@ -151,44 +183,55 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--passes", choices=("both", "cached", "uncached"), default="both")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
     if subprocess.run([sys.executable, str(ROOT / "bench" / "pg_ready.py"), f"{PG}/postgres"], check=False).returncode:
         print(f"PostgreSQL not reachable at {PG}: the load run needs it and was skipped.")
         return
-    with served_demo(DB, size=args.size, workers=args.workers) as work:
-        worker, official = _session("worker1"), _session("beiyuanmen")
-        reports = _get("/reports/", official)
-        task = re.search(r'href="/reports/(\d+)/"', reports)
-        if not task:
-            raise SystemExit("no report task on the street's reports page")
-        token = _token("beiyuanmen")
-        script = work / "count.lua"
-        script.write_text(COUNT_5XX)
-        targets = [
-            ("hello (/healthz)", "/healthz", None),
-            ("worker home (phone)", "/", f"Cookie: {worker}"),
-            ("relief applications", "/relief/applications/", f"Cookie: {official}"),
-            ("report completeness", f"/reports/{task.group(1)}/", f"Cookie: {official}"),
-            ("people search API", "/api/v1/people?q=%E7%8E%8B", f"Authorization: Bearer {token}"),
-        ]
-        for _label, path, header in targets[1:]:  # each page answers 200 before it is loaded
-            if header and header.startswith("Cookie: "):
-                _get(path, header.removeprefix("Cookie: "))
-        print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s a page; "
-              f"gunicorn {args.workers} workers; 2 cores shared by both")
-        results = {}
-        for label, path, header in targets:
-            result = _wrk(path, header, args.seconds, args.connections, script)
-            results[label] = result
-            print(f"{label:24} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
-                  f"{result['requests']:6d} requests  5xx {result['fives']}  non-2xx/3xx {result['non_ok']}")
-        hello = results["hello (/healthz)"]["rps"]
-        for label, result in list(results.items())[1:]:
-            print(f"{label}/hello = {result['rps'] / hello:.2f}")
-        print(f"5xx = {sum(r['fives'] for r in results.values())}")
+    with served_demo(DB, size=args.size, workers=args.workers) as (work, restart):
+        passes = {"both": ["cached", "uncached"], "cached": ["cached"], "uncached": ["uncached"]}[args.passes]
+        fives = 0
+        for number, name in enumerate(passes):
+            if number or name == "uncached":
+                restart(GONGHUI_PAGE_CACHE="1" if name == "cached" else "0")
+            print(f"--- pass: page cache {'on (Redis)' if name == 'cached' else 'off'}")
+            fives += _load_pass(work, args)
+        print(f"5xx = {fives}")
 
+
+def _load_pass(work: Path, args: argparse.Namespace) -> int:
+    worker, official = _session("worker1"), _session("beiyuanmen")
+    reports = _get("/reports/", official)
+    task = re.search(r'href="/reports/(\d+)/"', reports)
+    if not task:
+        raise SystemExit("no report task on the street's reports page")
+    token = _token("beiyuanmen")
+    script = work / "count.lua"
+    script.write_text(COUNT_5XX)
+    targets = [
+        ("hello (/healthz)", "/healthz", None),
+        ("worker home (phone)", "/me/", f"Cookie: {worker}"),
+        ("relief applications", "/relief/applications/", f"Cookie: {official}"),
+        ("report completeness", f"/reports/{task.group(1)}/", f"Cookie: {official}"),
+        ("people search API", "/api/v1/people?q=%E7%8E%8B", f"Authorization: Bearer {token}"),
+    ]
+    for _label, path, header in targets[1:]:  # each page answers 200 before it is loaded
+        if header and header.startswith("Cookie: "):
+            _get(path, header.removeprefix("Cookie: "))
+    print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s a page; "
+          f"gunicorn {args.workers} workers; 2 cores shared by both")
+    results = {}
+    for label, path, header in targets:
+        result = _wrk(path, header, args.seconds, args.connections, script)
+        results[label] = result
+        print(f"{label:24} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
+              f"{result['requests']:6d} requests  5xx {result['fives']}  non-2xx/3xx {result['non_ok']}")
+    hello = results["hello (/healthz)"]["rps"]
+    for label, result in list(results.items())[1:]:
+        print(f"{label}/hello = {result['rps'] / hello:.2f}")
+    return sum(r["fives"] for r in results.values())
 
 if __name__ == "__main__":
     main()

@@ -83,10 +83,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gonghui.core.middleware.RequestContextMiddleware",
-    "gonghui.core.pagecache.RecordReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gonghui.core.middleware.LanguageMiddleware",
     "gonghui.core.middleware.RefuseNulMiddleware",
+    "gonghui.core.pagecache.PageCacheMiddleware",  # a hit is answered here, before authentication
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -9,8 +9,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-LAST_SEEN = "gonghui_last_seen"  # also in core.pagecache.VOLATILE_SESSION_KEYS
-REFRESH_SECONDS = 60  # the idle clock moves at most once a minute: a page view is not a session write
+from gonghui.core.pagecache import IDLE_CLOCK, IDLE_REFRESH_SECONDS
+
+LAST_SEEN = IDLE_CLOCK
+REFRESH_SECONDS = IDLE_REFRESH_SECONDS  # the idle clock moves at most once a minute: a page view is not a write
 
 
 class IdleTimeoutMiddleware:
