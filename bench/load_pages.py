@@ -14,8 +14,9 @@ Each line prints throughput, p50 and p99 latency and the 5xx count (counted by w
 last come `page/hello` ratios (target ≥ 0.5) and the total of 5xx (target 0). Only loopback is loaded.
 The processes use Redis as deployed (sessions read through it, the page cache of core.pagecache; Redis database
 12 under a prefix of the run's own). The load only reads, so the pages are served from the page cache after the
-first request; a second pass (`--passes both`, the default) runs the same load with GONGHUI_PAGE_CACHE=0, the
-cost of building each answer.
+first request; a second pass runs the same load while a client changes a person's record twice a second (what a
+write costs the cache), a third with GONGHUI_PAGE_CACHE=0 (the cost of building every answer); `--passes`
+picks one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -183,7 +185,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--passes", choices=("both", "cached", "uncached"), default="both")
+    parser.add_argument("--passes", choices=("all", "cached", "writes", "uncached"), default="all")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
@@ -191,17 +193,58 @@ def main() -> None:
         print(f"PostgreSQL not reachable at {PG}: the load run needs it and was skipped.")
         return
     with served_demo(DB, size=args.size, workers=args.workers) as (work, restart):
-        passes = {"both": ["cached", "uncached"], "cached": ["cached"], "uncached": ["uncached"]}[args.passes]
-        fives = 0
-        for number, name in enumerate(passes):
-            if number or name == "uncached":
-                restart(GONGHUI_PAGE_CACHE="1" if name == "cached" else "0")
-            print(f"--- pass: page cache {'on (Redis)' if name == 'cached' else 'off'}")
-            fives += _load_pass(work, args)
+        passes = {"all": ["cached", "writes", "uncached"]}.get(args.passes, [args.passes])
+        fives, cache_on = 0, True
+        for name in passes:
+            if (name == "uncached") == cache_on:
+                cache_on = name != "uncached"
+                restart(GONGHUI_PAGE_CACHE="1" if cache_on else "0")
+            print(f"--- pass: {PASSES[name]}")
+            fives += _load_pass(work, args, writes=name == "writes")
         print(f"5xx = {fives}")
 
 
-def _load_pass(work: Path, args: argparse.Namespace) -> int:
+PASSES = {
+    "cached": "page cache on (Redis), reads only",
+    "writes": "page cache on, and a person's record changed through the API twice a second meanwhile "
+              "(a write to the people table and the audit log, which the homes, the relief list and the search read)",
+    "uncached": "page cache off (GONGHUI_PAGE_CACHE=0): every answer built",
+}
+
+
+@contextmanager
+def _writing(token: str, every: float = 0.5) -> Iterator[list[int]]:
+    """A client that changes one person's record through the API every `every` seconds; yields its statuses."""
+    import json
+    import threading
+
+    listing = urllib.request.Request(f"{BASE}/api/v1/people?limit=1", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(listing, timeout=30) as response:
+        person = json.loads(response.read())["items"][0]["id"]
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.wait(every):
+            body = json.dumps({"job": f"岗位{len(statuses)}"}).encode()
+            request = urllib.request.Request(f"{BASE}/api/v1/people/{person}", data=body, method="PATCH", headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield statuses
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _load_pass(work: Path, args: argparse.Namespace, *, writes: bool = False) -> int:
     worker, official = _session("worker1"), _session("beiyuanmen")
     reports = _get("/reports/", official)
     task = re.search(r'href="/reports/(\d+)/"', reports)
@@ -222,16 +265,25 @@ def _load_pass(work: Path, args: argparse.Namespace) -> int:
             _get(path, header.removeprefix("Cookie: "))
     print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s a page; "
           f"gunicorn {args.workers} workers; 2 cores shared by both")
-    results = {}
-    for label, path, header in targets:
-        result = _wrk(path, header, args.seconds, args.connections, script)
-        results[label] = result
-        print(f"{label:24} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
-              f"{result['requests']:6d} requests  5xx {result['fives']}  non-2xx/3xx {result['non_ok']}")
+    results, writer = {}, (_writing(token) if writes else _nothing())
+    with writer as statuses:
+        for label, path, header in targets:
+            results[label] = result = _wrk(path, header, args.seconds, args.connections, script)
+            print(f"{label:24} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
+                  f"  {result['requests']:6d} requests  5xx {result['fives']}  non-2xx/3xx {result['non_ok']}")
+    if writes:
+        print(f"writes meanwhile: {len(statuses)}, answered {sorted(set(statuses))}")
+        if any(status != 200 for status in statuses):
+            raise SystemExit("a write of the writing client failed")
     hello = results["hello (/healthz)"]["rps"]
     for label, result in list(results.items())[1:]:
         print(f"{label}/hello = {result['rps'] / hello:.2f}")
     return sum(r["fives"] for r in results.values())
+
+
+@contextmanager
+def _nothing() -> Iterator[list[int]]:
+    yield []
 
 if __name__ == "__main__":
     main()

@@ -1,27 +1,29 @@
 """Cached answers of read views, kept in Redis, dropped by any write to a table they read.
 
 A busy console is read far more than it is written: the relief list, the completeness page and the people search
-are opened again and again by the same official while nothing they show has changed. `cached_read` keeps each
-signed-in viewer's answer to a GET (sealed with AES-GCM, like personal data at rest) and serves it again as long
-as nothing it was built from has been written since:
+are opened again and again by the same official while nothing they show has changed. A view marked `cached_read`
+has each signed-in viewer's answer to a GET kept (sealed with AES-GCM, like personal data at rest) and served
+again by `PageCacheMiddleware` — before authentication, from the session alone — as long as nothing it was built
+from has been written since:
 
-- every SQL statement of the request goes through `track` (a connection execute wrapper): a read notes the tables
-  it names, a write counts up that table's generation in Redis — once when the statement runs and again after its
-  transaction commits (`transaction.on_commit`), so a reader that built its answer from the data before the commit
-  cannot keep it under the generation after it;
-- before the view runs, the generations are read (one round trip, with the look-up itself); the answer is stored
-  with the generations, as they were then, of every table the request read; it is served again only while every
-  one of them is unchanged. A schema change or TRUNCATE counts up the epoch, which drops everything;
+- every SQL statement goes through `track` (a connection execute wrapper): a read notes the tables it names, a
+  write counts up that table's generation in Redis — when the statement runs and again after its transaction
+  commits (`transaction.on_commit`), so an answer built from the data before the commit cannot be kept under the
+  generation after it. A schema change or TRUNCATE counts up the epoch, which drops everything;
+- the generations are read with the look-up (one round trip); an answer is kept with the generations, as they
+  were before it was built, of every table its request read — the account's and its roles' included — and is
+  served only while each is unchanged;
 - the key is the viewer (account and session, or the API token), everything in the session but the idle clock,
-  the CSRF cookie, the language, the host, the full path with its query, htmx's headers and the day; an answer
-  lives GONGHUI_PAGE_CACHE_SECONDS at most (60), which bounds what the clock alone changes (a countdown shown in
-  minutes, an API token's expiry);
-- a request that wrote anything (an audit row of a reveal, a read receipt), changed its session, queued a message,
-  set a cookie or answered other than 200 is not kept; nor is anything for an anonymous visitor.
+  the CSRF cookie, the language, the host, the full path with its query, htmx's headers and the day. An answer
+  lives GONGHUI_PAGE_CACHE_SECONDS at most (60), which bounds what the clock alone changes (a countdown), never
+  past its API token's expiry; a session is served from the cache only while its idle clock need not move;
+- a request that wrote anything (an audit row of a reveal, a read receipt), changed its session, showed or queued
+  a message, set a cookie or answered other than 200 is not kept; nor is anything for an anonymous visitor.
 
-Only views marked with `cached_read` are served from the cache, and only when REDIS_URL is set (the generations
-must be shared by every process). A write made outside the app (psql, a restore) must run `gonghui cache clear`
-(also run by `gonghui restore` and `migrate-data`). When Redis cannot be reached the views answer uncached.
+Two writes are not counted: an account's last sign-in and a token's last use (VOLATILE_WRITE), written on every
+sign-in and API call and shown by no cached view. The cache is on only with REDIS_URL (the generations must be
+shared by every process). A write made outside the app (psql) must be followed by `gonghui cache clear` (run by
+`gonghui restore` and `migrate-data` themselves). When Redis cannot be reached the views answer uncached.
 """
 
 from __future__ import annotations
