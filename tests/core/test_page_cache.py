@@ -266,3 +266,27 @@ def test_a_page_view_within_the_minute_does_not_write_the_session(client_for) ->
 
 def test_the_idle_clock_key_is_the_one_the_cache_ignores() -> None:
     assert LAST_SEEN in pagecache.VOLATILE_SESSION_KEYS
+
+
+def test_a_hit_asks_the_database_nothing_when_sessions_are_read_through_the_cache(page_cache, client_for, settings
+                                                                                  ) -> None:  # noqa: ANN001
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as deployed with REDIS_URL
+    official = _signed_in(client_for, "beiyuanmen")
+    official.get(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        response = official.get(LIST)
+    assert _hit(response) and queries.captured_queries == []
+
+
+def test_an_answer_is_not_served_past_its_lifetime(page_cache, client_for, monkeypatch, settings) -> None:  # noqa: ANN001
+    import time
+
+    official = _signed_in(client_for, "beiyuanmen")
+    official.get(LIST)
+    assert _hit(official.get(LIST))
+    later = time.time() + settings.GONGHUI_PAGE_CACHE_SECONDS + 1
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+    session = official.session
+    session[LAST_SEEN] = later - 1  # the idle clock is fresh then: only the answer's age stands in the way
+    session.save()
+    assert not _hit(official.get(LIST))
