@@ -250,6 +250,21 @@ def test_without_redis_the_page_is_served_uncached(page_cache, client_for, setti
     assert response.status_code == 200 and not _hit(response)
 
 
+def _session_writes(client: Client, path: str, *, clock_age: float) -> int:
+    """UPDATEs of the session row when `path` is opened with the idle clock set `clock_age` seconds back (time
+    is frozen for the request, so the age is exact)."""
+    import time
+
+    now = time.time()
+    session = client.session
+    session[LAST_SEEN] = now - clock_age
+    session.save()
+    with pytest.MonkeyPatch.context() as patch, CaptureQueriesContext(connection) as queries:
+        patch.setattr(time, "time", lambda: now)
+        client.get(path)
+    return len([q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]])
+
+
 def test_a_page_view_within_the_minute_does_not_write_the_session(client_for) -> None:  # noqa: ANN001
     official = _signed_in(client_for, "beiyuanmen")
     official.get("/console/")
@@ -262,6 +277,9 @@ def test_a_page_view_within_the_minute_does_not_write_the_session(client_for) ->
     with CaptureQueriesContext(connection) as queries:
         official.get("/console/")
     assert [q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    # The boundary: 59.9 s on the clock is not moved, 60 s is.
+    assert _session_writes(official, "/console/", clock_age=59.9) == 0
+    assert _session_writes(official, "/console/", clock_age=60) == 1
 
 
 def test_the_idle_clock_key_is_the_one_the_cache_ignores() -> None:
@@ -282,11 +300,16 @@ def test_an_answer_is_not_served_past_its_lifetime(page_cache, client_for, monke
     import time
 
     official = _signed_in(client_for, "beiyuanmen")
+    stored_at = time.time()
     official.get(LIST)
     assert _hit(official.get(LIST))
-    later = time.time() + settings.GONGHUI_PAGE_CACHE_SECONDS + 1
-    monkeypatch.setattr(pagecache.time, "time", lambda: later)
-    session = official.session
-    session[LAST_SEEN] = later - 1  # the idle clock is fresh then: only the answer's age stands in the way
-    session.save()
-    assert not _hit(official.get(LIST))
+
+    def at(moment: float) -> bool:
+        monkeypatch.setattr(pagecache.time, "time", lambda: moment)
+        session = official.session
+        session[LAST_SEEN] = moment - 1  # the idle clock is fresh then: only the answer's age stands in the way
+        session.save()
+        return _hit(official.get(LIST))
+
+    assert at(stored_at + settings.GONGHUI_PAGE_CACHE_SECONDS - 1)
+    assert not at(time.time() + settings.GONGHUI_PAGE_CACHE_SECONDS + 1)
