@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.forms import StyledForm
+from gonghui.core.forms import SealedFieldsForm, StyledForm
 from gonghui.orgs.models import Enterprise, Industry, Level, Person, Role, Tag, Unit
 
 
@@ -87,7 +87,8 @@ class GrantForm(StyledForm, forms.Form):
         self.fields["unit"].queryset = units
 
 
-class ContactForm(StyledForm, forms.Form):
+class ContactForm(SealedFieldsForm, StyledForm, forms.Form):
+    sealed = {"phone": "phone"}
     display_name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
@@ -97,7 +98,8 @@ class StyledPasswordChangeForm(StyledForm, PasswordChangeForm):
     pass
 
 
-class PersonForm(StyledForm, forms.Form):
+class PersonForm(SealedFieldsForm, StyledForm, forms.Form):
+    sealed = {"phone": "phone", "emergency_phone": "phone", "bank_account": "bank_account"}
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(label=_("身份证号"), max_length=25, help_text=_("性别和出生日期由身份证号自动得出。"))
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
@@ -158,7 +160,8 @@ class ImportForm(StyledForm, forms.Form):
         self.fields["file"].widget.attrs["accept"] = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class OwnContactForm(StyledForm, forms.Form):
+class OwnContactForm(SealedFieldsForm, StyledForm, forms.Form):
+    sealed = {"phone": "phone", "emergency_phone": "phone"}
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
     emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.crypto import lookup_hash
-from gonghui.core.masking import mask_phone
+from gonghui.core.masking import mask_phone, shown
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs import rules, scoping
 from gonghui.orgs.auth import phone_hash
@@ -439,7 +439,7 @@ PERSON_FIELDS = ("name", "phone", "hukou", "residence", "job", "membership", "me
 def _person_snapshot(person: Person) -> dict[str, Any]:
     snap = {f: getattr(person, f) for f in PERSON_FIELDS}
     snap.update(phone=mask_phone(person.phone), emergency_phone=mask_phone(person.emergency_phone),
-                bank_account=f"****{person.bank_account[-4:]}" if person.bank_account else "",
+                bank_account=shown(person.bank_account, "bank_account"),
                 unit=person.unit.name, employer=person.employer.name if person.employer is not None else "",
                 tags=sorted(t.name for t in person.tags.all()) if person.pk else [])
     return snap

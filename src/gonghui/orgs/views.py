@@ -204,8 +204,8 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_view(request: HttpRequest) -> HttpResponse:
     """A user's own contact data (name, mobile), which they may correct themselves."""
-    form = ContactForm(request.POST or None,
-                       initial={"display_name": request.user.display_name, "phone": request.user.phone})
+    form = ContactForm(request.POST or None, initial={"display_name": request.user.display_name},
+                       stored={"phone": request.user.phone})
     if request.method == "POST" and form.is_valid():
         try:
             services.update_own_contact(actor=request.user, **form.cleaned_data)

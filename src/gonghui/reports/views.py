@@ -464,8 +464,10 @@ def filed_list_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
         "states": Report.State.choices, "state": state})
 
 
-def _masked(items: tuple[forms.Item, ...], data: dict[str, Any]) -> list[dict[str, Any]]:
-    """A report for the page: labels and values, personal data masked (as in the consolidated table)."""
+def _masked(items: tuple[forms.Item, ...], data: dict[str, Any], *, health: bool) -> list[dict[str, Any]]:
+    """A report for the page: labels and values, personal data masked (as in the consolidated table), health data
+    too for a reader who does not follow the people up (`scoping.may_read_health`)."""
+    data = forms.shown_data(items, data, health=health)
     result: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, forms.Table):
@@ -496,7 +498,8 @@ def filed_report_view(request: HttpRequest, filed_report_id: int) -> HttpRespons
     today = _today()
     revisions = report.revisions.select_related("by").order_by("-number")
     return render(request, "reports/filed_report.html", {
-        "r": report, "shown": _masked(forms.parse_schema(report.version.schema), report.data),
+        "r": report, "shown": _masked(forms.parse_schema(report.version.schema), report.data,
+                                      health=scoping.may_read_health(request.user, report.enterprise_id)),
         "revisions": revisions, "today": today,
         "locked": services.is_locked(report.assignment, report.enterprise, report.period, today),
         "may_review": org_scoping.enterprises.can(request.user, org_scoping.CHANGE, report.enterprise),

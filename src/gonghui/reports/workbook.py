@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gonghui.core import excel
-from gonghui.core.masking import mask_id_number, mask_phone
+from gonghui.core.masking import shown
 from gonghui.reports import forms
 from gonghui.reports.rules import SHANGHAI
 
@@ -133,12 +133,10 @@ def cell(field: forms.Field, value: Any, masked: bool) -> Any:
         return ""
     if field.type == "yesno":
         return "是" if value else "否"
-    if field.type == "multi":
+    if field.type == "multi" and isinstance(value, list):
         return "、".join(value)
-    if masked and field.type == "id_number":
-        return mask_id_number(str(value))
-    if masked and field.type == "phone":
-        return mask_phone(str(value))
+    if masked and field.type in ("id_number", "phone"):
+        return shown(value, field.type)
     return str(value)
 
 
