@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gonghui.core.middleware.RequestContextMiddleware",
+    "gonghui.core.middleware.NoStoreMiddleware",  # outside the session and the page cache: sees both
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gonghui.core.middleware.LanguageMiddleware",
     "gonghui.core.middleware.RefuseNulMiddleware",
@@ -316,9 +317,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line is scrubbed of personal numbers before it is written: a 404's path, a search in a URL.
+    "filters": {"scrub": {"()": "gonghui.core.logs.ScrubPersonalNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                # scrubbed where they are logged, before Django's own handlers (mail to admins) see them
+                "django.request": {"filters": ["scrub"]}, "django.server": {"filters": ["scrub"]}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def mask_phone(phone: str | None) -> str:
     if not phone:
@@ -76,3 +78,25 @@ def unchanged(submitted: str | None, stored: str | None, kind: str) -> bool:
     if not stored or submitted is None:
         return False
     return submitted.strip() == shown(stored, kind)
+
+
+# A run of 7 or more digits (an ID number may end in X, a phone or card may be typed with spaces or dashes).
+_NUMBER = re.compile(r"\d(?:[\s-]?\d){5,}[\dXx]")
+
+
+def scrubbed(text: str | None) -> str:
+    """Free text as it may be kept (an audit row's search filters, a log line's path): every personal number in it —
+    a run of 7 or more digits, as an ID, phone or bank number is — masked through `shown`. Shorter numbers
+    (a page number, an object id, a year) stay as typed."""
+    if not text:
+        return ""
+
+    def mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"[\s-]", "", match.group(0))
+        if len(digits) in (15, 18):
+            return shown(digits, "id_number")
+        if len(digits) == 11:
+            return shown(digits, "phone")
+        return shown(digits, "bank_account")
+
+    return _NUMBER.sub(mask, text)

@@ -90,3 +90,36 @@ def _carries_nul(request: HttpRequest) -> bool:
         fields = any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
         return fields or any("\x00" in (f.name or "") for f in request.FILES.values())
     return False
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to someone signed in (session or API token) and on every answer
+    that sets or ends a session: such answers may hold personal data, which no browser cache, proxy or shared
+    computer may keep. Placed outside the session and page-cache middleware, so that it sees the session cookie
+    being set and also marks answers the page cache serves (that server-side cache is sealed and keyed to the
+    viewer; this header is for the browser and proxies only)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _personal(request, response):
+            response.headers["Cache-Control"] = "no-store, private"
+            response.headers["Pragma"] = "no-cache"
+            response.headers.pop("Expires", None)
+        return response
+
+
+def _personal(request: HttpRequest, response: HttpResponse) -> bool:
+    from django.contrib.auth import SESSION_KEY
+
+    if settings.SESSION_COOKIE_NAME in response.cookies:
+        return True
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and SESSION_KEY in session

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from gonghui.core import audit, sms
 from gonghui.core.crypto import lookup_hash
+from gonghui.core.masking import scrubbed
 from gonghui.core.net import client_ip
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs.models import LoginAttempt, SmsCode, User
@@ -108,7 +109,9 @@ def attempt_key(identifier: str, user: User | None) -> str:
     try:
         return f"phone:{phone_hash(normalise_mobile(identifier))[:32]}"
     except InvalidPhone:
-        return f"name:{identifier.strip()[:140]}"
+        # Not kept as typed either: an ID or bank card number typed as a user name (or a password typed in the
+        # wrong box) must not sit in this table in plain text. The keyed hash still counts repeated tries.
+        return f"name:{lookup_hash(identifier.strip().lower(), 'login')[:32]}"
 
 
 def locked_until(key: str) -> Any:
@@ -189,7 +192,8 @@ def password_login(request: HttpRequest, identifier: str, password: str, *, chan
 
 
 def _audit_failure(identifier: str, user: User | None, why: str) -> None:
-    label = user.username if user is not None else attempt_key(identifier, None).split(":", 1)[1][:150]
+    # A typed name is shown to the auditor with any personal number in it masked (an ID typed as a user name).
+    label = user.username if user is not None else scrubbed(identifier.strip())[:150]
     audit.record(
         actor=None,
         action=audit.Action.LOGIN_FAILED,
