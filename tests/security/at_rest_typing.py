@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -33,8 +34,6 @@ PASSWORD = "Gonghui@2026"
 
 def _ok(response: Any, *expected: int) -> Any:
     if response.status_code not in expected:
-        import re
-
         text = response.content.decode(errors="replace")
         body = " | ".join(re.findall(r'(?:invalid-feedback|alert)[^>]*>([^<]+)<', text)) or text[:1500]
         raise SystemExit(f"{response.request['PATH_INFO']}: {response.status_code} (want {expected})\n{body}")
@@ -124,6 +123,30 @@ def main(values: dict[str, str]) -> None:
                 f"/api/v1/reports/assignments/{report.assignment_id}/reports",
                 {"enterprise_id": report.enterprise_id, "period": report.period.isoformat(), "data": data},
                 content_type="application/json"), 201)
+
+    # Mediation: a mediator adds a worker (ID and phone) and an agent (phone) to a case.
+    from gonghui.mediation import scoping as mediation_scoping
+
+    mediator = User.objects.get(username="tiaojie")
+    case = mediation_scoping.cases.filter(mediator).order_by("pk").first()
+    _, mediator_raw = issue_api_token(user=mediator)
+    mediation = Client(HTTP_AUTHORIZATION=f"Bearer {mediator_raw}")
+    _ok(mediation.post(f"/api/v1/mediation/cases/{case.pk}/parties", {
+        "side": "worker", "kind": "worker", "name": "江涛", "id_number": values["id_party"],
+        "phone": values["phone_party"]}, content_type="application/json"), 201)
+    _ok(mediation.post(f"/api/v1/mediation/cases/{case.pk}/parties", {
+        "side": "worker", "kind": "agent", "name": "代理人", "phone": values["phone_agent"]},
+        content_type="application/json"), 201)
+
+    # Joining the union without an account: a code to a new phone, then the ID number.
+    from gonghui.core import sms
+
+    joiner = Client()
+    _ok(joiner.post("/api/v1/membership/code", {"phone": values["phone_join"]}, content_type="application/json"), 200)
+    code = re.findall(r"\d{6}", sms.outbox[-1].text)[0]
+    _ok(joiner.post("/api/v1/membership/join", {
+        "name": "方雨", "id_number": values["id_join"], "phone": values["phone_join"], "code": code,
+        "new_form": "courier", "place_unit_id": unit.pk, "consent": True}, content_type="application/json"), 201)
 
     connection.close()
 
