@@ -375,3 +375,34 @@ def test_shown_masks_each_kind_unless_revealed(kind: str, value: Any, masked: st
 def test_shown_refuses_a_kind_it_does_not_know() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         shown("x", "passport")
+
+
+def test_an_account_phone_reveal_is_audited_and_shown_on_the_accounts_own_profile(persona, client_for) -> None:  # noqa: ANN001
+    worker = persona("worker1")
+    response = client_for("beiyuanmen").post(f"/people/accounts/{worker.pk}/reveal-phone/", {"reason": "回访"})
+    assert worker.phone in response.content.decode()
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL, subject_user_id=worker.pk).latest("at")
+    assert event.changes == {"field": "phone"} and worker.phone not in str(event.changes) + event.object_repr
+    profile = client_for("worker1").get("/accounts/profile/").content.decode()
+    assert "回访" in profile or "beiyuanmen" in profile
+
+
+@pytest.mark.parametrize(("viewer", "sees_health"), [("beiyuanmen", True), ("meilihao", False)])
+def test_the_consolidated_table_masks_health_data_for_a_chair(viewer: str, sees_health: bool, client_for,
+                                                               tmp_path) -> None:  # noqa: ANN001
+    from python_calamine import CalamineWorkbook
+
+    report = _observed_report()
+    stored = report.data["observed"][0]
+    response = client_for(viewer).get(f"/reports/{report.assignment_id}/consolidated.xlsx",
+                                      {"day": report.period.isoformat(), "unit": report.enterprise.unit_id})
+    if response.status_code == 404:
+        pytest.skip(f"{viewer} does not reach this assignment's table")
+    assert response.status_code == 200, response.status_code
+    path = tmp_path / "table.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    text = "\n".join("|".join(str(c) for c in row) for row in rows)
+    assert stored["name"] in text and stored["id_number"] not in text
+    assert (f"|{stored['temperature']}|" in text) == sees_health
+    assert ("|***|" in text) != sees_health

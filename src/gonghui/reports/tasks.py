@@ -32,7 +32,8 @@ def _write(actor: Any, assignment: Assignment, day: dt.date, unit: Unit, target:
            progress: Any = None) -> int:
     items = forms.parse_schema(assignment.template.current().schema)
     sheet = workbook.consolidated_sheet(assignment.template.name, items)
-    rows = workbook.consolidated_rows(items, _reports(actor, assignment, day, unit).iterator(chunk_size=1000))
+    rows = workbook.consolidated_rows(items, _reports(actor, assignment, day, unit).iterator(chunk_size=1000),
+                                      health=lambda enterprise_id: scoping.may_read_health(actor, enterprise_id))
     count = excel.write_rows(sheet, rows, target, progress=progress)
     audit.record(actor=actor, action=audit.Action.EXPORT, obj=assignment, unit_path=unit.path,
                  changes={"consolidated": str(day), "rows": count})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,11 +150,14 @@ def consolidated_sheet(name: str, items: tuple[forms.Item, ...]) -> excel.Sheet:
     return excel.Sheet(title=form.title, columns=front + form.columns)
 
 
-def consolidated_rows(items: tuple[forms.Item, ...], reports: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Every report of a day in the form's layout, one line per table row, personal data masked."""
+def consolidated_rows(items: tuple[forms.Item, ...], reports: Iterable[Any],
+                      health: Callable[[int], bool] = lambda enterprise_id: True) -> Iterator[dict[str, Any]]:
+    """Every report of a day in the form's layout, one line per table row, personal data masked; health data too
+    for the reports of enterprises whose health data the reader may not read (`health(enterprise_id)` is False)."""
     for report in reports:
         front = {"enterprise": report.enterprise.name, "credit_code": report.enterprise.credit_code,
                  "unit": report.unit.name, "submitted_at": f"{report.updated_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
                  "late": "是" if report.late else ""}
         # A report filed on an older version is laid out in today's columns: what it did not ask stays blank.
-        yield from rows_of(items, report.data, masked=True, front=front)
+        data = report.data if health(report.enterprise_id) else forms.shown_data(items, report.data, health=False)
+        yield from rows_of(items, data, masked=True, front=front)
