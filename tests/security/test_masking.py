@@ -406,3 +406,20 @@ def test_the_consolidated_table_masks_health_data_for_a_chair(viewer: str, sees_
     assert stored["name"] in text and stored["id_number"] not in text
     assert (f"|{stored['temperature']}|" in text) == sees_health
     assert ("|***|" in text) != sees_health
+
+
+def test_sign_in_attempts_kept_before_are_rewritten_as_the_keyed_hash(db) -> None:  # noqa: ANN001
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from gonghui.orgs.auth import attempt_key
+    from gonghui.orgs.models import LoginAttempt
+
+    migration = import_module("gonghui.orgs.migrations.0008_masking_login_attempt_names")
+    old = LoginAttempt.objects.create(username="name:610104199203047716")
+    new = LoginAttempt.objects.create(username=attempt_key("zhangsan", None))
+    migration.hash_typed_names(apps, None)
+    old.refresh_from_db()
+    assert old.username == attempt_key("610104199203047716", None)  # lockout counts it with the new tries
+    assert LoginAttempt.objects.get(pk=new.pk).username == attempt_key("zhangsan", None)  # a hash stays as it is
