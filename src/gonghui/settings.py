@@ -192,8 +192,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
-GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
-GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # attempts per 10 minutes
+GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)  # the first lock; each next one within a day doubles
+GONGHUI_LOCKOUT_MAX_MINUTES = env_int("GONGHUI_LOCKOUT_MAX_MINUTES", 24 * 60)
+# Failures on one account from all clients together: past this, a password alone no longer signs in
+# (the owner uses an SMS code, or password + authenticator).
+GONGHUI_ACCOUNT_GUARD_THRESHOLD = env_int("GONGHUI_ACCOUNT_GUARD_THRESHOLD", 20)
+GONGHUI_ACCOUNT_GUARD_MINUTES = env_int("GONGHUI_ACCOUNT_GUARD_MINUTES", 60)
+GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # failed attempts per 10 minutes
 GONGHUI_OFFICIAL_IDLE_MINUTES = env_int("GONGHUI_OFFICIAL_IDLE_MINUTES", 30)
 GONGHUI_WORKER_IDLE_MINUTES = env_int("GONGHUI_WORKER_IDLE_MINUTES", 24 * 60)
 GONGHUI_REQUIRE_OTP_FOR_OFFICIALS = env_bool("GONGHUI_REQUIRE_OTP_FOR_OFFICIALS", False)

@@ -365,7 +365,7 @@ def remove_second_factor(*, actor: User, token: str) -> None:
         raise ValidationError(_("您的账号必须使用动态口令，不能解除绑定。"))
     device = TOTPDevice.objects.filter(user=actor, confirmed=True).first()
     if device is not None and not device.verify_token((token or "").strip()):
-        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"))
+        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"), code="bad_otp")
     removed, _detail = TOTPDevice.objects.filter(user=actor).delete()
     if removed:
         unit = actor.primary_unit
