@@ -54,7 +54,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gonghui.orgs.admin_site.GonghuiAdminConfig",  # the admin behind the one sign-in door
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

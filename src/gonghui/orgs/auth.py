@@ -203,7 +203,13 @@ def note_attempt(*, key: str, ip: str | None, success: bool, channel: str, clien
         return
     mine = LoginAttempt.objects.filter(username=key, client=client)
     since = now - timedelta(minutes=settings.GONGHUI_LOCKOUT_MINUTES)
-    last_success = mine.filter(success=True).order_by("-at").values_list("at", flat=True).first()
+    successes = mine.filter(success=True)
+    if _second_factor_follows(key):
+        # The password (or SMS code) is only the first step: its success must not wipe out the
+        # wrong authenticator codes typed after it, or a guesser who knows the password could
+        # guess codes for ever. Only a full sign-in (the code accepted) starts a fresh count.
+        successes = successes.filter(channel="otp")
+    last_success = successes.order_by("-at").values_list("at", flat=True).first()
     last_lock_end = (
         mine.filter(locked_until__isnull=False).order_by("-locked_until").values_list("locked_until", flat=True).first()
     )
@@ -214,6 +220,13 @@ def note_attempt(*, key: str, ip: str | None, success: bool, channel: str, clien
     if failures >= settings.GONGHUI_LOCKOUT_THRESHOLD:
         previous = mine.filter(locked_until__isnull=False, at__gte=now - timedelta(days=1)).count()
         LoginAttempt.objects.filter(pk=attempt.pk).update(locked_until=now + timedelta(minutes=lock_minutes(previous)))
+
+
+def _second_factor_follows(key: str) -> bool:
+    if not key.startswith("user:"):
+        return False
+    user = User.objects.filter(pk=key[5:]).first()
+    return user is not None and (_has_authenticator(user) or user.needs_second_factor())
 
 
 def note_otp_failure(request: HttpRequest, user: User) -> None:

@@ -167,9 +167,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def security_view(request: HttpRequest) -> HttpResponse:
     password_form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "password" and password_form.is_valid():
-        password_form.save()
-        update_session_auth_hash(request, password_form.user)
-        messages.success(request, _("密码已修改。"))
+        services.change_password(actor=request.user, new_password=password_form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("密码已修改，原有的接口令牌已全部作废。"))
         return redirect("orgs:security")
     if request.method == "POST" and request.POST.get("action") == "remove_otp":
         until = auth.otp_locked(request, request.user)
@@ -406,6 +406,21 @@ def account_otp_view(request: HttpRequest, user_id: int) -> HttpResponse:
     account = scoping.users.get_or_404(request.user, user_id, action=scoping.CHANGE)
     services.set_otp_required(actor=request.user, user=account, required=request.POST.get("required") == "1")
     messages.success(request, _("已保存。"))
+    return redirect("orgs:account_detail", user_id=account.pk)
+
+
+@official_required
+@require_POST
+def account_lock_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = scoping.users.get_or_404(request.user, user_id, action=scoping.CHANGE)
+    lock = request.POST.get("action") != "unlock"
+    change = services.lock_account if lock else services.unlock_account
+    try:
+        change(actor=request.user, user=account, reason=request.POST.get("reason", "")[:500])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("账号已锁定，其接口令牌已全部作废。") if lock else _("账号已解锁。"))
     return redirect("orgs:account_detail", user_id=account.pk)
 
 
