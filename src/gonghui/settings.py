@@ -198,6 +198,19 @@ GONGHUI_LOCKOUT_MAX_MINUTES = env_int("GONGHUI_LOCKOUT_MAX_MINUTES", 24 * 60)
 # (the owner uses an SMS code, or password + authenticator).
 GONGHUI_ACCOUNT_GUARD_THRESHOLD = env_int("GONGHUI_ACCOUNT_GUARD_THRESHOLD", 20)
 GONGHUI_ACCOUNT_GUARD_MINUTES = env_int("GONGHUI_ACCOUNT_GUARD_MINUTES", 60)
+# Abuse limits (core/ratelimit.py): per person and per address, in a window of `hours`.
+GONGHUI_ABUSE_LIMITS = {
+    "mediation.case": {"per_person": env_int("GONGHUI_LIMIT_CASES_PER_PERSON", 3),
+                       "per_address": env_int("GONGHUI_LIMIT_CASES_PER_ADDRESS", 30), "hours": 24},
+    "mediation.negotiation": {"per_person": env_int("GONGHUI_LIMIT_NEGOTIATIONS_PER_PERSON", 3),
+                              "per_address": env_int("GONGHUI_LIMIT_NEGOTIATIONS_PER_ADDRESS", 30), "hours": 24},
+    "bargaining.request": {"per_person": env_int("GONGHUI_LIMIT_BARGAININGS_PER_PERSON", 10),
+                           "per_address": env_int("GONGHUI_LIMIT_BARGAININGS_PER_ADDRESS", 30), "hours": 24},
+    "membership.application": {"per_person": env_int("GONGHUI_LIMIT_JOINS_PER_PERSON", 3),
+                               "per_address": env_int("GONGHUI_LIMIT_JOINS_PER_ADDRESS", 200), "hours": 24},
+    "sms.fanout": {"per_person": env_int("GONGHUI_LIMIT_FANOUTS_PER_PERSON", 10),
+                   "per_address": env_int("GONGHUI_LIMIT_FANOUTS_PER_ADDRESS", 30), "hours": 24},
+}
 GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # failed attempts per 10 minutes
 GONGHUI_OFFICIAL_IDLE_MINUTES = env_int("GONGHUI_OFFICIAL_IDLE_MINUTES", 30)
 GONGHUI_WORKER_IDLE_MINUTES = env_int("GONGHUI_WORKER_IDLE_MINUTES", 24 * 60)
