@@ -244,7 +244,8 @@ def otp_locked(request: HttpRequest, user: User) -> Any:
 
 def lockout_message(until: Any) -> str:
     minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
-    return _("连续登录失败次数过多，账号已临时锁定，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+    return _("连续登录失败次数过多，已临时锁定本设备（网络地址）对该账号的登录，请 %(minutes)d 分钟后再试。") % {
+        "minutes": minutes}
 
 
 def password_login(request: HttpRequest, identifier: str, password: str, *, channel: str = "password") -> LoginOutcome:
