@@ -137,3 +137,19 @@ def test_old_uses_fall_out_of_the_window(persona, limits) -> None:  # noqa: ANN0
     with pytest.raises(ratelimit.RateLimited):
         ratelimit.check("sms.fanout", who="user:1", ip=None)
     assert ratelimit.prune() == 1
+
+
+def _join_page(phone: str, serial: str, ip: str) -> Any:  # noqa: ANN401
+    client = Client()
+    client.post("/membership/join/code/", {"phone": phone}, REMOTE_ADDR=ip)
+    code = re.search(r"验证码 (\d{6})", sms.outbox[-1].text).group(1)
+    return client.post("/membership/join/", {
+        "name": "骆小骑", "id_number": valid_id(f"610104199701011{serial}"), "phone": phone, "code": code,
+        "new_form": "courier", "place": str(Unit.objects.get(code="610104002").pk), "consent": "1"}, REMOTE_ADDR=ip)
+
+
+def test_join_applications_on_the_page_stop_one_past_the_limit(demo_tree, limits) -> None:  # noqa: ANN001
+    limits["membership.application"]["per_address"] = 1
+    assert _join_page("13712340011", "11", "10.3.3.7").status_code == 302
+    refused = _join_page("13712340012", "12", "10.3.3.7")
+    assert refused.status_code == 200 and "同一网络地址" in refused.content.decode()
