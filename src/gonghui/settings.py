@@ -54,7 +54,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gonghui.orgs.admin_site.GonghuiAdminConfig",  # the admin behind the one sign-in door
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -193,8 +193,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
-GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
-GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # attempts per 10 minutes
+GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)  # the first lock; each next one within a day doubles
+GONGHUI_LOCKOUT_MAX_MINUTES = env_int("GONGHUI_LOCKOUT_MAX_MINUTES", 24 * 60)
+# Failures on one account from all clients together: past this, a password alone no longer signs in
+# (the owner uses an SMS code, or password + authenticator).
+GONGHUI_ACCOUNT_GUARD_THRESHOLD = env_int("GONGHUI_ACCOUNT_GUARD_THRESHOLD", 20)
+GONGHUI_ACCOUNT_GUARD_MINUTES = env_int("GONGHUI_ACCOUNT_GUARD_MINUTES", 60)
+# Abuse limits (core/ratelimit.py): per person and per address, in a window of `hours`.
+GONGHUI_ABUSE_LIMITS = {
+    "mediation.case": {"per_person": env_int("GONGHUI_LIMIT_CASES_PER_PERSON", 3),
+                       "per_address": env_int("GONGHUI_LIMIT_CASES_PER_ADDRESS", 30), "hours": 24},
+    "mediation.negotiation": {"per_person": env_int("GONGHUI_LIMIT_NEGOTIATIONS_PER_PERSON", 3),
+                              "per_address": env_int("GONGHUI_LIMIT_NEGOTIATIONS_PER_ADDRESS", 30), "hours": 24},
+    "bargaining.request": {"per_person": env_int("GONGHUI_LIMIT_BARGAININGS_PER_PERSON", 10),
+                           "per_address": env_int("GONGHUI_LIMIT_BARGAININGS_PER_ADDRESS", 30), "hours": 24},
+    "membership.application": {"per_person": env_int("GONGHUI_LIMIT_JOINS_PER_PERSON", 3),
+                               "per_address": env_int("GONGHUI_LIMIT_JOINS_PER_ADDRESS", 200), "hours": 24},
+    "sms.fanout": {"per_person": env_int("GONGHUI_LIMIT_FANOUTS_PER_PERSON", 10),
+                   "per_address": env_int("GONGHUI_LIMIT_FANOUTS_PER_ADDRESS", 30), "hours": 24},
+}
+GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # failed attempts per 10 minutes
 GONGHUI_OFFICIAL_IDLE_MINUTES = env_int("GONGHUI_OFFICIAL_IDLE_MINUTES", 30)
 GONGHUI_WORKER_IDLE_MINUTES = env_int("GONGHUI_WORKER_IDLE_MINUTES", 24 * 60)
 GONGHUI_REQUIRE_OTP_FOR_OFFICIALS = env_bool("GONGHUI_REQUIRE_OTP_FOR_OFFICIALS", False)

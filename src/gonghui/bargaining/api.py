@@ -26,6 +26,7 @@ from gonghui.bargaining.models import (
     Round,
     Vote,
 )
+from gonghui.core import ratelimit
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, User
 
@@ -178,10 +179,12 @@ class RequestIn(Schema):
 @router.post("/bargainings", response={201: BargainingOut}, summary="Ask in writing to bargain (either side)")
 def request_bargaining(request: HttpRequest, payload: RequestIn) -> Any:
     unit = org_scoping.units.get_or_404(request.user, payload.unit_id) if payload.unit_id else None
-    return Status(201, services.request_bargaining(
-        actor=request.user, kind=payload.kind, reach=payload.reach, title=payload.title,
-        request_text=payload.request_text, enterprises=_enterprises(request.user, payload.enterprise_ids), unit=unit,
-        employer_party=payload.employer_party, received_on=payload.received_on))
+    with ratelimit.limited("bargaining.request", request):
+        bargaining = services.request_bargaining(
+            actor=request.user, kind=payload.kind, reach=payload.reach, title=payload.title,
+            request_text=payload.request_text, enterprises=_enterprises(request.user, payload.enterprise_ids),
+            unit=unit, employer_party=payload.employer_party, received_on=payload.received_on)
+    return Status(201, bargaining)
 
 
 @router.get("/bargainings", response=list[BargainingOut], summary="Bargainings you take part in or oversee")

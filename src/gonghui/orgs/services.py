@@ -365,7 +365,7 @@ def remove_second_factor(*, actor: User, token: str) -> None:
         raise ValidationError(_("您的账号必须使用动态口令，不能解除绑定。"))
     device = TOTPDevice.objects.filter(user=actor, confirmed=True).first()
     if device is not None and not device.verify_token((token or "").strip()):
-        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"))
+        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"), code="bad_otp")
     removed, _detail = TOTPDevice.objects.filter(user=actor).delete()
     if removed:
         unit = actor.primary_unit
@@ -403,15 +403,85 @@ def issue_api_token(*, user: User) -> tuple[ApiToken, str]:
 
 
 def token_user(raw: str, *, now: datetime | None = None) -> User | None:
-    """The active user a raw bearer token belongs to, or None (unknown, expired, revoked)."""
+    """The active user a raw bearer token belongs to, or None (unknown, expired, revoked, idle).
+
+    An official's token follows the officials' idle rule: unused for longer than
+    GONGHUI_OFFICIAL_IDLE_MINUTES, it is refused (and revoked), as an idle session is signed out.
+    """
     now = now or timezone.now()
     token = ApiToken.objects.select_related("user").filter(key_hash=_token_digest(raw)).first()
     if token is None or not token.is_valid(now) or not token.user.is_active:
+        return None
+    last = token.last_used_at or token.created_at
+    if (now - last).total_seconds() > settings.GONGHUI_OFFICIAL_IDLE_MINUTES * 60 and token.user.is_official:
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.user._api_token = token  # type: ignore[attr-defined]
     return token.user
+
+
+def revoke_all_api_tokens(user: User, *, now: datetime | None = None) -> int:
+    """Revoke every live token of an account (password changed, account locked). Part of the caller's
+    transaction; the caller writes the audit row."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+@transaction.atomic
+def change_password(*, actor: User, new_password: str) -> User:
+    """The account holder sets a new password: every API token of theirs is revoked with it."""
+    validate_password(new_password, actor)
+    revoked = revoke_all_api_tokens(actor)
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    unit = actor.primary_unit
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=actor, unit_path=unit.path if unit else "",
+                 subject_user_id=actor.pk, changes={"password": "changed", "tokens_revoked": revoked})
+    return actor
+
+
+def _check_lockable(actor: User, user: User) -> User:
+    user = scoping.users.get_or_404(actor, user.pk, action=scoping.CHANGE)
+    if user.pk == actor.pk:
+        raise ValidationError(_("不能锁定或解锁自己的账号。"))
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied
+    return user
+
+
+@transaction.atomic
+def lock_account(*, actor: User, user: User, reason: str) -> User:
+    """An official locks an account (lost phone, left the job, suspected misuse): it signs in nowhere,
+    and all its API tokens are revoked at once."""
+    user = _check_lockable(actor, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("锁定账号须写明原因。")})
+    revoked = revoke_all_api_tokens(user)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    unit = user.primary_unit
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, unit_path=unit.path if unit else "",
+                 subject_user_id=user.pk, reason=reason[:500], changes={"locked": True, "tokens_revoked": revoked})
+    return user
+
+
+@transaction.atomic
+def unlock_account(*, actor: User, user: User, reason: str) -> User:
+    """An official lets a locked account sign in again (old tokens stay revoked)."""
+    user = _check_lockable(actor, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("解锁账号须写明原因。")})
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        unit = user.primary_unit
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, unit_path=unit.path if unit else "",
+                     subject_user_id=user.pk, reason=reason[:500], changes={"locked": False})
+    return user
 
 
 @transaction.atomic

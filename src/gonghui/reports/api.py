@@ -16,6 +16,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise
@@ -192,8 +193,11 @@ def remind(request: HttpRequest, report_task_id: int, payload: RemindIn) -> Any:
     if not request.user.is_official:
         raise Http404
     assignment = _assignment(request, report_task_id)
-    return {"told": services.remind_missing(actor=request.user, assignment=assignment, period=payload.day or _today(),
-                                            unit=selectors.unit_to_read(request.user, assignment, payload.unit_id))}
+    unit = selectors.unit_to_read(request.user, assignment, payload.unit_id)
+    with ratelimit.limited("sms.fanout", request):
+        told = services.remind_missing(actor=request.user, assignment=assignment, period=payload.day or _today(),
+                                       unit=unit)
+    return {"told": told}
 
 
 # --- health follow-up ---

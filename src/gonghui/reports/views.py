@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.core import excel
+from gonghui.core import excel, ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_date, form_id, handles_bad_input
 from gonghui.core.pagecache import cached_read
@@ -122,7 +122,8 @@ def remind_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     assignment = scoping.assignments.get_or_404(request.user, report_task_id,
                                                 queryset=Assignment.objects.select_related("template"))
     unit, day = _unit(request, assignment), _day(request)
-    told = services.remind_missing(actor=request.user, assignment=assignment, period=day, unit=unit)
+    with ratelimit.limited("sms.fanout", request):
+        told = services.remind_missing(actor=request.user, assignment=assignment, period=day, unit=unit)
     messages.success(request, _("已提醒 %(n)s 位企业填报人。") % {"n": told})
     return redirect(f"{request.path.rsplit('remind/', 1)[0]}?unit={unit.pk}&day={day}")
 
