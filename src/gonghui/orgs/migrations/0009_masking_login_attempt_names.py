@@ -17,5 +17,5 @@ def hash_typed_names(apps, schema_editor):  # noqa: ANN001, ANN201
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orgs", "0007_enterprise_tags")]
+    dependencies = [("orgs", "0008_door_login_client")]
     operations = [migrations.RunPython(hash_typed_names, migrations.RunPython.noop)]
