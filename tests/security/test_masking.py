@@ -416,7 +416,7 @@ def test_sign_in_attempts_kept_before_are_rewritten_as_the_keyed_hash(db) -> Non
     from gonghui.orgs.auth import attempt_key
     from gonghui.orgs.models import LoginAttempt
 
-    migration = import_module("gonghui.orgs.migrations.0008_masking_login_attempt_names")
+    migration = import_module("gonghui.orgs.migrations.0009_masking_login_attempt_names")
     old = LoginAttempt.objects.create(username="name:610104199203047716")
     new = LoginAttempt.objects.create(username=attempt_key("zhangsan", None))
     migration.hash_typed_names(apps, None)
