@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.api.types import Yuan
 from gonghui.core.deadlines import local_date
 from gonghui.mediation import scoping, selectors, services
 from gonghui.mediation.models import (
@@ -192,7 +193,7 @@ class CaseIn(Schema):
     facts: str = Field(..., max_length=5000)
     knew_on: date
     employment_ended_on: date | None = None
-    amount_claimed: str | None = Field(None, max_length=20)
+    amount_claimed: Yuan | None = None
     negotiation_id: int | None = None
     oral_applicants: list[ApplicantIn] = Field(default_factory=list,
                                                description="staff recording an oral application: the workers")
@@ -307,7 +308,7 @@ def agreement(request: HttpRequest, case_id: int) -> Any:
 
 class PaymentIn(Schema):
     kind: Literal["wages", "injury_medical", "compensation", "damages", "other"]
-    amount: str = Field(..., max_length=20)
+    amount: Yuan
     due_on: date
 
 
