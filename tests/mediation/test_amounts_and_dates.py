@@ -97,3 +97,21 @@ def test_knew_on_boundary_on_the_page(knew_on: str, created: bool, body, worker1
     assert Case.objects.filter(knew_on=knew_on).exists() is created
     if not created:
         assert "1900" in " ".join(str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize(("name", "kept"), [("律师\u202e", False), ("\u200b", False), ("王\r\n律师", False),
+                                            ("阿卜杜·热合曼", True)])
+def test_a_party_name_goes_through_the_name_rule(name: str, kept: bool, new_case, mediator) -> None:  # noqa: ANN001
+    from django.core.exceptions import ValidationError
+
+    from gonghui.mediation import services
+    from gonghui.mediation.models import Party
+
+    case = new_case()
+    if not kept:
+        with pytest.raises(ValidationError):
+            services.add_participant(actor=mediator, case=case, side="worker", kind="agent", name=name)
+        assert not Party.objects.filter(case=case, kind="agent").exists()
+    else:
+        party = services.add_participant(actor=mediator, case=case, side="worker", kind="agent", name=name)
+        assert party.name == name
