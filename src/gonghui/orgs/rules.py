@@ -143,7 +143,7 @@ def clean_name(raw: str | None, *, required: bool = True) -> str:
     text = " ".join(text.split()).translate(_NAME_DOTS)
     if not text:
         if required:
-            raise InvalidName(_("姓名不能为空。"))
+            raise InvalidName(_("请填写姓名。"))
         return ""
     if not any(c.isalpha() for c in text):
         raise InvalidName(_("姓名中应有文字。"))
