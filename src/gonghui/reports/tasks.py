@@ -116,7 +116,8 @@ def run_upload(job: Job) -> None:
                                               on_progress=lambda done, total: jobs.progress(job, done, total))
     except excel.FileRefused as refused:
         raise jobs.JobError(str(refused)) from refused
-    rows = len(data.get(workbook.table_of(items).key, []) if workbook.table_of(items) is not None else [])
+    table = workbook.table_of(items)
+    rows = len(data.get(table.key) or []) if table is not None else 0
     if problems:
         Job.objects.filter(pk=job.pk).update(
             problems=[p.as_dict() for p in problems[:PROBLEMS_KEPT]], problem_count=len(problems),
