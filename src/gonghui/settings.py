@@ -189,7 +189,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "gonghui.orgs.auth.CharacterClassValidator",
         "OPTIONS": {"min_classes": env_int("GONGHUI_PASSWORD_MIN_CLASSES", 3)},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's 20,000 common passwords and our own list (orgs/common-passwords.txt: the demo's, the Chinese leaks').
+    {"NAME": "gonghui.orgs.passwords.PublishedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
@@ -241,6 +242,8 @@ GONGHUI_DATA_CIPHER = env("GONGHUI_DATA_CIPHER", "aes-256-gcm")
 # Spreadsheets: the largest sheet an import reads, and the export size that runs as a task.
 GONGHUI_IMPORT_MAX_ROWS = env_int("GONGHUI_IMPORT_MAX_ROWS", 500_000)
 GONGHUI_EXPORT_TASK_ROWS = env_int("GONGHUI_EXPORT_TASK_ROWS", 10_000)
+# A report workbook larger than this (KB) is checked and filed as a job (progress bar, annotated file of problems).
+GONGHUI_REPORT_UPLOAD_TASK_KB = env_int("GONGHUI_REPORT_UPLOAD_TASK_KB", 64)  # about 2,000 rows
 # A running job silent this long (no progress) on another machine is taken to have lost its worker.
 GONGHUI_JOB_STALE_SECONDS = env_int("GONGHUI_JOB_STALE_SECONDS", 300)
 GONGHUI_JOB_MAX_ATTEMPTS = env_int("GONGHUI_JOB_MAX_ATTEMPTS", 3)

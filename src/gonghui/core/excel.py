@@ -526,7 +526,10 @@ def parse_cell(value: Any, column: Column) -> Any:
         raise ValueError(_("请填写整数。"))
     if column.kind == "decimal":
         try:
-            return Decimal(_cell_text(value)).quantize(Decimal("0.01"))
+            number = Decimal(_cell_text(value))
+            if not number.is_finite():  # NaN would pass quantize unchanged and reach the database
+                raise InvalidOperation
+            return number.quantize(Decimal("0.01"))  # 1e30 cannot be quantized in 28 digits: InvalidOperation
         except InvalidOperation as exc:
             raise ValueError(_("请填写数字。")) from exc
     if column.kind == "bool":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -75,20 +76,30 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
 
+# A NUL written as a JSON escape: \u0000 not itself escaped (an even run of backslashes before it, or none).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _carries_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values):
         return True
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return False
-    if request.content_type == "application/json":
-        return b"\\u0000" in request.body or b"\x00" in request.body
-    if request.content_type == "application/x-www-form-urlencoded":
-        return any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
-    if request.content_type == "multipart/form-data" and not request.path.startswith("/api/"):
-        # Parsing a multipart body consumes it: an API operation that wants JSON must still be able to read the
-        # body and refuse it as not JSON (422). The API's multipart operations (imports) take a file and ids.
+    if request.content_type == "multipart/form-data":
+        if request.path.startswith("/api/"):
+            # Parsing a multipart body consumes it: an API operation that wants JSON must still be able to read
+            # the body and refuse it as not JSON (422). The API's multipart operations (imports) take a file
+            # and ids.
+            return False
         fields = any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
         return fields or any("\x00" in (f.name or "") for f in request.FILES.values())
+    # Every other body, whatever type it declares: the API parses a body as JSON without asking its declared
+    # type, so a JSON body sent as text/plain or as a form must be looked at as bytes, not by its label.
+    body = request.body
+    if b"\x00" in body or _ESCAPED_NUL.search(body):
+        return True
+    if request.content_type == "application/x-www-form-urlencoded":
+        return any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
     return False
 
 

@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.api.types import Yuan
 from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.mediation import scoping, selectors, services
@@ -195,7 +196,7 @@ class CaseIn(Schema):
     facts: str = Field(..., max_length=5000)
     knew_on: date
     employment_ended_on: date | None = None
-    amount_claimed: str | None = Field(None, max_length=20)
+    amount_claimed: Yuan | None = None
     negotiation_id: int | None = None
     employer_reason: str = Field("", max_length=1000,
                                  description="a worker applying against an employer other than their own: why")
@@ -314,7 +315,7 @@ def agreement(request: HttpRequest, case_id: int) -> Any:
 
 class PaymentIn(Schema):
     kind: Literal["wages", "injury_medical", "compensation", "damages", "other"]
-    amount: str = Field(..., max_length=20)
+    amount: Yuan
     due_on: date
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, audit
 from gonghui.core.deadlines import add_days, local_date
-from gonghui.core.money import BadAmount, yuan
+from gonghui.core.money import BadAmount, positive_yuan
 from gonghui.core.notify import notify
 from gonghui.mediation import rules, scoping
 from gonghui.mediation.models import (
@@ -324,6 +324,8 @@ def _check_category(category: str) -> None:
 def _check_dates(knew_on: date, employment_ended_on: date | None, today: date) -> None:
     if knew_on > today:
         raise ValidationError({"knew_on": _("知道权利被侵害的日期不能晚于今天。")})
+    orgs_services.check_not_before_1900(knew_on, field="knew_on", label=_("知道权利被侵害的日期"))
+    orgs_services.check_not_before_1900(employment_ended_on, field="employment_ended_on", label=_("劳动关系终止日期"))
     if employment_ended_on is not None and employment_ended_on > today:
         raise ValidationError({"employment_ended_on": _("劳动关系终止日期不能晚于今天。")})
 
@@ -332,12 +334,9 @@ def _amount(raw: Any) -> Decimal | None:
     if raw in (None, ""):
         return None
     try:
-        value = yuan(raw)
+        return positive_yuan(raw)
     except BadAmount as exc:
         raise ValidationError({"amount_claimed": str(exc)}) from exc
-    if value <= 0:
-        raise ValidationError({"amount_claimed": _("请求金额须大于零。")})
-    return value
 
 
 def bodies_for_dispute(place: Unit, employer: Enterprise | None) -> list[MediationBody]:
@@ -506,7 +505,8 @@ def add_participant(*, actor: Any, case: Case, side: str, kind: str, name: str, 
     _require(kind in (Party.Kind.AGENT, Party.Kind.WITNESS), _("请选择代理人或证人。"))
     _require(side in Side.values, _("请选择所属一方。"))
     _require(bool(name.strip()), _("请填写姓名。"))
-    party = Party.objects.create(case=case, side=side, kind=kind, name=name.strip()[:50], phone=phone.strip(),
+    name = orgs_services.clean_name(name)
+    party = Party.objects.create(case=case, side=side, kind=kind, name=name[:50], phone=phone.strip(),
                                  user=user)
     _step(case, actor, A.ADD_PARTICIPANT, reason=f"{party.get_side_display()} {party}")
     return party
@@ -768,10 +768,9 @@ def draft_agreement(*, actor: Any, case: Case, terms: str, payments: Iterable[Pa
     for term in payments:
         _require(term.kind in AgreedPayment.Kind.values, _("请选择款项类别。"))
         try:
-            amount = yuan(term.amount)
+            amount = positive_yuan(term.amount)
         except BadAmount as exc:
             raise ValidationError(str(exc)) from exc
-        _require(amount > 0, _("款项金额须大于零。"))
         _require(term.due_on >= _today(), _("约定支付日期不能早于今天。"))
         rows.append((term.kind, amount, term.due_on))
     agreement = Agreement.objects.select_for_update().filter(case=case).first()

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -218,8 +218,8 @@ def create_account(
     digest = phone_hash(phone) if phone else None
     if digest and User.objects.filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
-    user = User(username=username, display_name=display_name.strip(), phone=phone, phone_hash=digest,
-                otp_required=otp_required)
+    user = User(username=username, display_name=clean_name(display_name, field="display_name"), phone=phone,
+                phone_hash=digest, otp_required=otp_required)
     if password:
         validate_password(password, user)
         user.set_password(password)
@@ -267,7 +267,8 @@ def appoint_employer_representative(*, actor: User, enterprise: Enterprise, user
     digest = phone_hash(phone)
     if User.objects.filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
-    user = User(username=username, display_name=display_name.strip(), phone=phone, phone_hash=digest)
+    user = User(username=username, display_name=clean_name(display_name, field="display_name"), phone=phone,
+                phone_hash=digest)
     user.set_unusable_password()
     user.save()
     RoleAssignment.objects.create(user=user, role=role, unit=enterprise.unit, enterprise=enterprise,
@@ -320,7 +321,7 @@ def update_own_contact(*, actor: User, display_name: str, phone: str) -> User:
     if digest and User.objects.exclude(pk=user.pk).filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
     before = {"display_name": user.display_name, "phone": user.phone_masked}
-    user.display_name, user.phone, user.phone_hash = display_name.strip(), phone, digest
+    user.display_name, user.phone, user.phone_hash = clean_name(display_name, field="display_name"), phone, digest
     user.save(update_fields=["display_name", "phone", "phone_hash"])
     unit = user.primary_unit
     changes = audit.diff(before, {"display_name": user.display_name, "phone": user.phone_masked})
@@ -515,6 +516,26 @@ def _person_snapshot(person: Person) -> dict[str, Any]:
     return snap
 
 
+def clean_name(raw: str | None, *, field: str = "name", required: bool = True) -> str:
+    """A name as the registry keeps it (`rules.clean_name`), or ValidationError on `field` with the reason."""
+    try:
+        return rules.clean_name(raw, required=required)
+    except rules.InvalidName as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def check_not_before_1900(value: date | None, *, field: str, label: str) -> None:
+    """A date of something in a working life (joining the union, learning of a wrong): none before 1900."""
+    if value is not None and value < rules.EARLIEST_DATE:
+        raise ValidationError({field: _("%(f)s不能早于 1900-01-01，请核对年份。") % {"f": label}})
+
+
+def _check_person(person: Person) -> None:
+    person.name = clean_name(person.name)
+    person.emergency_name = clean_name(person.emergency_name, field="emergency_name", required=False)
+    check_not_before_1900(person.member_since, field="member_since", label=_("入会日期"))
+
+
 def _seal(person: Person) -> None:
     person.phone = _normalised_phone(person.phone)
     person.phone_hash = lookup_hash(person.phone, "phone") if person.phone else ""
@@ -538,9 +559,10 @@ def create_person(*, actor: User, id_number: str, name: str, unit: Unit, tags: A
     digest = lookup_hash(identity.number, "id")
     if Person.objects.filter(id_hash=digest).exists():
         raise ValidationError({"id_number": _("此身份证号已建档，请搜索后修改原档案。")})
-    person = Person(name=name.strip(), id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+    person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
                     gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
                     employer=employer, **{k: v for k, v in fields.items() if k in PERSON_FIELDS and v is not None})
+    _check_person(person)
     _seal(person)
     person.save()
     person.tags.set(tags)
@@ -562,9 +584,7 @@ def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purp
         identity = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("请填写姓名。")})
+    name = clean_name(name)
     digest = lookup_hash(identity.number, "id")
     person = Person.objects.filter(id_hash=digest).first()
     if person is not None:
@@ -596,6 +616,7 @@ def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit |
         person.unit, person.province_id = unit, unit.province_id
     if employer != "unchanged":
         person.employer = employer
+    _check_person(person)
     _seal(person)
     person.save()
     if tags is not None:
@@ -616,6 +637,7 @@ def update_own_person_contact(*, actor: User, phone: str, residence: str, emerge
     before = _person_snapshot(person)
     person.phone, person.residence = phone, residence.strip()
     person.emergency_name, person.emergency_phone = emergency_name.strip(), emergency_phone
+    _check_person(person)
     _seal(person)
     person.save()
     changes = audit.diff(before, _person_snapshot(person))
@@ -746,9 +768,7 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
         identity = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("请填写姓名。")})
+    name = clean_name(name)
     phone = _normalised_phone(phone)
     digest = lookup_hash(identity.number, "id")
     person = Person.objects.select_for_update().filter(id_hash=digest).first()
@@ -842,8 +862,8 @@ def correct_identity(*, actor: User, person: Person, name: str | None = None, id
             raise ValidationError({"id_number": _("这个身份证号已有另一份档案：请合并两份档案，而不是更正。")})
         person.id_number, person.id_hash, person.id_masked = identity.number, digest, identity.masked
         person.gender, person.birth_date = identity.gender, identity.birth_date
-    if name:
-        person.name = name.strip()
+    if name is not None:
+        person.name = clean_name(name)
     _seal(person)
     person.save()
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -321,6 +322,21 @@ def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     if upload is None:
         messages.error(request, _("请选择要上传的 Excel 文件。"))
         return render(request, "reports/fill_excel.html", context, status=422)
+    if upload.size > settings.GONGHUI_REPORT_UPLOAD_TASK_KB * 1024:
+        # A large workbook is checked and filed as a job: a progress bar, and its problems in the annotated
+        # copy of the file, not an error page of megabytes.
+        from gonghui.orgs import imports
+        from gonghui.reports import tasks
+
+        try:
+            source = imports.save_upload(upload.chunks(), upload.name or "report.xlsx")
+        except excel.FileRefused as error:
+            messages.error(request, str(error))
+            return render(request, "reports/fill_excel.html", context, status=422)
+        job = tasks.start_upload(actor=request.user, assignment=assignment, enterprise=enterprise, day=day,
+                                 source=source, source_name=upload.name or "report.xlsx")
+        messages.info(request, _("文件较大，已转为后台检查和报送，完成后可在此查看结果。"))
+        return redirect("orgs:job_detail", job_id=job.pk)
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
@@ -340,8 +356,12 @@ def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
             return render(request, "reports/fill_excel.html", context, status=422)
         messages.success(request, _("已通过 Excel 报送%(late)s。") % {"late": _("（迟报）") if report.late else ""})
         return redirect(f"{reverse('reports:fill', args=[assignment.pk])}?enterprise={enterprise.pk}&day={day}")
-    context["problems"] = problems
+    # The first problems on the page (a page, not a file of megabytes); the count says how many there are.
+    context["problems"], context["problem_count"] = problems[:INLINE_PROBLEMS], len(problems)
     return render(request, "reports/fill_excel.html", context, status=422)
+
+
+INLINE_PROBLEMS = 200
 
 
 @official_required

@@ -85,11 +85,12 @@ def data_from_rows(items: tuple[forms.Item, ...], rows: list[excel.ParsedRow]) -
     return data, numbers
 
 
-def read_report(path: Path, name: str, items: tuple[forms.Item, ...]) -> tuple[dict[str, Any], list[excel.Problem]]:
+def read_report(path: Path, name: str, items: tuple[forms.Item, ...], *,
+                on_progress: Any = None) -> tuple[dict[str, Any], list[excel.Problem]]:
     """A filled sheet: the data, and every problem by (row, column, value, reason) — the cells the pipeline
     refuses, then what the form itself refuses. Raises `excel.FileRefused` for a file that cannot be read."""
     sheet = sheet_for(name, items)
-    parsed = list(excel.read(path, sheet))
+    parsed = list(excel.read(path, sheet, on_progress=on_progress))
     problems = [p for row in parsed for p in row.problems]
     data, numbers = data_from_rows(items, [r for r in parsed if r.ok] if problems else parsed)
     if problems:
