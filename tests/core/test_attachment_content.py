@@ -108,3 +108,14 @@ def test_a_notice_attachment_named_like_a_page_is_downloaded_as_a_pdf_over_the_r
     assert download["Content-Type"] == "application/pdf"
     assert "evil.html.pdf" in download["Content-Disposition"]
     assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_a_truncated_photo_is_refused_even_after_printed_forms_loaded_pillow_tolerant() -> None:
+    import weasyprint  # noqa: F401 - importing it makes Pillow accept truncated images process-wide
+    from PIL import ImageFile
+
+    whole = samples.image("JPEG", (64, 64), noise=True)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    with pytest.raises(attachments.AttachmentRefused):
+        attachments.check(_upload("照片.jpg", whole[: len(whole) // 2]))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back for WeasyPrint

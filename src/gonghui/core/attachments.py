@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import threading
 import unicodedata
 import uuid
 import warnings
@@ -72,9 +73,25 @@ _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 
 def _image_decodes(upload: Any, content_type: str) -> bool:
-    from PIL import Image
+    from PIL import ImageFile
 
     upload.seek(0)
+    # WeasyPrint (printed forms) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import, after which a cut-off
+    # photo would load without error: the check turns it off for its own decode and puts it back.
+    with _TRUNCATION_SWITCH:
+        tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            return _decode_whole(upload, content_type)
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
+_TRUNCATION_SWITCH = threading.Lock()
+
+
+def _decode_whole(upload: Any, content_type: str) -> bool:
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # a pixel bomb is refused, not decoded
