@@ -472,8 +472,7 @@ def rebind_phone(*, phone: str, code: str, name: str, id_number: str, ip: str | 
         PhoneRebind.objects.filter(person=person, state=PhoneRebind.State.PENDING).update(
             state=PhoneRebind.State.CANCELLED, cancelled_at=timezone.now(), review_note="被新的换绑申请取代")
         since = timezone.now() - timedelta(days=REBIND_WINDOW_DAYS)
-        recent = PhoneRebind.objects.filter(Q(person=person) | Q(phone_hash=digest), at__gte=since) \
-            .exclude(state__in=[PhoneRebind.State.CANCELLED, PhoneRebind.State.REJECTED]).count()
+        recent = PhoneRebind.objects.filter(Q(person=person) | Q(phone_hash=digest), at__gte=since).count()
         holds = identity.hold_reasons(person)
         if recent >= REBINDS_BEFORE_REVIEW:
             holds.append(_("近期多次换绑"))
