@@ -169,7 +169,7 @@ def person_verify_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 def person_links_view(request: HttpRequest) -> HttpResponse:
-    links = scoping.people_links.filter(request.user).select_related("person", "requested_unit")
+    links = scoping.people_links.filter(request.user).select_related("person")
     return render(request, "orgs/person_links.html", {
         "pending": links.filter(state="pending")[:200], "decided": links.exclude(state="pending")[:50]})
 
