@@ -154,6 +154,14 @@ def test_a_joining_code_never_signs_in_an_account_that_existed(persona, client) 
     assert "_auth_user_id" not in client.session
 
 
+def test_a_number_bound_to_another_file_does_not_open_a_second_one(persona) -> None:  # noqa: ANN001
+    code = code_for(persona("worker1").phone, "join")
+    before = _rows()
+    with pytest.raises(ValidationError, match="另一份职工档案"):
+        _join("张小明", valid_id("61010419900101123"), persona("worker1").phone, code)
+    assert _rows() == before
+
+
 # --- re-binding a file's login number ---
 
 def _rebind(person: Person, number: str) -> PhoneRebind | None:

@@ -748,6 +748,8 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
             raise ValidationError(_("该身份证号的档案已绑定其他账号。如手机号已更换，请用“更换手机号”找回。"))
     else:
         method = None
+    if person is None and user is not None and Person.objects.filter(user=user).exists():
+        raise ValidationError(_("该手机号已绑定另一份职工档案。请用该号码登录后办理，或联系所在工会。"))
     if user is None:
         user = User(username=f"w{uuid.uuid4().hex[:12]}", display_name=name, phone=phone, phone_hash=phone_hash(phone))
         user.set_unusable_password()
