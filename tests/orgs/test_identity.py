@@ -291,8 +291,11 @@ def test_the_union_verifies_in_person_on_its_page_and_nobody_else_can(persona, c
     assert client_for("qingnianlu").post(f"/people/{person.pk}/verify/", {
         "method": "union_in_person", "evidence": "核对身份证原件", "phone": STRANGER}).status_code == 404
     assert client_for("worker1").get(f"/people/{person.pk}/verify/").status_code in (302, 404)
+    form = {"method": "union_in_person", "evidence": "核对身份证原件，证件号后四位一致", "phone": "13712340066"}
+    refused = client_for("beiyuanmen").post(f"/people/{person.pk}/verify/", form)  # the number is not proved
+    assert refused.status_code == 200 and not IdentityVerification.objects.filter(person=person).exists()
     response = client_for("beiyuanmen").post(f"/people/{person.pk}/verify/", {
-        "method": "union_in_person", "evidence": "核对身份证原件，证件号后四位一致", "phone": "13712340066"})
+        **form, "phone_code": code_for("13712340066", "phone_new")})
     assert response.status_code == 302
     person.refresh_from_db()
     verification = IdentityVerification.objects.get(person=person)

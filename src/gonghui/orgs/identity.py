@@ -153,10 +153,22 @@ def apply_due_rebinds_for(phone_digest: str) -> int:
 
 # --- the union's verification (in person with the ID card, or by video) ---
 
-@transaction.atomic
-def verify_by_union(*, actor: User, person: Person, method: str, evidence: str, phone: str = "") -> IdentityVerification:
+def verify_by_union(*, actor: User, person: Person, method: str, evidence: str, phone: str = "",
+                    phone_code: str = "") -> IdentityVerification:
     """An official of the person's union verified them (ID card in person, or video) and records it; with a
-    mobile number, the file's login is bound to it (an account is opened when the file has none)."""
+    mobile number — proved by a code the person reads out from it — the file's login is bound to it (an
+    account is opened when the file has none). The code is checked first, in its own transaction."""
+    from gonghui.orgs import auth
+
+    scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE)
+    if phone.strip() and not auth.check_verification_code(phone=phone, code=phone_code,
+                                                          purpose=auth.Purpose.PHONE_NEW):
+        raise ValidationError({"phone_code": _("手机号的验证码不正确或已过期：请让本人读出发到该号码的验证码。")})
+    return _verify_by_union(actor=actor, person=person, method=method, evidence=evidence, phone=phone)
+
+
+@transaction.atomic
+def _verify_by_union(*, actor: User, person: Person, method: str, evidence: str, phone: str) -> IdentityVerification:
     person = scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE,
                                        queryset=Person.objects.select_for_update().select_related("unit", "user"))
     if method not in IdentityVerification.UNION_METHODS:

@@ -155,7 +155,8 @@ def person_verify_view(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             identity.verify_by_union(actor=request.user, person=person, method=request.POST.get("method", ""),
-                                     evidence=request.POST.get("evidence", ""), phone=request.POST.get("phone", ""))
+                                     evidence=request.POST.get("evidence", ""), phone=request.POST.get("phone", ""),
+                                     phone_code=request.POST.get("phone_code", ""))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
