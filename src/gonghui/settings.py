@@ -232,6 +232,14 @@ GONGHUI_SMS_RESEND_SECONDS = env_int("GONGHUI_SMS_RESEND_SECONDS", 60)
 GONGHUI_SMS_PER_NUMBER_PER_HOUR = env_int("GONGHUI_SMS_PER_NUMBER_PER_HOUR", 5)
 GONGHUI_SMS_PER_ADDRESS_PER_HOUR = env_int("GONGHUI_SMS_PER_ADDRESS_PER_HOUR", 20)
 GONGHUI_SMS_MAX_ATTEMPTS = env_int("GONGHUI_SMS_MAX_ATTEMPTS", 5)
+# Identity proofing (orgs/identity.py). A real-name verification service (carrier three-factor or face
+# verification), as the dotted path of a class implementing gonghui.orgs.identity.RealNameBackend;
+# empty: none, and a file is linked or re-bound only by the phone on file or the union's verification.
+GONGHUI_REALNAME_BACKEND = env("GONGHUI_REALNAME_BACKEND", "")
+# A self-service re-binding of a login number waits this long (the old number is told at once and may cancel).
+GONGHUI_REBIND_COOLING_HOURS = env_int("GONGHUI_REBIND_COOLING_HOURS", 72)
+# Look-ups by ID number that answered nothing (another street's file, a name that does not match), per account per hour.
+GONGHUI_ID_LOOKUPS_PER_HOUR = env_int("GONGHUI_ID_LOOKUPS_PER_HOUR", 20)
 
 # Personal data: AES-256-GCM (default) or SM4-GCM (国密), key from GONGHUI_DATA_KEY.
 GONGHUI_DATA_KEY = env("GONGHUI_DATA_KEY") or ""

@@ -14,6 +14,7 @@ from gonghui.orgs import services as orgs_services
 from gonghui.orgs.auth import phone_hash
 from gonghui.orgs.models import Person, User
 from tests import samples
+from tests.identity_helpers import REALNAME, FakeRealName, code_for
 from tests.registry.sheets import valid_id
 
 pytestmark = pytest.mark.django_db
@@ -32,45 +33,79 @@ def registered(persona, code: str = "610104001001") -> Person:  # noqa: ANN001
     return person
 
 
-def test_a_taken_number_is_rebound_by_its_owner_without_an_administrator(persona, client) -> None:  # noqa: ANN001
+def _vouch(settings, person: Person, *numbers: str) -> None:  # noqa: ANN001
+    """The deployment has a real-name service, and it vouches for this person with these numbers."""
+    settings.GONGHUI_REALNAME_BACKEND = REALNAME
+    FakeRealName.vouched = {(person.name, person.id_number, n) for n in numbers}
+
+
+def _rebind(person: Person, number: str, name: str = "周小燕") -> PhoneRebind | None:
+    return services.rebind_phone(phone=number, code=code_for(number, "rebind"), name=name, id_number=person.id_number)
+
+
+def test_a_taken_number_is_rebound_after_the_realname_check_and_the_cooling_period(persona, settings) -> None:  # noqa: ANN001
+    """The owner proves the new number (code) and the real-name service vouches for name, ID and number: the
+    change waits the cooling period, then the number is released from the old account and bound to the file."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
     person = registered(persona)
     old_holder = persona("worker2")  # the number once belonged to someone else's account
     number = old_holder.phone
-    record, user = services.rebind_phone(phone=number, code_ok=True, name="周小燕", id_number=person.id_number)
-    assert record.state == PhoneRebind.State.DONE and user is not None
+    _vouch(settings, person, number)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        record = _rebind(person, number)
+    assert record.state == PhoneRebind.State.PENDING and record.takes_effect_at == start + timedelta(hours=72)
     person.refresh_from_db()
-    assert person.user == user and user.phone == number and person.phone == number
+    assert person.user is None  # nothing changed yet
+    with time_machine.travel(start + timedelta(hours=72), tick=False):
+        assert services.apply_due_rebinds() == 1
+    person.refresh_from_db()
+    user = person.user
+    assert user.phone == number and person.phone == number
     old_holder.refresh_from_db()
     assert old_holder.phone == "" and old_holder.phone_hash is None
     assert AuditEvent.objects.filter(object_type="orgs.user", object_id=str(old_holder.pk),
                                      subject_user_id=old_holder.pk).exists()  # the release is audited for them too
 
 
-def test_the_identity_must_match_the_file(persona) -> None:  # noqa: ANN001
+def test_a_name_and_id_that_do_not_match_get_the_same_answer_and_change_nothing(persona, settings) -> None:  # noqa: ANN001
     person = registered(persona)
-    with pytest.raises(ValidationError, match="不符"):
-        services.rebind_phone(phone="13712340000", code_ok=True, name="周小", id_number=person.id_number)
+    _vouch(settings, person, "13712340000")
+    before = PhoneRebind.objects.count()
+    assert _rebind(person, "13712340000", name="周小") is None
+    assert PhoneRebind.objects.count() == before
     with pytest.raises(ValidationError, match="验证码"):
-        services.rebind_phone(phone="13712340000", code_ok=False, name="周小燕", id_number=person.id_number)
+        services.rebind_phone(phone="13712340009", code="000000", name="周小燕", id_number=person.id_number)
 
 
-def test_repeated_rebinding_goes_to_the_union_for_review(persona) -> None:  # noqa: ANN001
+def test_repeated_rebinding_goes_to_the_union_for_review(persona, settings) -> None:  # noqa: ANN001
     person = registered(persona)
-    services.rebind_phone(phone="13712340001", code_ok=True, name="周小燕", id_number=person.id_number)
-    services.rebind_phone(phone="13712340002", code_ok=True, name="周小燕", id_number=person.id_number)
-    record, user = services.rebind_phone(phone="13712340003", code_ok=True, name="周小燕", id_number=person.id_number)
-    assert record.state == PhoneRebind.State.HELD and user is None
+    _vouch(settings, person, "13712340001", "13712340002", "13712340003")
+    assert _rebind(person, "13712340001").state == PhoneRebind.State.PENDING
+    assert _rebind(person, "13712340002").state == PhoneRebind.State.PENDING
+    record = _rebind(person, "13712340003")
+    assert record.state == PhoneRebind.State.HELD and "多次" in record.why_held
     person.refresh_from_db()
-    assert person.user.phone == "13712340002"  # unchanged until reviewed
+    assert person.user is None  # unchanged until reviewed
     with pytest.raises(ValidationError):
-        services.review_rebind(actor=persona("meilihao"), record=record, approve=True, note="")
-    services.review_rebind(actor=persona("meilihao"), record=record, approve=True, note="电话核实为本人")
-    person.user.refresh_from_db()
+        services.review_rebind(actor=persona("meilihao"), record=record, approve=True, note="",
+                               method="union_in_person")
+    with pytest.raises(ValidationError, match="核验"):  # approving needs the union's own verification
+        services.review_rebind(actor=persona("meilihao"), record=record, approve=True, note="电话核实为本人")
+    services.review_rebind(actor=persona("meilihao"), record=record, approve=True, note="核对身份证原件",
+                           method="union_in_person")
+    person.refresh_from_db()
     assert person.user.phone == "13712340003"
+    assert person.verifications.filter(method="union_in_person", verified_by=persona("meilihao")).exists()
 
 
 def test_a_correction_with_evidence_is_decided_by_the_union(persona) -> None:  # noqa: ANN001
     person = registered(persona)
+    orgs_services.update_person(actor=persona("admin"), person=person, phone="13712349999")  # the phone on file
     user, person = orgs_services.self_register(name="周小燕", id_number=person.id_number, phone="13712349999",
                                                unit=person.unit)
     right = valid_id("61010419880808124")
@@ -114,18 +149,25 @@ def test_merging_two_files_that_are_both_members_is_refused(persona) -> None:  #
     assert all(Membership.objects.get(pk=m.pk).person_id == m.person_id for m in members)
 
 
-def test_the_rebind_page_signs_the_owner_in(persona, client) -> None:  # noqa: ANN001
+def test_the_rebind_page_signs_nobody_in_and_answers_alike(persona, client) -> None:  # noqa: ANN001
+    """Without a real-name service the request waits for the union; the page answers the same for a right and a
+    wrong name, and signs nobody in."""
     import re
 
     from gonghui.core import sms
 
     person = registered(persona)
-    client.post("/membership/join/code/", {"phone": "13712348888"})
-    code = re.search(r"验证码 (\d{6})", sms.outbox[-1].text).group(1)
-    response = client.post("/membership/rebind/", {"phone": "13712348888", "code": code, "name": "周小燕",
-                                                   "id_number": person.id_number})
-    assert response.status_code == 302 and response["Location"] == "/membership/"
-    assert User.objects.get(phone_hash=phone_hash("13712348888")) == Person.objects.get(pk=person.pk).user
+    answers = []
+    for number, name in (("13712348888", "周小燕"), ("13712348889", "周小")):
+        client.post("/membership/join/code/", {"phone": number, "purpose": "rebind"})
+        code = re.search(r"验证码 (\d{6})", sms.outbox[-1].text).group(1)
+        response = client.post("/membership/rebind/", {"phone": number, "code": code, "name": name,
+                                                       "id_number": person.id_number}, follow=True)
+        answers.append([str(m) for m in response.context["messages"]])
+        assert "_auth_user_id" not in client.session
+    assert answers[0] == answers[1]
+    assert PhoneRebind.objects.get(person=person).state == PhoneRebind.State.HELD
+    assert not User.objects.filter(phone_hash=phone_hash("13712348888")).exists()
 
 
 def test_the_public_api_joins_and_rebinds_with_a_code(persona, client) -> None:  # noqa: ANN001
@@ -162,22 +204,21 @@ def test_officials_keep_or_end_membership_through_the_api(persona) -> None:  # n
     assert ended.status_code == 200 and ended.json()["ended_on"]
 
 
-def test_rebindings_older_than_thirty_days_do_not_count(persona) -> None:  # noqa: ANN001
+def test_rebindings_older_than_thirty_days_do_not_count(persona, settings) -> None:  # noqa: ANN001
     from datetime import timedelta
 
     import time_machine
     from django.utils import timezone
 
     person = registered(persona)
+    _vouch(settings, person, "13712340011", "13712340012", "13712340013", "13712340014")
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        services.rebind_phone(phone="13712340011", code_ok=True, name="周小燕", id_number=person.id_number)
-        services.rebind_phone(phone="13712340012", code_ok=True, name="周小燕", id_number=person.id_number)
+        _rebind(person, "13712340011")
+        _rebind(person, "13712340012")
     with time_machine.travel(start + timedelta(days=30), tick=False):  # both still inside the window
-        record, _user = services.rebind_phone(phone="13712340013", code_ok=True, name="周小燕",
-                                              id_number=person.id_number)
+        record = _rebind(person, "13712340013")
         assert record.state == PhoneRebind.State.HELD
     with time_machine.travel(start + timedelta(days=30, seconds=1), tick=False):  # both just outside it
-        record, _user = services.rebind_phone(phone="13712340014", code_ok=True, name="周小燕",
-                                              id_number=person.id_number)
-        assert record.state == PhoneRebind.State.DONE
+        record = _rebind(person, "13712340014")
+        assert record.state == PhoneRebind.State.PENDING

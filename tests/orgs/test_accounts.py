@@ -121,13 +121,23 @@ def test_revoking_a_role_takes_the_reach_away(persona, unit) -> None:  # noqa: A
     assert AuditEvent.objects.filter(action="revoke", subject_user_id=official.pk).exists()
 
 
-def test_a_worker_corrects_their_own_contact(persona) -> None:  # noqa: ANN001
+def test_a_worker_corrects_their_own_contact(persona, settings) -> None:  # noqa: ANN001
+    """The name changes freely; the login mobile only with a code to the new number and one to the current one
+    (tests/orgs/test_identity.py has the refusals)."""
+    from tests.identity_helpers import code_for
+
+    settings.GONGHUI_SMS_RESEND_SECONDS = 0
     worker = persona("worker1")
-    services.update_own_contact(actor=worker, display_name="张晓明", phone="13911112222")
+    services.update_own_contact(actor=worker, display_name="张晓明", phone=worker.phone)
+    services.update_own_contact(actor=worker, display_name="张晓明", phone="13911112222",
+                                new_code=code_for("13911112222", "phone_new"),
+                                current_code=code_for(worker.phone, "phone_current"))
     worker.refresh_from_db()
     assert (worker.display_name, worker.phone) == ("张晓明", "13911112222")
     with pytest.raises(ValidationError):
-        services.update_own_contact(actor=worker, display_name="张晓明", phone="13900000002")  # worker2's
+        services.update_own_contact(actor=worker, display_name="张晓明", phone="13900000002",  # worker2's
+                                    new_code=code_for("13900000002", "phone_new"),
+                                    current_code=code_for("13911112222", "phone_current"))
 
 
 def test_the_unit_switcher_changes_the_console_unit(persona, unit, client_for) -> None:  # noqa: ANN001

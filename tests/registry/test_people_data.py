@@ -99,8 +99,11 @@ def test_a_worker_sees_their_file_corrects_contact_and_sees_who_looked(persona, 
     client = client_for("worker1")
     page = client.get("/me/file/").content.decode()
     assert person.id_masked in page and "beiyuanmen" in page and "帮扶审核" in page
+    from tests.identity_helpers import code_for
+
     response = client.post("/me/file/", {"phone": "13911112222", "residence": "西安市莲湖区西大街",
-                                         "emergency_name": "张大明", "emergency_phone": "13911113333"})
+                                         "emergency_name": "张大明", "emergency_phone": "13911113333",
+                                         "phone_code": code_for("13911112222", "phone_new")})  # the file's phone
     assert response.status_code == 302
     person.refresh_from_db()
     assert (person.phone, person.residence, person.emergency_phone) == ("13911112222", "西安市莲湖区西大街",

@@ -204,7 +204,8 @@ def test_anonymous_forms_hold_against_hostile_values(demo_tree) -> None:  # noqa
     """Signing in, the SMS code, joining the union: the forms anyone can reach."""
     client = Client()
     problems, tried = [], 0
-    for url in ("/accounts/login/", "/accounts/login/sms/", "/membership/join/", "/membership/rebind/"):
+    for url in ("/accounts/login/", "/accounts/login/sms/", "/membership/join/", "/membership/rebind/",
+                "/membership/rebind/cancel/"):
         page = client.get(url)
         for form in forms_of(url, _text(page)):
             for variant in ("script", "oversized", "malformed"):

@@ -52,7 +52,9 @@ DIRECTORY = {"membership:join", "membership:mine"}
 PUBLIC = {"healthz", "set_language", "orgs:login", "orgs:login_sms", "orgs:login_sms_send", "orgs:login_otp",
           "orgs:logout", "api:openapi-json", "orgs:privacy",
           # joining the union and checking an e-card need no account
-          "membership:join", "membership:send_code", "membership:verify", "membership:card_keys", "membership:rebind"}
+          "membership:join", "membership:send_code", "membership:verify", "membership:card_keys", "membership:rebind",
+          # the owner of a number cancels a change of their login number they did not ask for (code to that number)
+          "membership:rebind_cancel"}
 # API routes open without an account, as their pages are (joining, re-binding one's number, checking a card).
 PUBLIC_API = {"/api/v1/membership/code", "/api/v1/membership/join", "/api/v1/membership/rebind",
               "/api/v1/membership/verify"}

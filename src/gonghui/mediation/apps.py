@@ -8,4 +8,16 @@ class MediationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext as _
+
         from gonghui.mediation import navigation, scoping  # noqa: F401 - console section, scoping policies
+        from gonghui.mediation.models import Case, Party
+        from gonghui.mediation.services import attach_party_link
+        from gonghui.orgs import identity
+
+        def open_case(person: object) -> str:
+            open_ = Party.objects.filter(person=person, case__state__in=Case.OPEN).exists()
+            return _("有进行中的劳动争议调解案件") if open_ else ""
+
+        identity.register_hold(open_case)
+        identity.register_link_handler("mediation.party", attach_party_link)

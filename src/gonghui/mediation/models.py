@@ -227,8 +227,10 @@ class Party(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "person"], condition=Q(person__isnull=False),
                                     name="mediation_party_person_once"),
-            models.CheckConstraint(condition=~Q(kind="worker") | Q(person__isnull=False, side="worker"),
-                                   name="mediation_party_worker_is_a_person"),
+            # A worker is on the worker side. Their file may be missing only while another street's union has
+            # still to confirm that the file named by the ID number is theirs (orgs.PersonLink).
+            models.CheckConstraint(condition=~Q(kind="worker") | Q(side="worker"),
+                                   name="mediation_party_worker_on_worker_side"),
         ]
 
     def __str__(self) -> str:

@@ -445,9 +445,20 @@ def record_oral_application(*, actor: Any, body: MediationBody, applicants: Iter
 
 
 def _add_worker(actor: Any, case: Case, applicant: Applicant) -> Party:
-    person = orgs_services.file_for_service(actor=actor, id_number=applicant.id_number, name=applicant.name,
-                                            unit=case.employer.unit, purpose="劳动争议调解", phone=applicant.phone,
-                                            employer=case.employer)
+    from gonghui.orgs import identity
+    from gonghui.orgs.models import PersonLink
+
+    found = orgs_services.file_for_service(actor=actor, id_number=applicant.id_number, name=applicant.name,
+                                           unit=case.employer.unit, purpose=f"劳动争议调解 {case.number}", phone=applicant.phone,
+                                           employer=case.employer)
+    if isinstance(found, PersonLink):
+        # Another street's file: the party stands by the name given, attached to no file and no account
+        # until the person's own union confirms (identity.decide_link → attach_party_link).
+        party = Party.objects.create(case=case, side=Side.WORKER, kind=Party.Kind.WORKER, person=None, user=None,
+                                     name=applicant.name.strip(), phone=applicant.phone)
+        identity.attach_link(found, party)
+        return party
+    person = found
     if case.parties.filter(person=person).exists():
         raise ValidationError(_("%(name)s 已是本案申请人。") % {"name": person.name})
     return Party.objects.create(case=case, side=Side.WORKER, kind=Party.Kind.WORKER, person=person,
@@ -996,3 +1007,11 @@ def run_clocks(today: date | None = None) -> dict[str, int]:
         for what in apply_clocks(case, today):
             counts[what] = counts.get(what, 0) + 1
     return counts
+
+
+def attach_party_link(link: Any, person: Any) -> None:
+    """A pending link confirmed by the person's own union: the party is that person's (and their account's)."""
+    party = Party.objects.filter(pk=int(link.object_id), person__isnull=True).first()
+    if party is None or party.case.parties.filter(person=person).exists():
+        return
+    Party.objects.filter(pk=party.pk).update(person=person, user=person.user)

@@ -210,6 +210,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
 
 class CodeIn(Schema):
     phone: str = Field(..., max_length=20)
+    purpose: str = Field("join", description="join, rebind or rebind_cancel: a code is good for its purpose only")
 
 
 class CodeSentOut(Schema):
@@ -221,7 +222,9 @@ def send_code(request: HttpRequest, payload: CodeIn) -> dict[str, str]:
     from gonghui.core.net import client_ip
     from gonghui.orgs import auth
 
-    ok, message = auth.send_verification_code(phone=payload.phone, ip=client_ip(request), purpose="申请加入工会")
+    if payload.purpose not in (auth.Purpose.JOIN, auth.Purpose.REBIND, auth.Purpose.REBIND_CANCEL):
+        raise ApiError(422, "invalid", "purpose 只能是 join、rebind 或 rebind_cancel。")
+    ok, message = auth.send_verification_code(phone=payload.phone, ip=client_ip(request), purpose=payload.purpose)
     if not ok:
         raise ApiError(429 if "频繁" in message or "过多" in message or "秒后" in message else 422, "code_refused",
                        message)
@@ -239,21 +242,15 @@ class JoinIn(ApplyIn):
 def join(request: HttpRequest, payload: JoinIn) -> Any:
     from gonghui.core.net import client_ip
     from gonghui.orgs import auth
-    from gonghui.orgs import services as orgs_services
 
     employer = Enterprise.objects.filter(pk=payload.employer_id).first() if payload.employer_id else None
     place = Unit.objects.filter(pk=payload.place_unit_id, level=Level.STREET).first() if payload.place_unit_id else None
     limit_who, ip = f"phone:{auth.phone_hash(payload.phone.strip())[:32]}", client_ip(request)
     ratelimit.check("membership.application", who=limit_who, ip=ip)  # a refusal answers 429
     try:
-        target = services.route(employer=employer, new_form=payload.new_form, place=place)
-        if not auth.check_verification_code(phone=payload.phone, code=payload.code):
-            raise ValidationError({"code": "手机验证码不正确或已过期，请重新获取。"})
-        user, person = orgs_services.self_register(name=payload.name, id_number=payload.id_number,
-                                                   phone=payload.phone, unit=target.unit, job=payload.job,
-                                                   employer=employer)
-        application = services.apply_to_join(actor=user, person=person, employer=employer, new_form=payload.new_form,
-                                             place=place, job=payload.job, consent=payload.consent)
+        _user, application, _new = services.join_online(
+            name=payload.name, id_number=payload.id_number, phone=payload.phone, code=payload.code, employer=employer,
+            new_form=payload.new_form, place=place, job=payload.job, consent=payload.consent)
     except ValidationError as error:
         raise _refuse(error) from error
     ratelimit.note("membership.application", who=limit_who, ip=ip)
@@ -268,21 +265,19 @@ class RebindIn(Schema):
 
 
 class RebindOut(Schema):
-    state: str = Field(..., description="done, or held for the union to check")
+    message: str = Field(..., description="the same answer whether or not name and ID number match a file")
 
 
 @router.post("/rebind", auth=None, response=RebindOut, summary="Move a taken number to its owner's account")
 def rebind(request: HttpRequest, payload: RebindIn) -> dict[str, str]:
     from gonghui.core.net import client_ip
-    from gonghui.orgs import auth
 
     try:
-        record, _user = services.rebind_phone(
-            phone=payload.phone, code_ok=auth.check_verification_code(phone=payload.phone, code=payload.code),
-            name=payload.name, id_number=payload.id_number, ip=client_ip(request))
+        services.rebind_phone(phone=payload.phone, code=payload.code, name=payload.name, id_number=payload.id_number,
+                              ip=client_ip(request))
     except ValidationError as error:
         raise _refuse(error) from error
-    return {"state": record.state}
+    return {"message": str(services.REBIND_ANSWER)}
 
 
 # --- officials: re-binding checks, corrections, keeping and ending membership ---
@@ -290,6 +285,7 @@ def rebind(request: HttpRequest, payload: RebindIn) -> dict[str, str]:
 class ReviewIn(Schema):
     approve: bool
     note: str = Field("", max_length=200)
+    method: str = Field("", description="for approving a re-binding: union_in_person or union_video")
 
 
 class StateOut(Schema):
@@ -301,7 +297,8 @@ class StateOut(Schema):
 def review_rebind(request: HttpRequest, rebind_id: int, payload: ReviewIn) -> Any:
     record = scoping.rebinds.get_or_404(request.user, rebind_id, action=org_scoping.CHANGE)
     try:
-        return services.review_rebind(actor=request.user, record=record, approve=payload.approve, note=payload.note)
+        return services.review_rebind(actor=request.user, record=record, approve=payload.approve, note=payload.note,
+                                      method=payload.method)
     except ValidationError as error:
         raise _refuse(error) from error
 

@@ -9,3 +9,7 @@ class MembershipConfig(AppConfig):
 
     def ready(self) -> None:
         from gonghui.membership import navigation, scoping  # noqa: F401 - console section, scoping policies
+        from gonghui.membership.services import apply_due_rebinds
+        from gonghui.orgs import identity
+
+        identity.register_due_applier(lambda digest: apply_due_rebinds(phone_hash=digest))

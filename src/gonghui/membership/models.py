@@ -176,28 +176,38 @@ class CardKey(models.Model):
 
 
 class PhoneRebind(models.Model):
-    """A mobile number moved to its owner's file by the owner (code + ID number + name), no administrator.
-
-    Many re-bindings of one person or one number in a short time are held for an official to review.
+    """A file's login number moved to a new one. A name and an ID number prove nothing: the owner is
+    proved by a real-name service (then the change waits a cooling period, told at once to the old
+    number, which can cancel it) or by the union's verification (in person or by video).
     """
 
     class State(models.TextChoices):
         DONE = "done", _("已换绑")
+        PENDING = "pending", _("冷静期中，待生效")
         HELD = "held", _("待工会核实")
         APPROVED = "approved", _("核实后已换绑")
         REJECTED = "rejected", _("核实未通过")
+        CANCELLED = "cancelled", _("已取消")
+
+    OPEN = (State.PENDING, State.HELD)
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     phone = EncryptedTextField()
     phone_hash = models.CharField(max_length=64, db_index=True)
     old_user_id = models.BigIntegerField(null=True, blank=True)
+    # The number the file trusted when the change was asked: told at once, and able to cancel it.
+    old_phone = EncryptedTextField(blank=True, default="")
+    old_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices)
+    why_held = models.CharField(_("转工会核实的原因"), max_length=200, blank=True)
+    takes_effect_at = models.DateTimeField(_("生效时间"), null=True, blank=True, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     review_note = models.CharField(max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]

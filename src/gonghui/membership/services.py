@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.core import audit
 from gonghui.core.deadlines import add_days, local_date
@@ -345,94 +346,255 @@ def end_membership(*, actor: User, membership: Membership, reason: str) -> Membe
     return membership
 
 
-# --- fixing one's own data ---
-
 REBIND_WINDOW_DAYS = 30
 REBINDS_BEFORE_REVIEW = 2  # a third re-binding within the window waits for an official
 
 
-def _identify(name: str, id_number: str) -> Person:
+# --- joining without an account: one transaction ---
+
+def join_online(*, name: str, id_number: str, phone: str, code: str, employer: Enterprise | None = None,
+                new_form: str = "", place: Unit | None = None, job: str = "", consent: bool = False,
+                note: str = "") -> tuple[User, JoinApplication, bool]:
+    """Join from a phone without an account: the mobile proved by a joining code, the file found or opened
+    (orgs.services.self_register: an existing file needs a proof, never a name and an ID number), the
+    application submitted.
+
+    All of it is one transaction: a refused join leaves nothing behind — no account, file, role, audit row,
+    and the code is not spent (a refusal counts as one of its attempts, so that one code cannot probe many
+    ID numbers). A wrong code is counted as a wrong code.
+
+    Returns the account, the application, and whether the account was opened by this join: only a new
+    account may be signed in on the strength of a joining code (an existing one signs in by its own means,
+    with its second factor).
+    """
+    from gonghui.orgs import auth
+
+    refused: ValidationError | None = None
+    wrong_code = False
+    with transaction.atomic():
+        if not auth.check_verification_code(phone=phone, code=code, purpose=auth.Purpose.JOIN):
+            wrong_code = True
+        else:
+            try:
+                with transaction.atomic():
+                    number = orgs_services._normalised_phone(phone)
+                    existed = User.objects.filter(phone_hash=auth.phone_hash(number)).exists()
+                    user, person = orgs_services.self_register(name=name, id_number=id_number, phone=phone,
+                                                               unit=route(employer=employer, new_form=new_form,
+                                                                          place=place).unit,
+                                                               job=job, employer=employer)
+                    application = apply_to_join(actor=user, person=person, employer=employer, new_form=new_form,
+                                                place=place, job=job, consent=consent, note=note)
+            except ValidationError as error:
+                refused = error
+                transaction.set_rollback(True)  # the code's use is undone with everything else
+    if wrong_code:
+        raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
+    if refused is not None:
+        auth.count_refusal(phone=phone, purpose=auth.Purpose.JOIN)
+        raise refused
+    return user, application, not existed
+
+
+# --- fixing one's own data: re-binding a file's login number ---
+
+REBIND_ANSWER = gettext_lazy("已受理。如姓名、身份证号与档案相符，档案原手机号会收到通知；更换须经实名核验后冷静期满生效，"
+                  "或携带身份证到所在工会核验。")
+
+
+def _find_file(name: str, id_number: str) -> Person | None:
+    """The file named by an ID number and a name, or None: the caller is never told which of the two failed."""
     from gonghui.core.crypto import lookup_hash
     from gonghui.orgs import rules as org_rules
 
     try:
-        identity = org_rules.parse_id_number(id_number)
+        parsed = org_rules.parse_id_number(id_number)
     except org_rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
-    person = Person.objects.select_related("unit", "user").filter(id_hash=lookup_hash(identity.number, "id"),
+    person = Person.objects.select_related("unit", "user").filter(id_hash=lookup_hash(parsed.number, "id"),
                                                                   merged_into__isnull=True).first()
     if person is None or person.name != name.strip():
-        raise ValidationError(_("姓名和身份证号与档案不符。如档案中的姓名或身份证号有误，请申请更正。"))
+        return None
     return person
 
 
-def rebind_phone(*, phone: str, code_ok: bool, name: str, id_number: str, ip: str | None = None
-                 ) -> tuple[PhoneRebind, User | None]:
-    """The number is proved by a code and the person by ID number + name: the old binding is released.
+def _trusted_number(person: Person) -> str:
+    user = person.user if person.user_id else None
+    return (user.phone if user is not None and user.phone else "") or person.phone
 
-    Returns the record and, when done at once, the account now bound to the number.
+
+def _tell_old_number(record: PhoneRebind) -> None:
+    from gonghui.core import sms
+    from gonghui.core.masking import mask_phone
+
+    if not record.old_phone:
+        return
+    if record.state == PhoneRebind.State.PENDING:
+        text = _("【工会】有人申请把您工会账号的登录手机号改为 %(new)s，将于 %(at)s 生效。如非本人操作，请在此前用本号码"
+                 "登录“取消更换手机号”页面取消，或联系所在工会。") % {
+            "new": mask_phone(record.phone), "at": timezone.localtime(record.takes_effect_at).strftime("%Y-%m-%d %H:%M")}
+    else:
+        text = _("【工会】有人申请把您工会账号的登录手机号改为 %(new)s，须经所在工会核验身份后才会更换。如非本人操作，"
+                 "请联系所在工会。") % {"new": mask_phone(record.phone)}
+    number = record.old_phone
+    transaction.on_commit(lambda: sms.send(number, text))
+
+
+def rebind_phone(*, phone: str, code: str, name: str, id_number: str, ip: str | None = None) -> PhoneRebind | None:
+    """Someone asks to move a file's login number to a new mobile, proved by a re-binding code.
+
+    A name and an ID number prove nothing, and the answer never says whether they match a file. When they
+    do: with a real-name service that vouches for name, ID number and the new mobile, the change waits a
+    cooling period (GONGHUI_REBIND_COOLING_HOURS) and the old number is told at once and may cancel it;
+    otherwise — or when the account holds an official role, an open relief application or an open
+    mediation case, or has been re-bound recently — it waits for the union's verification. The old number
+    is told in every case. Returns the record (None when nothing matched); nothing is changed at once.
     """
     from django.db.models import Q
 
     from gonghui.core.crypto import lookup_hash
-    from gonghui.orgs.auth import phone_hash
+    from gonghui.orgs import auth, identity
 
-    if not code_ok:
-        raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
-    person = _identify(name, id_number)
     number = orgs_services._normalised_phone(phone)
-    digest = lookup_hash(number, "phone")
-    since = timezone.now() - timedelta(days=REBIND_WINDOW_DAYS)
-    recent = PhoneRebind.objects.filter(Q(person=person) | Q(phone_hash=digest), at__gte=since).count()
-    holder = User.objects.filter(phone_hash=phone_hash(number)).first()
-    if holder is not None and person.user_id == holder.pk:
-        raise ValidationError(_("这个手机号已经绑定在您的账号上，可直接用验证码登录。"))
-    if recent >= REBINDS_BEFORE_REVIEW:
-        record = PhoneRebind.objects.create(person=person, unit=person.unit, phone=number, phone_hash=digest,
-                                            old_user_id=holder.pk if holder else None, state=PhoneRebind.State.HELD,
-                                            ip=ip)
-        audit.record(actor=None, actor_label="self-service", action=audit.Action.CREATE, obj=record,
-                     unit_path=person.unit.path, subject_user_id=person.user_id, reason="多次换绑，转工会核实")
-        return record, None
+    if not number:
+        raise ValidationError({"phone": _("请输入正确的11位手机号码。")})
+    if not auth.check_verification_code(phone=number, code=code, purpose=auth.Purpose.REBIND):
+        raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
+    person = _find_file(name, id_number)
+    if person is None:
+        return None
     with transaction.atomic():
-        user = _apply_rebind(person=person, number=number, actor=None, holder=holder)
-        record = PhoneRebind.objects.create(person=person, unit=person.unit, phone=number, phone_hash=digest,
-                                            old_user_id=holder.pk if holder else None, state=PhoneRebind.State.DONE,
-                                            ip=ip)
-    return record, user
+        person = Person.objects.select_for_update().select_related("unit", "user").get(pk=person.pk)
+        digest = lookup_hash(number, "phone")
+        old = _trusted_number(person)
+        if old and old == number:
+            return None  # already this file's number: nothing to do, and nothing to tell a stranger
+        PhoneRebind.objects.filter(person=person, state=PhoneRebind.State.PENDING).update(
+            state=PhoneRebind.State.CANCELLED, cancelled_at=timezone.now(), review_note="被新的换绑申请取代")
+        since = timezone.now() - timedelta(days=REBIND_WINDOW_DAYS)
+        recent = PhoneRebind.objects.filter(Q(person=person) | Q(phone_hash=digest), at__gte=since).count()
+        holds = identity.hold_reasons(person)
+        if recent >= REBINDS_BEFORE_REVIEW:
+            holds.append(_("近期多次换绑"))
+        vouched = not holds and identity.realname_verifies(name=person.name, id_number=person.id_number, phone=number)
+        if not vouched and not holds:
+            holds.append(_("无实名核验，须工会核验身份"))
+        holder = User.objects.filter(phone_hash=auth.phone_hash(number)).first()
+        record = PhoneRebind.objects.create(
+            person=person, unit=person.unit, phone=number, phone_hash=digest,
+            old_user_id=holder.pk if holder else None, old_phone=old,
+            old_phone_hash=lookup_hash(old, "phone") if old else "", ip=ip,
+            state=PhoneRebind.State.PENDING if vouched else PhoneRebind.State.HELD,
+            why_held="；".join(str(h) for h in holds)[:200],
+            takes_effect_at=timezone.now() + timedelta(hours=settings.GONGHUI_REBIND_COOLING_HOURS) if vouched
+            else None)
+        if vouched:
+            identity.record(person=person, user=None, method=identity.Method.REALNAME_SERVICE,
+                            evidence=f"rebind:{record.pk}")
+        audit.record(actor=None, actor_label="self-service", action=audit.Action.CREATE, obj=record,
+                     unit_path=person.unit.path, subject_user_id=person.user_id,
+                     changes={"state": record.state, "to": record.phone[:3] + "****" + record.phone[-4:]},
+                     reason=record.why_held)
+        _tell_old_number(record)
+    return record
 
 
-def _apply_rebind(*, person: Person, number: str, actor: User | None, holder: User | None) -> User:
-    from gonghui.orgs.models import Role, RoleAssignment
+def _apply_rebind(*, person: Person, number: str, actor: User | None) -> User:
+    from gonghui.orgs import identity
 
-    reason = _("本人验证手机号和身份后换绑")
-    if holder is not None:
-        orgs_services.release_phone_binding(actor=actor, phone=number, reason=reason)
-    user = person.user
-    if user is None:
-        import uuid
+    return identity.bind_login_phone(actor=actor, person=person, phone=number,
+                                     reason=_("换绑手机号（实名核验且冷静期满，或工会核验身份）"))
 
-        user = User.objects.create(username=f"w{uuid.uuid4().hex[:12]}", display_name=person.name)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        RoleAssignment.objects.create(user=user, role=Role.WORKER, unit=person.unit, granted_by=None)
-        Person.objects.filter(pk=person.pk).update(user=user)
-        person.user = user
-    return orgs_services.bind_phone(actor=actor or user, user=user, person=person, phone=number, reason=reason)
+
+def apply_due_rebinds(*, now: datetime | None = None, phone_hash: str | None = None) -> int:
+    """Re-bindings whose cooling period is over take effect (the daily command, and lazily when the new
+    number asks for a sign-in code)."""
+    from gonghui.core.crypto import lookup_hash
+
+    now = now or timezone.now()
+    due = PhoneRebind.objects.filter(state=PhoneRebind.State.PENDING, takes_effect_at__lte=now)
+    if phone_hash is not None:
+        due = due.filter(phone_hash=phone_hash)
+    applied = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            record = PhoneRebind.objects.select_for_update(of=("self",)).select_related("person__user", "person__unit") \
+                .get(pk=pk)
+            if record.state != PhoneRebind.State.PENDING or record.takes_effect_at > now:
+                continue
+            # The number the file trusts must still be the one that was told: otherwise the union decides.
+            current = _trusted_number(record.person)
+            if (lookup_hash(current, "phone") if current else "") != record.old_phone_hash:
+                record.state, record.why_held = PhoneRebind.State.HELD, _("冷静期内档案手机号已变更，须工会核验")
+                record.save(update_fields=["state", "why_held"])
+                continue
+            _apply_rebind(person=record.person, number=record.phone, actor=None)
+            record.state = PhoneRebind.State.DONE
+            record.save(update_fields=["state"])
+            audit.record(actor=None, actor_label="system", action=audit.Action.TRANSITION, obj=record,
+                         unit_path=record.unit.path, subject_user_id=record.person.user_id,
+                         changes={"state": record.state}, reason=_("冷静期满，换绑生效"))
+            applied += 1
+    return applied
+
+
+def cancel_rebinds_from_old_number(*, phone: str, code: str) -> int:
+    """The owner, holding the old number (proved by a cancel code), cancels every waiting change of it."""
+    from gonghui.core.crypto import lookup_hash
+    from gonghui.orgs import auth
+
+    number = orgs_services._normalised_phone(phone)
+    if not number or not auth.check_verification_code(phone=number, code=code, purpose=auth.Purpose.REBIND_CANCEL):
+        raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
+    with transaction.atomic():
+        waiting = list(PhoneRebind.objects.select_for_update().filter(
+            old_phone_hash=lookup_hash(number, "phone"), state__in=PhoneRebind.OPEN))
+        for record in waiting:
+            _cancel(record, actor=None, note=_("原手机号本人取消"))
+    return len(waiting)
+
+
+def _cancel(record: PhoneRebind, *, actor: User | None, note: str) -> None:
+    record.state, record.cancelled_at, record.review_note = PhoneRebind.State.CANCELLED, timezone.now(), note[:200]
+    record.reviewed_by = actor
+    record.save(update_fields=["state", "cancelled_at", "review_note", "reviewed_by"])
+    audit.record(actor=actor, actor_label=None if actor else "self-service", action=audit.Action.TRANSITION,
+                 obj=record, unit_path=record.unit.path, subject_user_id=record.person.user_id,
+                 changes={"state": record.state}, reason=note)
 
 
 @transaction.atomic
-def review_rebind(*, actor: User, record: PhoneRebind, approve: bool, note: str) -> PhoneRebind:
-    from gonghui.orgs.auth import phone_hash
+def cancel_rebind(*, actor: User, record: PhoneRebind, note: str) -> PhoneRebind:
+    """The union cancels a waiting change (the owner came to the union, or called)."""
+    record = PhoneRebind.objects.select_for_update(of=("self",)).select_related("person").get(pk=record.pk)
+    if record.state not in PhoneRebind.OPEN:
+        raise ValidationError(_("这条换绑申请已经处理过了。"))
+    if not note.strip():
+        raise ValidationError({"note": _("请写明取消原因。")})
+    _cancel(record, actor=actor, note=note.strip())
+    return record
 
-    record = PhoneRebind.objects.select_for_update(of=("self",)).select_related("person__user").get(pk=record.pk)
-    if record.state != PhoneRebind.State.HELD:
+
+@transaction.atomic
+def review_rebind(*, actor: User, record: PhoneRebind, approve: bool, note: str, method: str = "") -> PhoneRebind:
+    """The union decides a re-binding: approving it needs the union's own verification of the person (in
+    person with the ID card, or by video), recorded with who verified and how; it then takes effect at once."""
+    from gonghui.orgs import identity
+    from gonghui.orgs.models import IdentityVerification
+
+    record = PhoneRebind.objects.select_for_update(of=("self",)).select_related("person__user", "person__unit") \
+        .get(pk=record.pk)
+    if record.state not in PhoneRebind.OPEN:
         raise ValidationError(_("这条换绑申请已经处理过了。"))
     if not note.strip():
         raise ValidationError({"note": _("请写明核实情况。")})
     if approve:
-        holder = User.objects.filter(phone_hash=phone_hash(record.phone)).first()
-        _apply_rebind(person=record.person, number=record.phone, actor=actor, holder=holder)
+        if method not in IdentityVerification.UNION_METHODS:
+            raise ValidationError({"method": _("批准换绑须由工会核验身份：请选择当面核验身份证或视频核验。")})
+        _apply_rebind(person=record.person, number=record.phone, actor=actor)
+        record.person.refresh_from_db()
+        identity.record(person=record.person, user=record.person.user, method=method, verified_by=actor,
+                        evidence=note.strip())
     record.state = PhoneRebind.State.APPROVED if approve else PhoneRebind.State.REJECTED
     record.reviewed_by, record.review_note = actor, note.strip()[:200]
     record.save(update_fields=["state", "reviewed_by", "review_note"])

@@ -17,6 +17,7 @@ urlpatterns = [
     path("membership/transfers/<int:transfer_id>/act/", views.transfer_action_view, name="transfer_action"),
     path("membership/members/<int:membership_id>/act/", views.member_action_view, name="member_action"),
     path("membership/rebind/", views.rebind_view, name="rebind"),
+    path("membership/rebind/cancel/", views.rebind_cancel_view, name="rebind_cancel"),
     path("membership/rebinds/", views.rebinds_view, name="rebinds"),
     path("membership/rebinds/<int:rebind_id>/review/", views.rebind_review_view, name="rebind_review"),
     path("membership/correct/", views.correct_view, name="correct"),

@@ -20,10 +20,16 @@ from gonghui.core.http import form_id, handles_bad_input
 from gonghui.core.masking import mask_name
 from gonghui.core.net import client_ip
 from gonghui.membership import cards, scoping, selectors, services
-from gonghui.membership.models import NEW_FORMS, CorrectionRequest, JoinApplication, Membership, Transfer
+from gonghui.membership.models import (
+    NEW_FORMS,
+    CorrectionRequest,
+    JoinApplication,
+    Membership,
+    PhoneRebind,
+    Transfer,
+)
 from gonghui.orgs import auth
 from gonghui.orgs import scoping as org_scoping
-from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Unit
 from gonghui.orgs.totp import qr_svg
 from gonghui.orgs.views import official_required
@@ -53,11 +59,17 @@ def _find_employer(query: str) -> tuple[Enterprise | None, list[Enterprise]]:
     return (matches[0], []) if len(matches) == 1 else (None, matches)
 
 
+PUBLIC_CODE_PURPOSES = (auth.Purpose.JOIN, auth.Purpose.REBIND, auth.Purpose.REBIND_CANCEL)
+
+
 def send_code_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405)
+    purpose = request.POST.get("purpose") or auth.Purpose.JOIN
+    if purpose not in PUBLIC_CODE_PURPOSES:
+        return HttpResponse(_("⚠ 未知的验证码用途。"))
     ok, message = auth.send_verification_code(phone=request.POST.get("phone", ""), ip=client_ip(request),
-                                              purpose=_("申请加入工会"))
+                                              purpose=purpose)
     return HttpResponse(message if ok else f"⚠ {message}")  # shown next to the button (htmx swaps 2xx only)
 
 
@@ -89,22 +101,26 @@ def join_view(request: HttpRequest) -> HttpResponse:
         try:
             ratelimit.check("membership.application", who=limit_who, ip=client_ip(request))
             place = Unit.objects.filter(pk=form_id(post.get("place")), level=Level.STREET).first()
-            target = services.route(employer=employer, new_form=post.get("new_form", ""), place=place)
             if person is None:
-                if not auth.check_verification_code(phone=post.get("phone", ""), code=post.get("code", "")):
-                    raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
-                user, person = orgs_services.self_register(
+                user, application, new_account = services.join_online(
                     name=post.get("name", ""), id_number=post.get("id_number", ""), phone=post.get("phone", ""),
-                    unit=target.unit, job=post.get("job", ""), employer=employer)
-            application = services.apply_to_join(
-                actor=user, person=person, employer=employer, new_form=post.get("new_form", ""), place=place,
-                job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""))
+                    code=post.get("code", ""), employer=employer, new_form=post.get("new_form", ""), place=place,
+                    job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""))
+            else:
+                new_account = False
+                application = services.apply_to_join(
+                    actor=user, person=person, employer=employer, new_form=post.get("new_form", ""), place=place,
+                    job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
             ratelimit.note("membership.application", who=limit_who, ip=client_ip(request))
             if not request.user.is_authenticated:
+                if not new_account:  # a joining code never signs in an account that existed before
+                    messages.success(request, _("入会申请已提交，由 %(unit)s 办理。请用手机号登录查看进度。")
+                                     % {"unit": application.unit.name})
+                    return redirect("orgs:login")
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("入会申请已提交，由 %(unit)s 办理，%(due)s 前答复。")
                              % {"unit": application.unit.name, "due": application.due_on})
@@ -277,33 +293,46 @@ def card_keys_view(request: HttpRequest) -> JsonResponse:
 
 @require_http_methods(["GET", "POST"])
 def rebind_view(request: HttpRequest) -> HttpResponse:
-    """My number is "already taken": prove it (code) and who I am (ID number + name), no administrator needed."""
+    """My old number is gone: ask to move my file's login to a new number. Nothing changes at once, and the
+    answer is the same whether or not the name and the ID number match a file."""
     if request.method == "POST":
         post = request.POST
         try:
-            code_ok = auth.check_verification_code(phone=post.get("phone", ""), code=post.get("code", ""))
-            record, user = services.rebind_phone(phone=post.get("phone", ""), code_ok=code_ok,
-                                                 name=post.get("name", ""), id_number=post.get("id_number", ""),
-                                                 ip=client_ip(request))
+            services.rebind_phone(phone=post.get("phone", ""), code=post.get("code", ""), name=post.get("name", ""),
+                                  id_number=post.get("id_number", ""), ip=client_ip(request))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            if user is None:
-                messages.warning(request, _("近期换绑次数较多，已转所在工会核实，核实后即可用新号码登录。"))
-                return redirect("membership:rebind")
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-            messages.success(request, _("手机号已换绑到您的账号，原绑定已解除。"))
-            return redirect("membership:mine")
+            messages.info(request, services.REBIND_ANSWER)
+            return redirect("membership:rebind")
     return render(request, "membership/rebind.html", {"post": request.POST})
+
+
+@require_http_methods(["GET", "POST"])
+def rebind_cancel_view(request: HttpRequest) -> HttpResponse:
+    """The owner of the old number cancels a change of their login number they did not ask for."""
+    if request.method == "POST":
+        try:
+            cancelled = services.cancel_rebinds_from_old_number(phone=request.POST.get("phone", ""),
+                                                                code=request.POST.get("code", ""))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已取消 %(n)d 项待生效的手机号更换。") % {"n": cancelled})
+            return redirect("membership:rebind_cancel")
+    return render(request, "membership/rebind_cancel.html", {"post": request.POST})
 
 
 @official_required
 def rebinds_view(request: HttpRequest) -> HttpResponse:
-    held = scoping.rebinds.filter(request.user).filter(state="held").select_related("person", "unit")
-    return render(request, "membership/rebinds.html", {"held": held,
-                                                       "done": scoping.rebinds.filter(request.user).exclude(
-                                                           state="held").select_related("person")[:50]})
+    services.apply_due_rebinds()  # the cooling clock also runs here, not only in the scheduled command
+    scoped = scoping.rebinds.filter(request.user)
+    waiting = scoped.filter(state__in=PhoneRebind.OPEN).select_related("person", "unit")
+    return render(request, "membership/rebinds.html", {"held": waiting,
+                                                       "done": scoped.exclude(state__in=PhoneRebind.OPEN)
+                                                       .select_related("person")[:50]})
 
 
 @official_required
@@ -311,8 +340,11 @@ def rebinds_view(request: HttpRequest) -> HttpResponse:
 @handles_bad_input
 def rebind_review_view(request: HttpRequest, rebind_id: int) -> HttpResponse:
     record = scoping.rebinds.get_or_404(request.user, rebind_id, action=org_scoping.CHANGE)
-    services.review_rebind(actor=request.user, record=record, approve=request.POST.get("approve") == "1",
-                           note=request.POST.get("note", ""))
+    if request.POST.get("cancel") == "1":
+        services.cancel_rebind(actor=request.user, record=record, note=request.POST.get("note", ""))
+    else:
+        services.review_rebind(actor=request.user, record=record, approve=request.POST.get("approve") == "1",
+                               note=request.POST.get("note", ""), method=request.POST.get("method", ""))
     messages.success(request, _("已处理。"))
     return redirect("membership:rebinds")
 

@@ -318,11 +318,15 @@ def _code_hash(phone_digest: str, code: str) -> str:
     return lookup_hash(f"{phone_digest}:{code}", "sms-code")
 
 
-def _issue_code(phone: str, ip: str | None) -> tuple[str, str] | str:
-    """A new one-time code for a number, within the limits: (number, code), or the refusal in words.
+Purpose = SmsCode.Purpose
+
+
+def _issue_code(phone: str, ip: str | None, purpose: str) -> tuple[str, str] | str:
+    """A new one-time code for a number and one purpose, within the limits: (number, code), or the refusal in words.
 
     Limits: one code per number per resend interval, a few per number per hour, and per address
-    per hour. Sign-in codes and verification codes share the table and its counters.
+    per hour. Codes of every purpose share the table and its counters; a code is checked only
+    against its own purpose, so a joining code never signs anyone in.
     """
     try:
         number = normalise_mobile(phone)
@@ -343,7 +347,7 @@ def _issue_code(phone: str, ip: str | None) -> tuple[str, str] | str:
         return _("获取验证码过于频繁，请稍后再试。")
     code = f"{secrets.randbelow(1_000_000):06d}"
     SmsCode.objects.create(
-        phone_hash=digest, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
+        phone_hash=digest, purpose=purpose, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
         expires_at=now + timedelta(minutes=settings.GONGHUI_SMS_CODE_MINUTES),
     )
     return number, code
@@ -355,10 +359,13 @@ def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
     The answer is the same whether or not the number is registered, so that nobody can
     learn from it who has an account.
     """
-    issued = _issue_code(phone, ip)
+    issued = _issue_code(phone, ip, Purpose.LOGIN)
     if isinstance(issued, str):
         return False, issued
     number, code = issued
+    from gonghui.orgs import identity
+
+    identity.apply_due_rebinds_for(phone_hash(number))  # a re-binding whose cooling period is over takes effect
     if User.objects.filter(phone_hash=phone_hash(number), is_active=True).exists():
         sms.send(number, _("【工会】您的登录验证码是 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {
             "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
@@ -366,18 +373,21 @@ def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
 
 
 def send_verification_code(*, phone: str, ip: str | None, purpose: str) -> tuple[bool, str]:
-    """A one-time code to prove a mobile number (joining the union, re-binding a number): sent to any number."""
-    issued = _issue_code(phone, ip)
+    """A one-time code to prove a mobile number for one purpose (joining the union, re-binding a number,
+    changing the login number…): sent to any number, good for that purpose only, never for signing in."""
+    if purpose not in Purpose.values or purpose == Purpose.LOGIN:
+        raise ValueError(f"not a verification purpose: {purpose}")
+    issued = _issue_code(phone, ip, purpose)
     if isinstance(issued, str):
         return False, issued
     number, code = issued
     sms.send(number, _("【工会】您正在%(purpose)s，验证码 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {
-        "purpose": purpose, "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
+        "purpose": Purpose(purpose).label, "code": code, "m": settings.GONGHUI_SMS_CODE_MINUTES})
     return True, _("验证码已发送，%(m)d 分钟内有效。") % {"m": settings.GONGHUI_SMS_CODE_MINUTES}
 
 
-def check_verification_code(*, phone: str, code: str) -> bool:
-    """Whether the code proves the number: single use, expiring, a few attempts."""
+def check_verification_code(*, phone: str, code: str, purpose: str) -> bool:
+    """Whether the code proves the number for this purpose: single use, expiring, a few attempts."""
     try:
         number = normalise_mobile(phone)
     except InvalidPhone:
@@ -386,7 +396,8 @@ def check_verification_code(*, phone: str, code: str) -> bool:
     now = timezone.now()
     with transaction.atomic():
         candidate = (SmsCode.objects.select_for_update()
-                     .filter(phone_hash=digest, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first())
+                     .filter(phone_hash=digest, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
+                     .order_by("-created_at").first())
         if candidate is None:
             return False
         good = (candidate.attempts < settings.GONGHUI_SMS_MAX_ATTEMPTS
@@ -395,6 +406,19 @@ def check_verification_code(*, phone: str, code: str) -> bool:
             SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
             return False
         return SmsCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now) == 1
+
+
+def count_refusal(*, phone: str, purpose: str) -> None:
+    """A check that used a good code was refused for another reason (a join without proof of identity) and
+    undone: the code stays unspent, but the refusal counts as one of its attempts."""
+    try:
+        number = normalise_mobile(phone)
+    except InvalidPhone:
+        return
+    candidate = (SmsCode.objects.filter(phone_hash=phone_hash(number), purpose=purpose, used_at__isnull=True,
+                                        expires_at__gt=timezone.now()).order_by("-created_at").first())
+    if candidate is not None:
+        SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
 
 
 def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
@@ -418,7 +442,7 @@ def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
     with transaction.atomic():
         candidate = (
             SmsCode.objects.select_for_update()
-            .filter(phone_hash=digest, used_at__isnull=True, expires_at__gt=now)
+            .filter(phone_hash=digest, purpose=Purpose.LOGIN, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )

@@ -237,6 +237,18 @@ def link_demo_workers() -> None:
         person.save()
 
 
+def pending_demo_links() -> None:
+    """Each demo street's worker was named by the other street's service: a link waits for their own union."""
+    from gonghui.orgs.models import PersonLink
+
+    for username, other in (("worker1", "610104002001"), ("worker2", "610104001001")):
+        person = Person.objects.filter(user__username=username).select_related("unit").first()
+        if person is None or PersonLink.objects.filter(person=person).exists():
+            continue
+        PersonLink.objects.create(person=person, unit=person.unit, requested_unit=Unit.objects.get(code=other),
+                                  claimed_name=person.name, purpose="演示：其他街道的报表填报了此人")
+
+
 def build_services() -> dict[str, dict[str, int]]:
     """Each service app may ship `<app>/demo.py` with a build() that fills its part (found, not imported here)."""
     from importlib import import_module
@@ -314,4 +326,5 @@ def build(*, workers_per_unit: int = 3, seed: int = 2020, people: int = 3000, en
             created += 1
     registry = build_registry(people=people, enterprises=enterprises, seed=seed, street_enterprises=street_enterprises)
     link_demo_workers()
+    pending_demo_links()
     return {"units": len(units), "accounts": len(ACCOUNTS), "members": created, **registry}

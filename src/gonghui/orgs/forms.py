@@ -118,6 +118,12 @@ class ContactForm(SealedFieldsForm, StyledForm, forms.Form):
     display_name = NameField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    new_code = forms.CharField(label=_("新手机号收到的验证码"), max_length=10, required=False,
+                               help_text=_("更换手机号时填写。"),
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    current_code = forms.CharField(label=_("当前手机号收到的验证码"), max_length=10, required=False,
+                                   help_text=_("更换手机号时填写，证明当前号码仍由您本人使用。"),
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
 
 class StyledPasswordChangeForm(StyledForm, PasswordChangeForm):
@@ -189,6 +195,8 @@ class ImportForm(StyledForm, forms.Form):
 class OwnContactForm(SealedFieldsForm, StyledForm, forms.Form):
     sealed = {"phone": "phone", "emergency_phone": "phone"}
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    phone_code = forms.CharField(label=_("新手机号收到的验证码"), max_length=10, required=False,
+                                 help_text=_("更改档案手机号时填写。"), widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
     emergency_name = NameField(label=_("紧急联系人"), max_length=50, required=False)
     emergency_phone = forms.CharField(label=_("紧急联系人电话"), max_length=20, required=False,

@@ -247,9 +247,19 @@ class LoginAttempt(models.Model):
 
 
 class SmsCode(models.Model):
-    """A one-time sign-in code sent to a phone: only its hash is kept."""
+    """A one-time code sent to a phone: only its hash is kept. A code is good for its purpose only:
+    a code sent to join the union or to prove a number never signs anyone in."""
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", _("登录")
+        JOIN = "join", _("申请入会")
+        REBIND = "rebind", _("更换绑定手机号")
+        REBIND_CANCEL = "rebind_cancel", _("取消更换手机号")
+        PHONE_NEW = "phone_new", _("验证新手机号")
+        PHONE_CURRENT = "phone_current", _("验证当前手机号")
 
     phone_hash = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.LOGIN)
     code_hash = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -473,3 +483,86 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.purpose}"
+
+
+# --- Identity proofing: what proves that the person at the keyboard is the person of a file ---
+
+class IdentityVerification(models.Model):
+    """A proof that an account is held by the person of a file: how, by whom, on what evidence.
+
+    A name and an ID number are never such a proof (they leak, and every employer holds them).
+    """
+
+    class Method(models.TextChoices):
+        PHONE_ON_FILE = "phone_on_file", _("档案预留手机号验证码")
+        UNION_IN_PERSON = "union_in_person", _("工会当面核验身份证")
+        UNION_VIDEO = "union_video", _("工会视频核验")
+        REALNAME_SERVICE = "realname_service", _("实名核验服务")
+
+    UNION_METHODS = (Method.UNION_IN_PERSON, Method.UNION_VIDEO)
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="verifications")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="verifications")
+    method = models.CharField(_("核验方式"), max_length=20, choices=Method.choices)
+    verified_by = models.ForeignKey(User, verbose_name=_("核验人"), null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    evidence = models.CharField(_("核验情况"), max_length=300, blank=True)
+    at = models.DateTimeField(_("核验时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("身份核验")
+        verbose_name_plural = _("身份核验")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(method__in=("union_in_person", "union_video"))
+                                   | Q(verified_by__isnull=False), name="identity_union_method_has_verifier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_method_display()}"
+
+
+class PersonLink(models.Model):
+    """A service of another street named a person by ID number: the record waits, unattached, until the
+    person's own union confirms that the record is theirs. The caller learns nothing of the file."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待所在工会确认")
+        CONFIRMED = "confirmed", _("已确认")
+        REFUSED = "refused", _("不是本人")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("确认单位"), on_delete=models.PROTECT, related_name="+")
+    requested_unit = models.ForeignKey(Unit, verbose_name=_("提出单位"), on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_name = models.CharField(_("填报姓名"), max_length=50)
+    purpose = models.CharField(_("用途"), max_length=100)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待确认的档案关联")
+        verbose_name_plural = _("待确认的档案关联")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.claimed_name} · {self.purpose}"
+
+
+class IdLookup(models.Model):
+    """One look-up of a person by ID number for a service that told the caller nothing: rate limits count these."""
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    outcome = models.CharField(max_length=12)  # pending_link, mismatch
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "at"], name="idlookup_actor_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -46,4 +46,5 @@ register_section(_("组织"), [
 register_section(_("名册"), [
     NavItem(_("职工档案"), "orgs:person_list"),
     NavItem(_("企业名录"), "orgs:enterprise_list"),
+    NavItem(_("待确认的档案关联"), "orgs:person_links"),
 ])

@@ -144,6 +144,51 @@ def person_reveal_view(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "orgs/person_detail.html#revealed", {"field": field, "value": value})
 
 
+# --- Identity: the union's verification, and records other streets named by ID number ---
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def person_verify_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record that the union verified this person (ID card in person, or video); optionally bind their login."""
+    from gonghui.orgs import identity
+
+    person = scoping.people.get_or_404(request.user, person_id, action=scoping.CHANGE)
+    if request.method == "POST":
+        try:
+            identity.verify_by_union(actor=request.user, person=person, method=request.POST.get("method", ""),
+                                     evidence=request.POST.get("evidence", ""), phone=request.POST.get("phone", ""),
+                                     phone_code=request.POST.get("phone_code", ""))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已记录身份核验。"))
+            return redirect("orgs:person_detail", person_id=person.pk)
+    return render(request, "orgs/person_verify.html", {
+        "person": person, "verifications": person.verifications.select_related("verified_by")[:20],
+        "post": request.POST})
+
+
+@official_required
+def person_links_view(request: HttpRequest) -> HttpResponse:
+    links = scoping.people_links.filter(request.user).select_related("person")
+    return render(request, "orgs/person_links.html", {
+        "pending": links.filter(state="pending")[:200], "decided": links.exclude(state="pending")[:50]})
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def person_link_decide_view(request: HttpRequest, link_id: int) -> HttpResponse:
+    from gonghui.orgs import identity
+
+    link = scoping.people_links.get_or_404(request.user, link_id, action=scoping.CHANGE)
+    identity.decide_link(actor=request.user, link=link, confirm=request.POST.get("confirm") == "1",
+                         note=request.POST.get("note", ""))
+    messages.success(request, _("已处理。"))
+    return redirect("orgs:person_links")
+
+
 # --- Enterprises ---
 
 @official_required

@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from gonghui.core.models import AuditEvent, BankBatch, Job, PaymentEntry
-from gonghui.orgs.models import Enterprise, Person, Role, RoleAssignment, Unit, User, subtree_q
+from gonghui.orgs.models import Enterprise, Person, PersonLink, Role, RoleAssignment, Unit, User, subtree_q
 
 M = TypeVar("M", bound=models.Model)
 
@@ -233,6 +233,17 @@ class PersonPolicy(UnitScopedPolicy[Person]):
         return obj.id_masked
 
 
+class PersonLinkPolicy(UnitScopedPolicy[PersonLink]):
+    """A record another street named by ID number waits for the person's own union (its `unit`) to confirm."""
+
+    model = PersonLink
+    url_kwargs = ("link_id",)
+    roles_by_action = {VIEW: frozenset({Role.OFFICIAL, Role.CHAIR}), CHANGE: frozenset({Role.OFFICIAL, Role.CHAIR})}
+
+    def canary(self, obj: PersonLink) -> str:
+        return f"person-link-{obj.pk}-"
+
+
 class EnterprisePolicy(UnitScopedPolicy[Enterprise]):
     model = Enterprise
     url_kwargs = ("enterprise_id",)
@@ -363,6 +374,7 @@ units = register(UnitPolicy())
 users = register(UserPolicy())
 role_assignments = register(RoleAssignmentPolicy())
 people = register(PersonPolicy())
+people_links = register(PersonLinkPolicy())
 enterprises = register(EnterprisePolicy())
 jobs = register(JobPolicy())
 audit_events = register(AuditPolicy())

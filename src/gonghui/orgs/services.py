@@ -32,6 +32,7 @@ from gonghui.orgs.models import (
     EnterpriseTag,
     Level,
     Person,
+    PersonLink,
     Role,
     RoleAssignment,
     Unit,
@@ -312,11 +313,30 @@ def revoke_role(*, actor: User, assignment: RoleAssignment, reason: str = "") ->
     return assignment
 
 
-@transaction.atomic
-def update_own_contact(*, actor: User, display_name: str, phone: str) -> User:
-    """A user corrects their own name and mobile number."""
-    user = User.objects.select_for_update().get(pk=actor.pk)
+def update_own_contact(*, actor: User, display_name: str, phone: str, new_code: str = "",
+                       current_code: str = "") -> User:
+    """A user corrects their own name and mobile number.
+
+    The mobile is the login: it changes only with a code sent to the new number (it is the user's) and a
+    code sent to the current one (whoever holds the session also holds the phone), each for that purpose.
+    The codes are checked first, in their own transaction, so that a wrong one counts as a wrong attempt.
+    """
+    from gonghui.orgs import auth
+
+    current = User.objects.get(pk=actor.pk)
     phone = _normalised_phone(phone)
+    if phone != current.phone:
+        if phone and not auth.check_verification_code(phone=phone, code=new_code, purpose=auth.Purpose.PHONE_NEW):
+            raise ValidationError({"new_code": _("新手机号的验证码不正确或已过期，请重新获取。")})
+        if current.phone and not auth.check_verification_code(phone=current.phone, code=current_code,
+                                                              purpose=auth.Purpose.PHONE_CURRENT):
+            raise ValidationError({"current_code": _("当前手机号的验证码不正确或已过期，请重新获取。")})
+    return _save_own_contact(actor=actor, display_name=display_name, phone=phone)
+
+
+@transaction.atomic
+def _save_own_contact(*, actor: User, display_name: str, phone: str) -> User:
+    user = User.objects.select_for_update().get(pk=actor.pk)
     digest = phone_hash(phone) if phone else None
     if digest and User.objects.exclude(pk=user.pk).filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
@@ -573,26 +593,34 @@ def create_person(*, actor: User, id_number: str, name: str, unit: Unit, tags: A
 
 @transaction.atomic
 def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purpose: str, phone: str = "",
-                     employer: Enterprise | None = None) -> Person:
-    """The person's file for a service another app gives them (a mediation applicant recorded at the desk).
+                     employer: Enterprise | None = None) -> Person | PersonLink:
+    """The person's file for a service another app gives them (a mediation applicant recorded at the desk,
+    a row of an enterprise's report), the service given at `unit`.
 
-    Found by the ID number (one file per person), the name checked against it; opened when missing, on the
-    basis of the service's legal duty (PIPL 第十三条第一款第三项). The calling service has checked the
-    actor's right to act for that person.
+    A file of the same street (or in the actor's own reach) is found by the ID number and the name checked
+    against it. A file of another street is never attached, and its name is not compared: the answer is a
+    pending `PersonLink` that the person's own union confirms, and the caller learns nothing of the file.
+    Look-ups that reach another street's file are rate-limited per account. A missing file is opened on the basis of the service's legal duty (PIPL 第十三条第一款第三项).
+    The calling service has checked the actor's right to act for that person.
     """
+    from gonghui.orgs import identity
+
     try:
-        identity = rules.parse_id_number(id_number)
+        parsed = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
     name = clean_name(name)
-    digest = lookup_hash(identity.number, "id")
-    person = Person.objects.filter(id_hash=digest).first()
+    digest = lookup_hash(parsed.number, "id")
+    person = Person.objects.select_related("unit", "user").filter(id_hash=digest).first()
     if person is not None:
+        if not identity.within_service_scope(actor, person, unit):
+            identity.note_lookup(actor, "pending_link")
+            return identity.request_link(actor=actor, person=person, claimed_name=name, unit=unit, purpose=purpose)
         if person.name != name:
             raise ValidationError({"name": _("姓名与该身份证号的档案不一致，请核对。")})
         return person
-    person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
-                    gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
+    person = Person(name=name, id_number=parsed.number, id_hash=digest, id_masked=parsed.masked,
+                    gender=parsed.gender, birth_date=parsed.birth_date, unit=unit, province_id=unit.province_id,
                     phone=phone, employer=employer, basis=Person.Basis.DUTY)
     _seal(person)
     person.save()
@@ -627,10 +655,23 @@ def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit |
     return person
 
 
-@transaction.atomic
 def update_own_person_contact(*, actor: User, phone: str, residence: str, emergency_name: str,
-                              emergency_phone: str) -> Person:
-    """A worker corrects the contact data of their own file."""
+                              emergency_phone: str, phone_code: str = "") -> Person:
+    """A worker corrects the contact data of their own file. The file's mobile is what proves the person
+    later (identity.phone_on_file): a new one needs a code sent to it."""
+    from gonghui.orgs import auth
+
+    current = Person.objects.filter(user=actor).first()
+    changed = current is not None and phone.strip() and _normalised_phone(phone) != current.phone
+    if changed and not auth.check_verification_code(phone=phone, code=phone_code, purpose=auth.Purpose.PHONE_NEW):
+        raise ValidationError({"phone_code": _("新手机号的验证码不正确或已过期，请重新获取。")})
+    return _save_own_person_contact(actor=actor, phone=phone, residence=residence, emergency_name=emergency_name,
+                                    emergency_phone=emergency_phone)
+
+
+@transaction.atomic
+def _save_own_person_contact(*, actor: User, phone: str, residence: str, emergency_name: str,
+                             emergency_phone: str) -> Person:
     person = Person.objects.select_for_update().filter(user=actor).first()
     if person is None:
         raise ValidationError(_("您的账号还没有关联职工档案，请联系所在工会。"))
@@ -754,30 +795,51 @@ def update_enterprise(*, actor: User, enterprise: Enterprise, **fields: Any) -> 
     return enterprise
 
 
+IDENTITY_UNPROVED = _("无法在线核验您的身份：请使用档案中预留的手机号办理，或携带身份证到所在工会核验身份后办理。")
+
+
 @transaction.atomic
 def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str = "",
                   employer: Enterprise | None = None) -> tuple[User, Person]:
     """A worker signs themselves up (joining the union online), the mobile already proved by a code.
 
-    The person's file is found by the ID number (one file per person) or opened; the account is
-    the one bound to that mobile, or a new one with the 职工 role at the union that will decide.
-    A file already bound to another account, or a name that does not match the file, is refused:
-    that is a case for correcting one's data, not for a second identity.
+    A new ID number opens a new file. An ID number that already has a file is linked only with a proof
+    that the applicant controls something the file trusts (orgs/identity.py): the proved mobile is the
+    phone on file, or the real-name service vouches for name, ID number and mobile. Without it the join is
+    refused with one answer, whatever the name: nothing of the file is shown, nothing is linked, and
+    nobody learns whether the name and the ID number belong together.
     """
+    from gonghui.orgs import identity
+
     try:
-        identity = rules.parse_id_number(id_number)
+        parsed = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
     name = clean_name(name)
     phone = _normalised_phone(phone)
-    digest = lookup_hash(identity.number, "id")
-    person = Person.objects.select_for_update().filter(id_hash=digest).first()
+    if not phone:
+        raise ValidationError({"phone": _("请输入正确的11位手机号码。")})
+    digest = lookup_hash(parsed.number, "id")
+    person = Person.objects.select_for_update().select_related("user", "unit").filter(id_hash=digest).first()
     user = User.objects.filter(phone_hash=phone_hash(phone)).first()
     if person is not None:
+        if person.user_id is not None and user is not None and person.user_id == user.pk:
+            method = None  # the file's own account, signed in by its own number: nothing new to prove
+        elif identity.phone_on_file(person, phone):
+            method = identity.Method.PHONE_ON_FILE
+        elif identity.realname_verifies(name=name, id_number=parsed.number, phone=phone):
+            method = identity.Method.REALNAME_SERVICE
+        else:
+            raise ValidationError(IDENTITY_UNPROVED)
+        # Proved: only now may the applicant learn what the file says.
         if person.name != name:
             raise ValidationError({"name": _("姓名与该身份证号的档案不一致。如档案有误，请申请更正。")})
         if person.user_id is not None and (user is None or person.user_id != user.pk):
             raise ValidationError(_("该身份证号的档案已绑定其他账号。如手机号已更换，请用“更换手机号”找回。"))
+    else:
+        method = None
+    if person is None and user is not None and Person.objects.filter(user=user).exists():
+        raise ValidationError(_("该手机号已绑定另一份职工档案。请用该号码登录后办理，或联系所在工会。"))
     if user is None:
         user = User(username=f"w{uuid.uuid4().hex[:12]}", display_name=name, phone=phone, phone_hash=phone_hash(phone))
         user.set_unusable_password()
@@ -788,8 +850,8 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
     elif not user.active_roles():
         RoleAssignment.objects.create(user=user, role=Role.WORKER, unit=unit, granted_by=None)
     if person is None:
-        person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
-                        gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
+        person = Person(name=name, id_number=parsed.number, id_hash=digest, id_masked=parsed.masked,
+                        gender=parsed.gender, birth_date=parsed.birth_date, unit=unit, province_id=unit.province_id,
                         phone=phone, job=job[:100], employer=employer, basis=Person.Basis.CONSENT, user=user)
         _seal(person)
         person.save()
@@ -798,6 +860,8 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
     elif person.user_id is None:
         person.user = user
         person.save(update_fields=["user", "updated_at"])
+    if method is not None:
+        identity.record(person=person, user=user, method=method)
     return user, person
 
 

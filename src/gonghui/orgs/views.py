@@ -232,6 +232,21 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/profile.html", {"form": form, "reveals": selectors.reveals_of(request.user)[:20]})
 
 
+@login_required
+@require_POST
+def profile_code_view(request: HttpRequest) -> HttpResponse:
+    """A code to change the login mobile: to the new number (typed), or to the current one (never typed)."""
+    if request.POST.get("which") == "current":
+        if not request.user.phone:
+            return HttpResponse(_("⚠ 您的账号还没有绑定手机号。"))
+        ok, message = auth.send_verification_code(phone=request.user.phone, ip=client_ip(request),
+                                                  purpose=auth.Purpose.PHONE_CURRENT)
+    else:
+        ok, message = auth.send_verification_code(phone=request.POST.get("phone", ""), ip=client_ip(request),
+                                                  purpose=auth.Purpose.PHONE_NEW)
+    return HttpResponse(message if ok else f"⚠ {message}")
+
+
 @official_required
 @require_POST
 def switch_unit_view(request: HttpRequest) -> HttpResponse:

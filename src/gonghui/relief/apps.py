@@ -8,4 +8,15 @@ class ReliefConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext as _
+
+        from gonghui.orgs import identity
         from gonghui.relief import navigation, retention, scoping, tasks  # noqa: F401 - console section, policies, job kinds, purge
+        from gonghui.relief.models import Application
+
+        def open_application(person: object) -> str:
+            settled = (Application.State.REJECTED, Application.State.RELEASED)
+            open_ = Application.objects.filter(person=person).exclude(state__in=settled).exists()
+            return _("有未办结的帮扶救助申请") if open_ else ""
+
+        identity.register_hold(open_application)

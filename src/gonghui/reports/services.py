@@ -363,6 +363,8 @@ def _land_health_rows(actor: Any, report: Report, items: tuple[forms.Item, ...],
     the street's legal duty): its temperature and symptoms as the day's reading, and — where the row says how
     and since when the person is observed (`kind`, `start_on`, `end_on`) — their isolation period. A correction
     replaces the report's readings, so nothing is counted twice."""
+    from gonghui.orgs import identity
+    from gonghui.orgs.models import PersonLink
     from gonghui.orgs.services import file_for_service
 
     HealthReading.objects.filter(report=report).delete()
@@ -384,16 +386,45 @@ def _land_health_rows(actor: Any, report: Report, items: tuple[forms.Item, ...],
                 reason = "；".join(error.messages)
                 raise ValidationError(_("%(t)s第%(n)d行：%(r)s") % {"t": item.label, "n": index, "r": reason}) \
                     from error
-            isolation = _isolation_from_row(person, report, row)
-            if isolation is None:
-                isolation = Isolation.objects.filter(person=person, start_on__lte=report.period) \
-                    .filter(Q(end_on__isnull=True) | Q(end_on__gte=report.period)).first()
-            reading = {k: row[k] for k in READING_KEYS if row.get(k) not in (None, "", [])}
-            if reading:
-                HealthReading.objects.update_or_create(
-                    report=report, person=person,
-                    defaults={"isolation": isolation, "unit": enterprise.unit, "day": report.period,
-                              "reading": reading})
+            if isinstance(person, PersonLink):
+                # Another street's file: the row lands once the person's own union confirms it is theirs.
+                identity.attach_link(person, report)
+                continue
+            _land_row(report, person, row)
+
+
+def _land_row(report: Report, person: Any, row: dict[str, Any]) -> None:
+    isolation = _isolation_from_row(person, report, row)
+    if isolation is None:
+        isolation = Isolation.objects.filter(person=person, start_on__lte=report.period) \
+            .filter(Q(end_on__isnull=True) | Q(end_on__gte=report.period)).first()
+    reading = {k: row[k] for k in READING_KEYS if row.get(k) not in (None, "", [])}
+    if reading:
+        HealthReading.objects.update_or_create(
+            report=report, person=person,
+            defaults={"isolation": isolation, "unit": report.enterprise.unit, "day": report.period,
+                      "reading": reading})
+
+
+def land_confirmed_row(link: Any, person: Any) -> None:
+    """A pending link confirmed by the person's own union: the report's rows naming that person land in their file."""
+    from gonghui.core.crypto import lookup_hash
+    from gonghui.orgs import rules as org_rules
+
+    report = Report.objects.select_related("version", "enterprise__unit").filter(pk=int(link.object_id)).first()
+    if report is None:
+        return
+    for item in _items(report.version.schema):
+        if not isinstance(item, forms.Table):
+            continue
+        id_key = next((c.key for c in item.columns if c.type == "id_number"), None)
+        for row in (report.data.get(item.key) or []) if id_key else []:
+            try:
+                number = org_rules.parse_id_number(str(row.get(id_key) or "")).number
+            except org_rules.InvalidNumber:
+                continue
+            if lookup_hash(number, "id") == person.id_hash:
+                _land_row(report, person, row)
 
 
 def _isolation_from_row(person: Any, report: Report, row: dict[str, Any]) -> Isolation | None:
