@@ -246,16 +246,16 @@ class BankBatch(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", db_constraint=False)
 
-    @property
-    def number(self) -> str:
-        return f"B{self.pk:06d}"
-
     class Meta:
         verbose_name = _("银行批量代发")
         verbose_name_plural = _("银行批量代发")
         ordering = ["-id"]
 
     def __str__(self) -> str:
+        return f"B{self.pk:06d}"
+
+    @property
+    def number(self) -> str:
         return f"B{self.pk:06d}"
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, audit, jobs, ledger
 from gonghui.core.deadlines import add_days, add_months, local_date
-from gonghui.core.models import Job, PaymentEntry
+from gonghui.core.models import AccountChange, Job, PaymentEntry
 from gonghui.core.money import yuan
 from gonghui.orgs.models import Level, Person, Unit, User
 from gonghui.relief import rules
@@ -582,6 +582,7 @@ def submit_application(*, actor: User, file: HardshipFile, policy: Policy, self_
     Step.objects.create(application=application, actor=actor, unit=file.unit, action="submit", from_state="",
                         to_state=S.SUBMITTED)
     _flag_duplicates(application)
+    flag_double_claims(application)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=application, unit_path=file.unit.path,
                  subject_user_id=file.person.user_id, changes={"amount": str(result.amount), "policy": policy.code})
     return application
@@ -615,9 +616,42 @@ def _flag_duplicates(application: Application) -> None:
                                                 detail=_("同一手机号也属于：%(names)s") % {"names": "、".join(names)})
 
 
+def flag_double_claims(application: Application) -> None:
+    """The same expense claimed twice, flagged before approval: an attachment (by its SHA-256) already used by
+    another live application, or another live application of the household in the same cap period (the
+    calendar year) under the same policy with the same facts."""
+    live = Application.objects.exclude(pk=application.pk).exclude(state=S.REJECTED)
+    mine = attachments_model().objects.filter(owner_type="relief.application", owner_id=application.pk)
+    hashes = set(mine.values_list("sha256", flat=True))
+    if hashes:
+        reused = (attachments_model().objects.filter(owner_type="relief.application", sha256__in=hashes)
+                  .exclude(owner_id=application.pk)
+                  .filter(owner_id__in=live.values("pk")).values_list("owner_id", flat=True).distinct()[:5])
+        for other in Application.objects.filter(pk__in=list(reused)):
+            DuplicateFlag.objects.get_or_create(application=application, kind="same_attachment",
+                                                detail=_("附件与申请 %(n)s 的附件相同") % {"n": other.number})
+    year = local_date(application.submitted_at).year
+    household = Q(file_id=application.file_id) | Q(person_id=application.person_id)
+    same = live.filter(household, version__policy_id=application.version.policy_id,
+                       submitted_at__year=year)
+    keys = ("self_paid", "requested")
+    for other in same.only("id", "facts")[:50]:
+        if all(str(other.facts.get(k) or "") == str(application.facts.get(k) or "") for k in keys):
+            DuplicateFlag.objects.get_or_create(application=application, kind="same_facts",
+                                                detail=_("与同户申请 %(n)s 的政策和金额相同") % {"n": other.number})
+
+
+def attachments_model() -> Any:
+    from gonghui.core.models import Attachment
+
+    return Attachment
+
+
 @transaction.atomic
 def clear_duplicate_flag(*, actor: User, flag: DuplicateFlag, reason: str) -> DuplicateFlag:
     """The reviewer records why a possible duplicate is not one (or what was done about it)."""
+    if flag.kind in DuplicateFlag.DOUBLE_CLAIM:
+        check_no_conflict(flag.application, actor)
     if not reason.strip():
         raise ValidationError({"reason": _("请写明核实情况。")})
     if flag.cleared_by_id is not None:
@@ -667,10 +701,13 @@ def budget_position(budget: Budget) -> BudgetPosition:
     apps = budget.applications.all()
     committed = apps.filter(state__in=Application.COMMITTED).aggregate(t=Sum("amount"))["t"] or ZERO
     released_apps = apps.filter(state=S.RELEASED).aggregate(t=Sum("amount"))["t"] or ZERO
-    batch_refs = [f"relief.batch:{b}" for b in GrantBatch.objects.filter(version__policy=budget.policy,
-                                                                        unit=budget.unit).values_list("pk", flat=True)]
-    batch_total = (PaymentEntry.objects.filter(purpose_ref__in=batch_refs, reverses__isnull=True,
-                                               period__year=budget.year).aggregate(t=Sum("amount"))["t"] or ZERO)
+    # Every batch drawing on this budget counts, whatever unit created it (`budget_for` set it at preview and
+    # approval): an approved batch still writing its entries commits its whole preview total.
+    batches = GrantBatch.objects.filter(budget=budget)
+    committed += (batches.filter(state=GrantBatch.State.RUNNING).aggregate(t=Sum("preview_total"))["t"] or ZERO)
+    batch_refs = [f"relief.batch:{b}" for b in batches.filter(state=GrantBatch.State.DONE).values_list("pk", flat=True)]
+    batch_total = (PaymentEntry.objects.filter(purpose_ref__in=batch_refs, reverses__isnull=True)
+                   .aggregate(t=Sum("amount"))["t"] or ZERO)
     refs = [f"relief.application:{pk}" for pk in apps.filter(state=S.RELEASED).values_list("pk", flat=True)]
     paid = (PaymentEntry.objects.filter(Q(purpose_ref__in=refs) | Q(purpose_ref__in=batch_refs))
             .filter(ledger.paid_q()).aggregate(t=Sum("amount"))["t"] or ZERO)
@@ -726,6 +763,11 @@ def decide_application(*, actor: User, application: Application, decision: str, 
             raise ValidationError(_("这份申请当前为“%(state)s”，不能审批。") % {"state": application.get_state_display()})
         if application.steps.filter(actor=actor, action="approve").exists():
             raise ValidationError(_("同一人不能在同一申请的两个环节审批。"))
+        check_no_conflict(application, actor)
+        if decision == "approve" and application.duplicate_flags.filter(
+                kind__in=DuplicateFlag.DOUBLE_CLAIM, cleared_by__isnull=True).exists():
+            raise ValidationError(_("这份申请疑似重复申领（同一附件或同户同年相同事实），"
+                                    "须先核实并记录理由，才能审批通过。"))
         if decision in ("return", "reject") and not reason.strip():
             raise ValidationError({"reason": _("退回或不予通过，须写明原因。")})
         if decision == "return":
@@ -745,6 +787,25 @@ def decide_application(*, actor: User, application: Application, decision: str, 
             _final_approval(application, actor, reason)
         application.save()
         return application
+
+
+def conflict_of(application: Application, actor: User) -> str:
+    """Why `actor` may not decide on this application ("" when nothing ties them to it)."""
+    if application.channel == "self" and application.submitted_by_id == actor.pk:
+        return _("您是这份申请的申请人")
+    if application.person.user_id == actor.pk or application.file.person.user_id == actor.pk:
+        return _("您是这份申请的受益人")
+    if HouseholdMember.objects.filter(file_id=application.file_id, person__user_id=actor.pk).exists():
+        return _("您是申请家庭的成员")
+    if application.submitted_by_id == actor.pk:
+        return _("您是这份申请的代录人")
+    return ""
+
+
+def check_no_conflict(application: Application, actor: User) -> None:
+    reason = conflict_of(application, actor)
+    if reason:
+        raise ValidationError(_("%(why)s，须回避，不能审批。") % {"why": reason})
 
 
 def _final_approval(application: Application, actor: User, reason: str) -> None:
@@ -802,6 +863,7 @@ def resubmit_application(*, actor: User, application: Application, description: 
                          unit_path=application.unit.path)
     _move(application, actor, "resubmit", S.SUBMITTED, description)
     application.save()
+    flag_double_claims(application)
     return application
 
 
@@ -859,6 +921,15 @@ def release_payment(*, actor: User, application: Application) -> PaymentEntry:
             raise ValidationError(_("公示期到 %(d)s 结束，期满后才能拨付。") % {"d": application.notice_until})
         if application.objections.filter(resolved_at__isnull=True).exists():
             raise ValidationError(_("还有未处理的公示异议，处理完毕后才能拨付。"))
+    person = application.person
+    if not application.bank_hash or application.bank_hash != person.bank_hash:
+        raise ValidationError(_("申请的收款账号不是 %(name)s 档案中登记的账号，不能拨付。请先在档案中登记并核实账号，"
+                                "或由两位工作人员办理收款账号变更。") % {"name": person.name})
+    if AccountChange.objects.filter(target=f"relief.application:{application.pk}",
+                                    state=AccountChange.State.PENDING).exists():
+        raise ValidationError(_("这份申请有一项收款账号变更在等待复核，复核后才能拨付。"))
+    if not ledger.is_verified(person.pk, application.bank_account):
+        raise ValidationError(_("%(name)s 的收款账号尚未经工会核实属于本人，不能拨付。") % {"name": person.name})
     key = f"relief.application:{application.pk}"
     entry, _created = ledger.post_payment(
         actor=actor, key=key, payee_person_id=application.person_id, payee_name=application.person.name,
@@ -875,10 +946,17 @@ def release_payment(*, actor: User, application: Application) -> PaymentEntry:
 
 def batch_files(batch_unit: Unit, version: PolicyVersion) -> QuerySet[HardshipFile]:
     """Households of the subtree the policy's eligibility admits (fixed-amount grants only)."""
+    from django.db.models import Exists, OuterRef
+
+    from gonghui.core.models import AccountVerification
     from gonghui.orgs.models import subtree_q
 
     spec = version.spec.get("eligibility") or {}
-    files = HardshipFile.objects.filter(subtree_q(batch_unit.path, "unit__path"))
+    verified = AccountVerification.objects.filter(person_id_ref=OuterRef("person_id"),
+                                                  account_hash=OuterRef("person__bank_hash"), revoked_at__isnull=True)
+    # No entry without an account: a household whose account is not on file and verified is left out.
+    files = HardshipFile.objects.filter(subtree_q(batch_unit.path, "unit__path")).exclude(person__bank_hash="").filter(
+        Exists(verified))
     files = files.filter(status__in=spec.get("file_status") or list(rules.FILE_STATUS))
     if spec.get("category"):
         files = files.filter(category__in=spec["category"])
@@ -894,8 +972,17 @@ def _batch_amount(version: PolicyVersion) -> Decimal:
     return yuan(amount["value"])
 
 
+def may_manage_funds(user: User, unit: Unit) -> bool:
+    """Fund rights: officials (工会干部) of the unit or above, and administrators."""
+    from gonghui.relief import scoping
+
+    return scoping.funds.filter(user).filter(pk=unit.pk).exists()
+
+
 @transaction.atomic
 def preview_batch(*, actor: User, unit: Unit, policy: Policy) -> GrantBatch:
+    if not may_manage_funds(actor, unit):
+        raise PermissionDenied(_("只有有资金权限的工会干部可以发起批量发放。"))
     version = version_on(policy, _today())
     if version is None:
         raise ValidationError(_("“%(policy)s”今天没有生效的版本。") % {"policy": policy.name})
@@ -905,7 +992,8 @@ def preview_batch(*, actor: User, unit: Unit, policy: Policy) -> GrantBatch:
     files = batch_files(unit, version).exclude(person_id__in=already.values("payee_person_id"))
     count = files.count()
     batch = GrantBatch.objects.create(unit=unit, version=version, criteria=version.spec.get("eligibility") or {},
-                                      preview_count=count, preview_total=amount * count, created_by=actor)
+                                      preview_count=count, preview_total=amount * count, created_by=actor,
+                                      budget=budget_for(unit, policy, _today().year))
     audit.record(actor=actor, action=audit.Action.CREATE, obj=batch, unit_path=unit.path,
                  changes={"count": count, "total": str(batch.preview_total)})
     return batch
@@ -918,7 +1006,12 @@ def approve_batch(*, actor: User, batch: GrantBatch) -> GrantBatch:
         raise ValidationError(_("这个批次%(reason)s，不能再审批。") % {"reason": batch.locked_reason or _("已处理")})
     if batch.created_by_id == actor.pk and not actor.is_superuser:
         raise ValidationError(_("批量发放须由另一位工作人员审批（不能自己审批自己提交的批次）。"))
+    if not may_manage_funds(actor, batch.unit):
+        raise PermissionDenied(_("只有有资金权限的工会干部可以审批批量发放。"))
     budget = budget_for(batch.unit, batch.version.policy, _today().year, lock=True)
+    if budget is not None and batch.budget_id != budget.pk:
+        GrantBatch.objects.filter(pk=batch.pk).update(budget=budget)
+        batch.budget = budget
     if budget is None or budget_position(budget).left < batch.preview_total:
         raise ValidationError(_("救助资金余额不足以支付本批次 %(total)s 元。") % {"total": batch.preview_total})
     job = Job.objects.create(kind="relief.batch_grant", created_by=actor, unit_path=batch.unit.path,
@@ -991,7 +1084,9 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | No
                 FROM relief_hardshipfile f
                 JOIN orgs_person p ON p.id = f.person_id
                 JOIN orgs_unit u ON u.id = f.unit_id
-                WHERE f.id IN ({sql}){skip_paid}
+                WHERE f.id IN ({sql}) AND p.bank_account <> '' AND EXISTS (
+                    SELECT 1 FROM core_accountverification v WHERE v.person_id_ref = p.id
+                    AND v.account_hash = p.bank_hash AND v.revoked_at IS NULL){skip_paid}
                 ON CONFLICT (idempotency_key) DO NOTHING
                 """,  # noqa: S608 - the inner query is Django's own, with its parameters bound
                 [f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo, today,
@@ -1027,3 +1122,12 @@ def quote_policy(*, code: str, facts: Any, on: date | None = None, file: Hardshi
         merged.update({k: v for k, v in facts.items() if k != "household"})
         facts = merged
     return quote(version, facts)
+
+
+# The package's other aggregates, re-exported so that `services.<verb>` keeps working.
+from gonghui.relief.services.payees import decide_account_change as decide_account_change  # noqa: E402
+from gonghui.relief.services.payees import (  # noqa: E402
+    request_application_account_change as request_application_account_change,
+)
+from gonghui.relief.services.payees import request_payment_account_change as request_payment_account_change  # noqa: E402
+from gonghui.relief.services.payees import verify_payee_account as verify_payee_account  # noqa: E402
