@@ -171,3 +171,109 @@ def _save(tmp_path: Path, content: bytes) -> Path:
     path = tmp_path / "bank.xlsx"
     path.write_bytes(content)
     return path
+
+
+# --- the attacks: money to an account nobody verified; a return file that is not the one exported ---
+
+@pytest.mark.django_db
+def test_no_entry_without_an_account(street) -> None:  # noqa: ANN001
+    before = PaymentEntry.objects.count()
+    with pytest.raises(ledger.LedgerError, match="没有登记收款账号"):
+        ledger.post_payment(actor=None, key="no-account", payee_person_id=1, payee_name="张三", bank_account="",
+                            amount=D("100"), purpose_code="test-grant", unit=street)
+    assert PaymentEntry.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_an_account_not_verified_as_the_payees_is_refused(street, persona) -> None:  # noqa: ANN001
+    verified(1)
+    before = PaymentEntry.objects.count()
+    with pytest.raises(ledger.LedgerError, match="未经工会核实"):  # someone else's verified card: not this payee's
+        ledger.post_payment(actor=None, key="other-payee", payee_person_id=2, payee_name="李四", bank_account=ACCOUNT,
+                            amount=D("100"), purpose_code="test-grant", unit=street)
+    with pytest.raises(ledger.LedgerError, match="未经工会核实"):  # the payee, but a card nobody verified
+        ledger.post_payment(actor=None, key="other-card", payee_person_id=1, payee_name="张三",
+                            bank_account="6217000011112222333", amount=D("100"), purpose_code="test-grant", unit=street)
+    from gonghui.core.models import AccountVerification
+
+    AccountVerification.objects.filter(person_id_ref=1).update(revoked_at="2026-01-01T00:00:00Z")
+    with pytest.raises(ledger.LedgerError, match="未经工会核实"):  # a revoked verification counts for nothing
+        ledger.post_payment(actor=None, key="revoked", payee_person_id=1, payee_name="张三", bank_account=ACCOUNT,
+                            amount=D("100"), purpose_code="test-grant", unit=street)
+    assert PaymentEntry.objects.count() == before
+    with pytest.raises(ledger.LedgerError, match="核实方式"):
+        ledger.verify_account(actor=persona("lianhu"), person_id=1, account=ACCOUNT, how=" ", unit_path="")
+
+
+def _two_batches(street, official):  # noqa: ANN001, ANN202
+    first = [pay(street, f"a{i}", amount="500", person=i + 1) for i in range(2)]
+    batch_a, _ = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(
+        pk__in=[e.pk for e in first]), unit=street)
+    second = [pay(street, f"z{i}", amount="700", person=i + 1) for i in range(2)]
+    batch_b, _ = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(
+        pk__in=[e.pk for e in second]), unit=street)
+    return batch_a, first, batch_b, second
+
+
+def _states(*batches: BankBatch) -> set[str]:
+    return set(PaymentEntry.objects.filter(batch__in=batches).values_list("state", flat=True)) | {
+        b.state for b in BankBatch.objects.filter(pk__in=[b.pk for b in batches])}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attack", ["other_batch_number", "other_batch_file", "wrong_hash", "row_missing",
+                                    "row_of_other_batch", "wrong_total"])
+def test_a_return_file_that_is_not_the_exported_one_is_refused_and_changes_nothing(
+        street, persona, tmp_path, attack) -> None:  # noqa: ANN001
+    official = persona("qingnianlu")
+    batch_a, first, batch_b, second = _two_batches(street, official)
+    batch_a.refresh_from_db()
+    batch_b.refresh_from_db()
+    assert batch_a.file_hash and batch_a.file_hash != batch_b.file_hash
+    rows = [{"batch": batch_a.number, "file_hash": batch_a.file_hash, "number": e.number, "amount": e.amount,
+             "result": "paid"} for e in first]
+    if attack == "other_batch_number":
+        rows = [{**r, "batch": batch_b.number} for r in rows]
+    elif attack == "other_batch_file":  # batch B's own, complete, correct answer, uploaded on batch A
+        rows = [{"batch": batch_b.number, "file_hash": batch_b.file_hash, "number": e.number, "amount": e.amount,
+                 "result": "paid"} for e in second]
+    elif attack == "wrong_hash":
+        rows = [{**r, "file_hash": "0" * 64} for r in rows]
+    elif attack == "row_missing":
+        rows = rows[:1]
+    elif attack == "row_of_other_batch":
+        rows.append({**rows[0], "number": second[0].number, "amount": second[0].amount})
+    elif attack == "wrong_total":
+        rows[1]["amount"] = D("499.99")
+    result = ledger.import_bank_return(actor=official, batch=batch_a, path=return_file(tmp_path, rows))
+    assert result.problems
+    assert _states(batch_a, batch_b) == {State.EXPORTED}
+    assert BankBatch.objects.get(pk=batch_a.pk).staged_outcomes == []
+    with pytest.raises(ledger.LedgerError, match="没有待确认"):
+        ledger.confirm_bank_return(actor=persona("xian"), batch=batch_a)
+
+
+@pytest.mark.django_db
+def test_a_matched_return_file_changes_nothing_until_a_second_official_confirms(street, persona, tmp_path) -> None:  # noqa: ANN001
+    official = persona("qingnianlu")
+    batch_a, first, batch_b, _second = _two_batches(street, official)
+    rows = [{"number": first[0].number, "amount": "500.00", "result": "paid"},
+            {"number": first[1].number, "amount": "500.00", "result": "failed", "reason": "账户已销户"}]
+    result = ledger.import_bank_return(actor=official, batch=batch_a, path=return_file(tmp_path, rows, batch_a))
+    assert (result.paid, result.failed, result.problems) == (1, 1, [])
+    assert BankBatch.objects.get(pk=batch_a.pk).state == BankBatch.State.STAGED
+    assert set(PaymentEntry.objects.filter(batch=batch_a).values_list("state", flat=True)) == {State.EXPORTED}
+    with pytest.raises(ledger.LedgerError, match="已经导入过"):  # a second upload cannot replace the staged one
+        ledger.import_bank_return(actor=persona("xian"), batch=batch_a, path=return_file(tmp_path, rows, batch_a))
+    with pytest.raises(ledger.LedgerError, match="另一位工作人员"):
+        ledger.confirm_bank_return(actor=official, batch=batch_a)
+    assert set(PaymentEntry.objects.filter(batch=batch_a).values_list("state", flat=True)) == {State.EXPORTED}
+    ledger.confirm_bank_return(actor=persona("xian"), batch=batch_a)
+    assert {e.number: e.state for e in PaymentEntry.objects.filter(batch=batch_a)} == {
+        first[0].number: State.PAID, first[1].number: State.FAILED}
+    confirmed = BankBatch.objects.get(pk=batch_a.pk)
+    assert (confirmed.state, confirmed.paid_count, confirmed.failed_count) == (BankBatch.State.RETURNED, 1, 1)
+    assert confirmed.confirmed_by_id == persona("xian").pk
+    assert _states(batch_b) == {State.EXPORTED}  # only that batch's entries moved
+    with pytest.raises(ledger.LedgerError, match="没有待确认"):
+        ledger.confirm_bank_return(actor=persona("xian"), batch=batch_a)

@@ -135,9 +135,13 @@ def _stories(files: list[HardshipFile], today: date) -> None:
         if member is not None:
             services.raise_objection(actor=member, application=notice, text="据了解其家庭另有经营收入，请核实。")
         # Waiting for the first decision.
-        services.submit_application(actor=admin, file=third, policy=other, requested=Decimal("800"),
-                                    description="子女开学，学杂费困难。", bank_account="6222020200778899" + street[-3:],
-                                    channel="official")
+        waiting = services.submit_application(actor=admin, file=third, policy=other, requested=Decimal("800"),
+                                              description="子女开学，学杂费困难。",
+                                              bank_account="6222020200778899" + street[-3:], channel="official")
+        # The applicant changed banks: the new account waits for a second official.
+        services.request_application_account_change(actor=official, application=waiting,
+                                                    account="6217000077889900" + street[-3:],
+                                                    reason="本人更换了银行卡（演示）")
         services.preview_batch(actor=official, unit=official.primary_unit, policy=Policy.objects.get(
             code="epidemic-grant-1000"))
         _bank_round_trip(lianhu, official.primary_unit, confirmer=official)
