@@ -127,6 +127,18 @@ def test_a_role_without_fund_rights_cannot_create_a_batch(persona, unit, client_
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("username", ["shegong", "meilihao"])
+def test_a_role_without_fund_rights_cannot_move_a_budget(persona, unit, client_for, username) -> None:  # noqa: ANN001
+    year = local_date(timezone.now()).year
+    budgets = Budget.objects.filter(policy=policy(GRANT), year=year)
+    before = dict(budgets.values_list("pk", "allocated"))
+    response = client_for(username).post(f"/relief/budgets/?year={year}", {
+        "policy": policy(GRANT).pk, "kind": "transfer_out", "amount": "100", "to_unit": unit("610104001001").pk})
+    assert response.status_code == 404
+    assert dict(budgets.values_list("pk", "allocated")) == before
+
+
+@pytest.mark.django_db
 def test_a_role_without_fund_rights_cannot_approve_a_batch(persona, unit) -> None:  # noqa: ANN001
     batch = services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"), policy=policy(GRANT))
     for username in ("shegong", "meilihao"):
@@ -265,14 +277,20 @@ def test_the_retry_page_pays_only_the_same_account(household, persona, client_fo
     client.post(f"/payments/{entry.pk}/act/", {"action": "reroute", "bank_account": "6217000016666000299",
                                                "reason": "换卡"})
     client.post(f"/payments/{entry.pk}/act/", {"action": "retry", "bank_account": "6217000016666000299"})
-    accounts = set(PaymentEntry.objects.filter(payee_person_id=file.person_id).values_list("bank_account", flat=True))
-    assert accounts == {"6222020200116660003"}  # the retry went to the same card; the new one waits for review
+    entries = PaymentEntry.objects.filter(payee_person_id=file.person_id)
+    # The new card waits for review, and no retry slips past it while it waits.
+    assert [(e.state, e.bank_account) for e in entries] == [(PaymentEntry.State.FAILED, "6222020200116660003")]
     change = AccountChange.objects.get(target=f"ledger.entry:{entry.pk}")
     assert change.state == AccountChange.State.PENDING
     page = client_for("lianhu").get("/payments/").content.decode()
     assert f"account-change-{change.pk}-" in page
     client.post(f"/payments/account-changes/{change.pk}/", {"decision": "approve"})
     assert AccountChange.objects.get(pk=change.pk).state == AccountChange.State.PENDING  # its own request
+    client_for("lianhu").post(f"/payments/account-changes/{change.pk}/", {"decision": "refuse", "note": "未见本人"})
+    assert AccountChange.objects.get(pk=change.pk).state == AccountChange.State.REFUSED
+    client.post(f"/payments/{entry.pk}/act/", {"action": "retry"})  # refused: now the same card is retried
+    assert set(entries.values_list("bank_account", flat=True)) == {"6222020200116660003"}
+    assert entries.filter(state=PaymentEntry.State.PENDING).count() == 1
 
 
 # --- conflicts of interest ---

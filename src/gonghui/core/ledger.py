@@ -133,6 +133,8 @@ def retry_failed(*, actor: Any, entry: PaymentEntry, reason: str) -> PaymentEntr
     """A failed payment, cancelled and issued again to the same account (paying elsewhere: an account change)."""
     if entry.state != State.FAILED:
         raise LedgerError(_("只有支付失败的分录可以重新支付。"))
+    if AccountChange.objects.filter(entry=entry, state=AccountChange.State.PENDING).exists():
+        raise LedgerError(_("这笔支付有一项收款账号变更在等待复核，复核后再处理。"))
     return _reissue(actor=actor, entry=entry, bank_account=entry.bank_account, reason=reason, suffix="retry")
 
 

@@ -554,6 +554,8 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if request.method == "POST":
         unit = _unit(request)
+        if not services.may_manage_funds(request.user, unit):  # no fund rights: as if the page took no posts
+            raise Http404
         policy = Policy.objects.filter(pk=form_id(request.POST.get("policy"))).first()
         if policy is None:
             raise ValidationError(_("请选择政策。"))
