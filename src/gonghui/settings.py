@@ -54,7 +54,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gonghui.orgs.admin_site.GonghuiAdminConfig",  # the admin behind the one sign-in door
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gonghui.core.middleware.RequestContextMiddleware",
+    "gonghui.core.middleware.NoStoreMiddleware",  # outside the session and the page cache: sees both
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gonghui.core.middleware.LanguageMiddleware",
     "gonghui.core.middleware.RefuseNulMiddleware",
@@ -188,12 +189,31 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "gonghui.orgs.auth.CharacterClassValidator",
         "OPTIONS": {"min_classes": env_int("GONGHUI_PASSWORD_MIN_CLASSES", 3)},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's 20,000 common passwords and our own list (orgs/common-passwords.txt: the demo's, the Chinese leaks').
+    {"NAME": "gonghui.orgs.passwords.PublishedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
-GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
-GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # attempts per 10 minutes
+GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)  # the first lock; each next one within a day doubles
+GONGHUI_LOCKOUT_MAX_MINUTES = env_int("GONGHUI_LOCKOUT_MAX_MINUTES", 24 * 60)
+# Failures on one account from all clients together: past this, a password alone no longer signs in
+# (the owner uses an SMS code, or password + authenticator).
+GONGHUI_ACCOUNT_GUARD_THRESHOLD = env_int("GONGHUI_ACCOUNT_GUARD_THRESHOLD", 20)
+GONGHUI_ACCOUNT_GUARD_MINUTES = env_int("GONGHUI_ACCOUNT_GUARD_MINUTES", 60)
+# Abuse limits (core/ratelimit.py): per person and per address, in a window of `hours`.
+GONGHUI_ABUSE_LIMITS = {
+    "mediation.case": {"per_person": env_int("GONGHUI_LIMIT_CASES_PER_PERSON", 3),
+                       "per_address": env_int("GONGHUI_LIMIT_CASES_PER_ADDRESS", 30), "hours": 24},
+    "mediation.negotiation": {"per_person": env_int("GONGHUI_LIMIT_NEGOTIATIONS_PER_PERSON", 3),
+                              "per_address": env_int("GONGHUI_LIMIT_NEGOTIATIONS_PER_ADDRESS", 30), "hours": 24},
+    "bargaining.request": {"per_person": env_int("GONGHUI_LIMIT_BARGAININGS_PER_PERSON", 10),
+                           "per_address": env_int("GONGHUI_LIMIT_BARGAININGS_PER_ADDRESS", 30), "hours": 24},
+    "membership.application": {"per_person": env_int("GONGHUI_LIMIT_JOINS_PER_PERSON", 3),
+                               "per_address": env_int("GONGHUI_LIMIT_JOINS_PER_ADDRESS", 200), "hours": 24},
+    "sms.fanout": {"per_person": env_int("GONGHUI_LIMIT_FANOUTS_PER_PERSON", 10),
+                   "per_address": env_int("GONGHUI_LIMIT_FANOUTS_PER_ADDRESS", 30), "hours": 24},
+}
+GONGHUI_LOGIN_RATE_PER_IP = env_int("GONGHUI_LOGIN_RATE_PER_IP", 30)  # failed attempts per 10 minutes
 GONGHUI_OFFICIAL_IDLE_MINUTES = env_int("GONGHUI_OFFICIAL_IDLE_MINUTES", 30)
 GONGHUI_WORKER_IDLE_MINUTES = env_int("GONGHUI_WORKER_IDLE_MINUTES", 24 * 60)
 GONGHUI_REQUIRE_OTP_FOR_OFFICIALS = env_bool("GONGHUI_REQUIRE_OTP_FOR_OFFICIALS", False)
@@ -222,6 +242,8 @@ GONGHUI_DATA_CIPHER = env("GONGHUI_DATA_CIPHER", "aes-256-gcm")
 # Spreadsheets: the largest sheet an import reads, and the export size that runs as a task.
 GONGHUI_IMPORT_MAX_ROWS = env_int("GONGHUI_IMPORT_MAX_ROWS", 500_000)
 GONGHUI_EXPORT_TASK_ROWS = env_int("GONGHUI_EXPORT_TASK_ROWS", 10_000)
+# A report workbook larger than this (KB) is checked and filed as a job (progress bar, annotated file of problems).
+GONGHUI_REPORT_UPLOAD_TASK_KB = env_int("GONGHUI_REPORT_UPLOAD_TASK_KB", 64)  # about 2,000 rows
 # A running job silent this long (no progress) on another machine is taken to have lost its worker.
 GONGHUI_JOB_STALE_SECONDS = env_int("GONGHUI_JOB_STALE_SECONDS", 300)
 GONGHUI_JOB_MAX_ATTEMPTS = env_int("GONGHUI_JOB_MAX_ATTEMPTS", 3)
@@ -316,9 +338,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line is scrubbed of personal numbers before it is written: a 404's path, a search in a URL.
+    "filters": {"scrub": {"()": "gonghui.core.logs.ScrubPersonalNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                # scrubbed where they are logged, before Django's own handlers (mail to admins) see them
+                "django.request": {"filters": ["scrub"]}, "django.server": {"filters": ["scrub"]}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -6,9 +6,6 @@ from gonghui.api.urls import api
 from gonghui.core.views import healthz
 from gonghui.dashboards.views import home
 
-admin.site.site_header = "工会 Gonghui 系统管理"
-admin.site.site_title = "工会 Gonghui"
-
 handler400 = "gonghui.core.views.bad_request"
 handler500 = "gonghui.core.views.server_error"
 

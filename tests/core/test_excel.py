@@ -66,3 +66,14 @@ def test_each_cell_means_what_parse_cell_says_it_means(tmp_path) -> None:  # noq
                 assert column.header in {p.column for p in row.problems}
             else:
                 assert row.values[column.key] == expected
+
+
+def test_a_decimal_cell_that_is_not_a_finite_number_is_a_bad_cell() -> None:
+    """NaN passed quantize unchanged and reached the database; 1e30 raised InvalidOperation mid-import."""
+    import pytest
+
+    column = excel.Column("amount", "金额", kind="decimal")
+    for text in ("NaN", "sNaN", "Infinity", "-Infinity", "1e30", "很多"):
+        with pytest.raises(ValueError, match="数字"):
+            excel.parse_cell(text, column)
+    assert excel.parse_cell("1e3", column) == Decimal("1000.00")

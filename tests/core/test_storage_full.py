@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gonghui.core import attachments
 from gonghui.core.models import Attachment, Job
+from tests import samples
 from tests.registry.sheets import people_file, valid_id
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_an_import_upload_on_a_full_store_is_refused_with_a_message(full_store: 
 
 
 def test_an_attachment_on_a_full_store_undoes_its_service_with_a_message(full_store: Path, persona) -> None:  # noqa: ANN001
-    picture = b"\x89PNG\r\n\x1a\n" + bytes(200 * 1024)
+    picture = samples.image("PNG", (300, 300), noise=True)  # about 270 kB
     upload = SimpleUploadedFile("发票.png", picture, content_type="image/png")
     before = Attachment.objects.count()
     with pytest.raises(ValidationError) as refused:
@@ -61,7 +62,7 @@ def test_an_attachment_on_a_full_store_undoes_its_service_with_a_message(full_st
     assert "文件存储空间已满" in str(refused.value)
     assert Attachment.objects.count() == before
     assert _files(full_store) == []
-    small = SimpleUploadedFile("小.png", b"\x89PNG\r\n\x1a\n" + bytes(1024), content_type="image/png")
+    small = SimpleUploadedFile("小.png", samples.png(), content_type="image/png")
     kept = attachments.save(actor=persona("worker1"), upload=small, owner_type="relief.application", owner_id=1,
                             unit_path="x")
     assert attachments.path_of(kept).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # room for a small one: kept

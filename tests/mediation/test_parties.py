@@ -11,11 +11,12 @@ from gonghui.mediation import scoping, services
 from gonghui.mediation.models import Agreement, Case, EarlyWarning, Message
 from gonghui.orgs.models import Person, User
 from gonghui.orgs.services import issue_api_token
+from tests import samples
 from tests.registry.sheets import valid_id
 
 from .conftest import told
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = samples.png()
 
 
 def test_a_caucus_with_one_side_stays_private(accepted, mediator, worker1, hr1, client_for) -> None:  # noqa: ANN001

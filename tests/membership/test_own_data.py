@@ -13,10 +13,11 @@ from gonghui.membership.models import CorrectionRequest, Membership, PhoneRebind
 from gonghui.orgs import services as orgs_services
 from gonghui.orgs.auth import phone_hash
 from gonghui.orgs.models import Person, User
+from tests import samples
 from tests.registry.sheets import valid_id
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+PNG = samples.png()
 
 
 def registered(persona, code: str = "610104001001") -> Person:  # noqa: ANN001

@@ -42,7 +42,9 @@ def test_a_wrong_password_says_so_and_is_audited(demo_tree) -> None:  # noqa: AN
     assert AuditEvent.objects.filter(action="login_failed", actor_label="beiyuanmen").exists()
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(demo_tree) -> None:  # noqa: ANN001
+def test_five_failures_lock_the_guessing_client_for_fifteen_minutes(demo_tree) -> None:  # noqa: ANN001
+    """The lock binds the account AND the client (here the address 127.0.0.1): before issue 19 it locked the
+    account for everybody, so that anyone knowing the name kept the owner out."""
     client = Client()
     for _ in range(4):
         _login(client, "beiyuanmen", "wrong-Password1")
@@ -57,6 +59,9 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(demo_tree) -> None: 
     locked = _login(Client(), "beiyuanmen", PASSWORD)
     assert locked.status_code == 200
     assert "临时锁定" in locked.content.decode()
+    # The owner at another address is not locked out by the guesser at this one.
+    assert _login(Client(), "beiyuanmen", PASSWORD, REMOTE_ADDR="10.20.30.40").status_code == 302
+    LoginAttempt.objects.filter(ip="10.20.30.40").delete()
     # 14 minutes later it is still locked; after 15 it is open again.
     LoginAttempt.objects.update(at=timezone.now() - timedelta(minutes=14),
                                 locked_until=None)
@@ -68,7 +73,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(demo_tree) -> None: 
     assert _login(Client(), "beiyuanmen", PASSWORD).status_code == 302
 
 
-def test_the_lock_lasts_fifteen_minutes_from_the_fifth_failure(demo_tree, settings) -> None:  # noqa: ANN001
+def test_the_first_lock_lasts_fifteen_minutes_from_the_fifth_failure(demo_tree, settings) -> None:  # noqa: ANN001
     for _ in range(5):
         _login(Client(), "beiyuanmen", "wrong-Password1")
     lock = LoginAttempt.objects.exclude(locked_until=None).get()
@@ -85,7 +90,7 @@ def test_the_api_shares_the_lockout(demo_tree) -> None:  # noqa: ANN001
     assert response.json()["code"] == "locked"
 
 
-def test_too_many_attempts_from_one_address_are_refused(demo_tree, settings) -> None:  # noqa: ANN001
+def test_too_many_failures_from_one_address_are_refused(demo_tree, settings) -> None:  # noqa: ANN001
     settings.GONGHUI_LOGIN_RATE_PER_IP = 3
     for name in ("a1", "a2", "a3"):
         _login(Client(), name, "whatever-Password1", REMOTE_ADDR="10.9.9.9")

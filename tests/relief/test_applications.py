@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gonghui.core.models import Attachment, AuditEvent, PaymentEntry
 from gonghui.relief import services
 from gonghui.relief.models import Application, DuplicateFlag, Policy
+from tests import samples
 
 D = Decimal
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = samples.png()
 BANK = "6222020200112233999"
 S = Application.State
 
@@ -220,7 +221,7 @@ def test_attachments_are_checked_by_content_and_a_bad_one_writes_nothing(househo
     with pytest.raises(ValidationError, match="不是 PDF 或图片"):
         submit(file, self_paid="9000", uploads=[fake])
     assert Application.objects.count() == before
-    pdf = SimpleUploadedFile("诊断证明.pdf", b"%PDF-1.4\n%\xe2\xe3\n", "application/pdf")
+    pdf = SimpleUploadedFile("诊断证明.pdf", samples.pdf(), "application/pdf")
     application = submit(file, self_paid="9000", uploads=[pdf])
     stored = Attachment.objects.get(owner_type="relief.application", owner_id=application.pk)
     assert (stored.content_type, stored.name) == ("application/pdf", "诊断证明.pdf")

@@ -26,11 +26,13 @@ from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Person, Role, User
 from gonghui.relief import services
 from gonghui.relief.models import Application, Budget, DuplicateFlag, GrantBatch, HouseholdMember, Policy
+from tests import samples
 
 D = Decimal
 S = Application.State
 GRANT = "epidemic-grant-1000"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
+PNG = samples.png()
+OTHER_PNG = samples.image(size=(9, 9))
 
 
 def policy(code: str) -> Policy:
@@ -331,7 +333,7 @@ def test_no_one_approves_an_application_they_are_tied_to(household, persona, uni
 @pytest.mark.django_db
 def test_the_same_attachment_in_two_applications_is_flagged_and_needs_a_reason(household, persona) -> None:  # noqa: ANN001
     first = submit(household(), uploads=[SimpleUploadedFile("invoice.png", PNG, "image/png")])
-    other = submit(household(), uploads=[SimpleUploadedFile("other.png", PNG + b"\x02", "image/png")])
+    other = submit(household(), uploads=[SimpleUploadedFile("other.png", OTHER_PNG, "image/png")])
     second = submit(household(), uploads=[SimpleUploadedFile("copy.png", PNG, "image/png")])
     assert not first.duplicate_flags.filter(kind="same_attachment").exists()
     assert not other.duplicate_flags.filter(kind="same_attachment").exists()  # other bytes: no flag

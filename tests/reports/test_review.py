@@ -12,6 +12,7 @@ from gonghui.orgs.models import Enterprise
 from gonghui.reports import services
 from gonghui.reports.models import FormTemplate, Reopening, Report
 from gonghui.reports.rules import SHANGHAI
+from tests import samples
 from tests.registry.sheets import valid_id
 
 
@@ -88,7 +89,7 @@ def test_a_notice_with_its_attachment_reaches_the_enterprises_below_only(client_
     from gonghui.reports.models import Notice, NoticeReceipt
 
     street = client_for("beiyuanmen")
-    pdf = SimpleUploadedFile("稳岗政策.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+    pdf = SimpleUploadedFile("稳岗政策.pdf", samples.pdf(), "application/pdf")
     refused = street.post("/reports/notices/", {"title": "带附件", "body": "正文",
                                                 "files": SimpleUploadedFile("x.exe", b"MZ\x90\x00", "application/pdf")})
     assert refused.status_code == 302 and not Notice.objects.filter(title="带附件").exists()

@@ -168,6 +168,10 @@ def test_checks_only_inside_the_period_and_not_ahead(observation, official: User
     with pytest.raises(ValidationError, match="体温"):
         services.record_check(actor=official, isolation=isolation, day=DAY, temperature=Decimal("45"), well=True,
                               now=at(DAY))
+    for not_a_number in ("NaN", "sNaN", "Infinity"):  # a comparison with NaN raised InvalidOperation (a 500)
+        with pytest.raises(ValidationError, match="体温"):
+            services.record_check(actor=official, isolation=isolation, day=DAY, temperature=Decimal(not_a_number),
+                                  well=True, now=at(DAY))
     # The last day of the period takes its check; the day after does not.
     last = DAY + dt.timedelta(days=3)
     services.record_check(actor=official, isolation=isolation, day=last, temperature=None, well=True,

@@ -28,6 +28,7 @@ from django.test import Client
 
 from gonghui.orgs import scoping
 from gonghui.orgs.models import User
+from tests import samples
 from tests.security.test_scoping_sweep import SIGN_OUT, _fill, all_routes
 
 PERSONAS = ["beiyuanmen", "meilihao", "worker1", "hr_meilihao", "tiaojie"]
@@ -104,7 +105,7 @@ def hostile(form: Form, variant: str) -> dict[str, Any]:
         if kind in ("checkbox", "radio"):
             data.setdefault(name, f["value"] or "on")
         elif kind == "file":
-            data[name] = SimpleUploadedFile(f'<img src=x onerror=gh{next(counter)}>.pdf', b"%PDF-1.4 not really",
+            data[name] = SimpleUploadedFile(f'<img src=x onerror=gh{next(counter)}>.pdf', samples.pdf(),
                                             content_type="application/pdf")
         elif kind == "hidden" and variant != "malformed":
             data[name] = f["value"]  # which action a form is (the page's own value): the form goes as far as it can

@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
+from gonghui.core.ratelimit import RateLimited
+
 # What any operation may answer instead of its result, all in the shape below (OpenAPI status ranges).
 REFUSALS = {
     "4XX": "请求被拒绝：未登录（401）、无权限（403）、对象不存在或不在您的范围内（404）、数据有误（400/422）、操作过于频繁（429）",
@@ -64,6 +66,10 @@ def install(api: NinjaAPI) -> None:
             for e in exc.errors
         ]
         return reply(request, 422, "invalid", _("提交的数据有误。"), details)
+
+    @api.exception_handler(RateLimited)
+    def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        return reply(request, 429, "rate_limited", " ".join(exc.messages))
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:

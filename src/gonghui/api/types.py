@@ -6,8 +6,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from ninja import Field
+from pydantic import AfterValidator
+
+from gonghui.core.money import positive_yuan
 
 # A row id (BigAutoField).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # A head count of workers or members: far above any enterprise or region, far below a 32-bit column's limit.
 HEADS_MAX = 10**8
+
+
+def _amount_text(value: str) -> str:
+    """An amount of yuan as a decimal string, checked when the body is parsed: 1e30, NaN, Infinity and what
+    rounds to zero or below (-0.001, 0.004) are refused with 422 before the operation runs at all — before
+    any record is written or any text message sent. The service checks it again (pages call it too)."""
+    if value.strip():
+        positive_yuan(value)  # BadAmount is a ValueError: pydantic reports it on this field
+    return value
+
+
+# A positive amount of yuan, a decimal string ("1200.50"); blank where the field is optional.
+Yuan = Annotated[str, Field(max_length=20), AfterValidator(_amount_text)]

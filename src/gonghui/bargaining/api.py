@@ -14,7 +14,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
-from gonghui.api.types import HEADS_MAX, Id
+from gonghui.api.types import HEADS_MAX, Id, Yuan
 from gonghui.bargaining import scoping, selectors, services
 from gonghui.bargaining.models import (
     Area,
@@ -26,6 +26,7 @@ from gonghui.bargaining.models import (
     Round,
     Vote,
 )
+from gonghui.core import ratelimit
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, User
 
@@ -178,10 +179,12 @@ class RequestIn(Schema):
 @router.post("/bargainings", response={201: BargainingOut}, summary="Ask in writing to bargain (either side)")
 def request_bargaining(request: HttpRequest, payload: RequestIn) -> Any:
     unit = org_scoping.units.get_or_404(request.user, payload.unit_id) if payload.unit_id else None
-    return Status(201, services.request_bargaining(
-        actor=request.user, kind=payload.kind, reach=payload.reach, title=payload.title,
-        request_text=payload.request_text, enterprises=_enterprises(request.user, payload.enterprise_ids), unit=unit,
-        employer_party=payload.employer_party, received_on=payload.received_on))
+    with ratelimit.limited("bargaining.request", request):
+        bargaining = services.request_bargaining(
+            actor=request.user, kind=payload.kind, reach=payload.reach, title=payload.title,
+            request_text=payload.request_text, enterprises=_enterprises(request.user, payload.enterprise_ids),
+            unit=unit, employer_party=payload.employer_party, received_on=payload.received_on)
+    return Status(201, bargaining)
 
 
 @router.get("/bargainings", response=list[BargainingOut], summary="Bargainings you take part in or oversee")
@@ -316,7 +319,7 @@ class ActIn(Schema):
     consenting: int = Field(0, ge=0, le=HEADS_MAX)
     workforce: int = Field(0, ge=0, le=HEADS_MAX)
     headcount: int | None = Field(None, ge=0, le=HEADS_MAX)
-    average_wage: str = Field("", max_length=20)
+    average_wage: Yuan = ""
     last_rise_pct: Decimal | None = Field(None, ge=-100, le=1000)
     term_months: int = Field(0, ge=0, le=120)
     side: Literal["worker", "employer"] | None = None

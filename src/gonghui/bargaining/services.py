@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -44,6 +46,7 @@ from gonghui.core import audit
 from gonghui.core.deadlines import local_date
 from gonghui.core.notify import notify
 from gonghui.orgs import scoping as org_scoping
+from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Person, Role, Unit, User
 
 B = Bargaining.State
@@ -278,6 +281,7 @@ def seat_representative(*, actor: Any, bargaining: Bargaining, seating: Seating)
         _require(side == Side.WORKER and not employer_users(bargaining), _("每一方的协商代表由该方自行确定。"))
     _require(bargaining.state in (B.REQUESTED, B.TALKING, B.NO_ANSWER), _("当前阶段不能再调整协商代表。"))
     _require(bool(seating.name.strip()), _("请填写代表姓名。"))
+    seating = dataclasses.replace(seating, name=orgs_services.clean_name(seating.name))
     seated = bargaining.representatives.filter(vacated_on__isnull=True)
     key = f"p{seating.person.pk}" if seating.person else f"n{seating.name.strip()}"
     _require(not any(r.seat_key == key for r in seated),
@@ -463,13 +467,18 @@ def save_clause(*, actor: Any, bargaining: Bargaining, clause: Clause | None = N
 def record_wage_data(*, actor: Any, bargaining: Bargaining, headcount: int | None, average_wage: Any,
                      last_rise_pct: Any) -> Bargaining:
     """The figures the wage talks start from (工资办法 第十九条); either side may enter them."""
-    from gonghui.core.money import yuan
+    from gonghui.core.money import BadAmount, positive_yuan
 
     _side_of(actor, bargaining)
     bargaining = _locked(bargaining)
     _require(headcount is None or headcount >= 0, _("职工人数不能为负数。"))
     bargaining.headcount = headcount
-    bargaining.average_wage = yuan(average_wage) if average_wage not in (None, "") else None
+    try:
+        # A monthly wage: the column holds eight digits before the point.
+        bargaining.average_wage = (positive_yuan(average_wage, maximum=Decimal("99999999.99"))
+                                   if average_wage not in (None, "") else None)
+    except BadAmount as exc:
+        raise ValidationError({"average_wage": str(exc)}) from exc
     bargaining.last_rise_pct = last_rise_pct if last_rise_pct not in (None, "") else None
     bargaining.save(update_fields=["headcount", "average_wage", "last_rise_pct", "updated_at"])
     _step(bargaining, actor, "wage_data", _("更新工资协商数据"))

@@ -32,7 +32,7 @@ from gonghui.bargaining.models import (
     Vote,
     WageGuideline,
 )
-from gonghui.core import excel, pdf
+from gonghui.core import excel, pdf, ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
@@ -124,12 +124,13 @@ def start_view(request: HttpRequest) -> HttpResponse:
         post = request.POST
         wanted = set(context["chosen"])
         try:
-            bargaining = services.request_bargaining(
-                actor=request.user, kind=post.get("kind", ""), reach=post.get("reach", Reach.ENTERPRISE),
-                title=post.get("title", ""), request_text=post.get("request_text", ""),
-                enterprises=[e for e in choices if e.pk in wanted], unit=unit,
-                employer_party=post.get("employer_party", ""),
-                received_on=form_date(post.get("received_on"), _("对方收到日期"), required=False))
+            with ratelimit.limited("bargaining.request", request):
+                bargaining = services.request_bargaining(
+                    actor=request.user, kind=post.get("kind", ""), reach=post.get("reach", Reach.ENTERPRISE),
+                    title=post.get("title", ""), request_text=post.get("request_text", ""),
+                    enterprises=[e for e in choices if e.pk in wanted], unit=unit,
+                    employer_party=post.get("employer_party", ""),
+                    received_on=form_date(post.get("received_on"), _("对方收到日期"), required=False))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import unicodedata
 import uuid
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,82 @@ def check(upload: Any) -> tuple[str, str]:
     if kind is None:
         raise AttachmentRefused(_("“%(name)s”不是 PDF 或图片（JPG、PNG、WEBP、HEIC），请上传发票、诊断证明的照片或扫描件。")
                                 % {"name": upload.name})
+    try:
+        whole = _CONTENT_CHECKS[kind[0]](upload)
+    finally:
+        upload.seek(0)
+    if not whole:
+        raise AttachmentRefused(_("“%(name)s”已损坏或不完整（开头像 %(kind)s，内容却无法打开），请重新拍照或导出后再传。")
+                                % {"name": upload.name, "kind": kind[1].upper()})
     return kind
+
+
+# What a file must be beyond its first bytes: an image must decode, a PDF must parse. A file with JPEG magic
+# bytes and garbage after (or a script, or HTML) is not kept; neither is a truncated photo.
+_PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def _image_decodes(upload: Any, content_type: str) -> bool:
+    from PIL import Image
+
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a pixel bomb is refused, not decoded
+            with Image.open(upload, formats=[_PIL_FORMATS[content_type]]) as image:
+                image.load()  # every pixel: a truncated or corrupt stream raises here
+                return image.width > 0 and image.height > 0
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return False
+
+
+def _pdf_parses(upload: Any) -> bool:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    upload.seek(0)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken file is our answer, not a log line
+    try:
+        reader = PdfReader(upload, strict=False)
+        if reader.is_encrypted:
+            return False  # the union could not open it either
+        return len(reader.pages) > 0 and reader.pages[0].mediabox.width > 0
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        return False
+
+
+def _heic_boxes_whole(upload: Any) -> bool:
+    """HEIC (an iPhone photo): no decoder here, so its ISO-BMFF structure is walked instead — boxes that chain
+    to exactly the end of the file, the ftyp first, a meta box (the image's description) and its data."""
+    upload.seek(0)
+    data = upload.read()
+    position, seen = 0, []
+    while position < len(data):
+        if position + 8 > len(data):
+            return False
+        size, box = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8]
+        if size == 1:
+            if position + 16 > len(data):
+                return False
+            size = int.from_bytes(data[position + 8:position + 16], "big")
+        elif size == 0:
+            size = len(data) - position
+        if size < 8 or position + size > len(data):
+            return False
+        seen.append(box)
+        position += size
+    return bool(seen) and seen[0] == b"ftyp" and b"meta" in seen and (b"mdat" in seen or b"idat" in seen)
+
+
+_CONTENT_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "image/jpeg": lambda upload: _image_decodes(upload, "image/jpeg"),
+    "image/png": lambda upload: _image_decodes(upload, "image/png"),
+    "image/webp": lambda upload: _image_decodes(upload, "image/webp"),
+    "image/heic": _heic_boxes_whole,
+    "application/pdf": _pdf_parses,
+}
 
 
 class StorageFull(OSError):
@@ -99,7 +176,7 @@ def save(*, actor: Any, upload: Any, owner_type: str, owner_id: int, unit_path: 
         raise ValidationError({"attachments": str(full)}) from full
     return Attachment.objects.create(
         owner_type=owner_type, owner_id=owner_id, unit_path=unit_path, label=label[:60],
-        name=Path(upload.name).name[:200], content_type=content_type, size=upload.size, sha256=sha256,
+        name=safe_name(upload.name, extension), content_type=content_type, size=upload.size, sha256=sha256,
         stored_as=str(relative), uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
 
 
@@ -107,12 +184,38 @@ def path_of(attachment: Attachment) -> Path:
     return Path(settings.MEDIA_ROOT) / attachment.stored_as
 
 
+_SAME_EXTENSIONS = {"jpg": {"jpg", "jpeg", "jpe"}, "heic": {"heic", "heif"}, "png": {"png"}, "pdf": {"pdf"},
+                    "webp": {"webp"}}
+
+
+def safe_name(name: str | None, extension: str) -> str:
+    """A file name that is only a name: no folders (../../evil.html is evil), no control, invisible or
+    bidirectional characters (a CR/LF would split the response's headers, a U+202E turns "gpj.exe" round),
+    no quotes or slashes, and the extension of what the bytes are — a JPEG named evil.html is evil.html.jpg."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp"))
+    base = "".join("_" if c in '"<>:|?*;' else c for c in base).strip(" .")
+    stem, dot, ext = base.rpartition(".")
+    if dot and ext.lower() in _SAME_EXTENSIONS.get(extension, {extension}):
+        base = stem
+    base = base.strip(" .")[:150] or _("附件")
+    return f"{base}.{extension}"
+
+
 def inline_response(attachment: Attachment) -> Any:
-    """The stored file, shown in the browser under its original name. The caller has checked who may see it."""
+    """The stored file, shown in the browser under a safe name. The caller has checked who may see it.
+
+    The type is the one sniffed and checked at upload (a PDF or an image, never HTML), and the browser is
+    told not to guess another (nosniff). (No CSP sandbox: Chrome then refuses to show a PDF at all.)
+    """
     from urllib.parse import quote
 
     from django.http import FileResponse
 
+    extension = {v[2]: v[3] for v in SIGNATURES}.get(attachment.content_type, "bin")
+    name = safe_name(attachment.name, extension)
+    fallback = f"attachment-{attachment.pk}.{extension}"
     response = FileResponse(path_of(attachment).open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.name)}"
+    response["Content-Disposition"] = f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
-from gonghui.core.masking import mask_id_number
+from gonghui.core.masking import shown as shown_personal
 
 DATA_SHEET = "数据"
 HELP_SHEET = "填写说明"
@@ -399,7 +399,7 @@ def shown(value: Any, column: Column) -> str:
     official sees what is wrong with it.
     """
     text = _cell_text(value)
-    return mask_id_number(text) if column.sensitive and len(text) >= 11 else text
+    return shown_personal(text, "id_number") if column.sensitive and len(text) >= 11 else text
 
 
 def normalise_text(text: str) -> str:
@@ -526,7 +526,10 @@ def parse_cell(value: Any, column: Column) -> Any:
         raise ValueError(_("请填写整数。"))
     if column.kind == "decimal":
         try:
-            return Decimal(_cell_text(value)).quantize(Decimal("0.01"))
+            number = Decimal(_cell_text(value))
+            if not number.is_finite():  # NaN would pass quantize unchanged and reach the database
+                raise InvalidOperation
+            return number.quantize(Decimal("0.01"))  # 1e30 cannot be quantized in 28 digits: InvalidOperation
         except InvalidOperation as exc:
             raise ValueError(_("请填写数字。")) from exc
     if column.kind == "bool":

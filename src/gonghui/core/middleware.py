@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -75,18 +76,61 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
 
+# A NUL written as a JSON escape: \u0000 not itself escaped (an even run of backslashes before it, or none).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _carries_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values):
         return True
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return False
-    if request.content_type == "application/json":
-        return b"\\u0000" in request.body or b"\x00" in request.body
-    if request.content_type == "application/x-www-form-urlencoded":
-        return any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
-    if request.content_type == "multipart/form-data" and not request.path.startswith("/api/"):
-        # Parsing a multipart body consumes it: an API operation that wants JSON must still be able to read the
-        # body and refuse it as not JSON (422). The API's multipart operations (imports) take a file and ids.
+    if request.content_type == "multipart/form-data":
+        if request.path.startswith("/api/"):
+            # Parsing a multipart body consumes it: an API operation that wants JSON must still be able to read
+            # the body and refuse it as not JSON (422). The API's multipart operations (imports) take a file
+            # and ids.
+            return False
         fields = any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
         return fields or any("\x00" in (f.name or "") for f in request.FILES.values())
+    # Every other body, whatever type it declares: the API parses a body as JSON without asking its declared
+    # type, so a JSON body sent as text/plain or as a form must be looked at as bytes, not by its label.
+    body = request.body
+    if b"\x00" in body or _ESCAPED_NUL.search(body):
+        return True
+    if request.content_type == "application/x-www-form-urlencoded":
+        return any("\x00" in k or "\x00" in v for k, values in request.POST.lists() for v in values)
     return False
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to someone signed in (session or API token) and on every answer
+    that sets or ends a session: such answers may hold personal data, which no browser cache, proxy or shared
+    computer may keep. Placed outside the session and page-cache middleware, so that it sees the session cookie
+    being set and also marks answers the page cache serves (that server-side cache is sealed and keyed to the
+    viewer; this header is for the browser and proxies only)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _personal(request, response):
+            response.headers["Cache-Control"] = "no-store, private"
+            response.headers["Pragma"] = "no-cache"
+            response.headers.pop("Expires", None)
+        return response
+
+
+def _personal(request: HttpRequest, response: HttpResponse) -> bool:
+    from django.contrib.auth import SESSION_KEY
+
+    if settings.SESSION_COOKIE_NAME in response.cookies:
+        return True
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and SESSION_KEY in session

@@ -387,3 +387,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class RateEvent(models.Model):
+    """One counted use of a limited action (a case opened, a join application, an SMS fan-out), kept a
+    short while: the abuse limits count these per person and per address (core/ratelimit.py)."""
+
+    kind = models.CharField(max_length=40)
+    who = models.CharField(max_length=80)  # "user:<pk>", or the keyed hash of a phone for a visitor
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "who", "at"], name="rate_kind_who_at_idx"),
+                   models.Index(fields=["kind", "ip", "at"], name="rate_kind_ip_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.who} {self.at:%Y-%m-%d %H:%M}"

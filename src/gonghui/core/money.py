@@ -7,6 +7,8 @@ from typing import Any
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount of any money column (the ledger's: 12 digits, two after the point).
+YUAN_MAX = Decimal("9999999999.99")
 
 
 class BadAmount(ValueError):
@@ -25,7 +27,25 @@ def yuan(value: Any) -> Decimal:
         raise BadAmount(f"“{value}”不是金额，请填写数字，例如 1000.00。") from exc
     if not amount.is_finite():
         raise BadAmount(f"“{value}”不是金额。")
+    # Checked before rounding: 1e30 cannot be rounded to the fen in 28 digits (InvalidOperation, a server
+    # error), and 1e20 rounds but overflows every money column (PostgreSQL "numeric field overflow").
+    if abs(amount) > YUAN_MAX:
+        raise BadAmount(f"“{value}”超出了金额的上限（{YUAN_MAX:,.2f} 元），请核对。")
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def positive_yuan(value: Any, *, maximum: Decimal | None = None) -> Decimal:
+    """An amount to claim, agree or pay: `yuan`, and more than zero once rounded to the fen.
+
+    -0.001 and 0.004 round to 0.00: refused, as is anything negative; `maximum` tightens the ceiling for a
+    column narrower than the ledger's (a monthly wage).
+    """
+    amount = yuan(value)
+    if amount <= 0:
+        raise BadAmount(f"“{value}”不是大于零的金额（按分四舍五入后为 {amount:.2f} 元）。")
+    if maximum is not None and amount > maximum:
+        raise BadAmount(f"“{value}”超出了该项金额的上限（{maximum:,.2f} 元），请核对。")
+    return amount
 
 
 def fmt(amount: Decimal | None) -> str:

@@ -13,6 +13,8 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.api.types import Yuan
+from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.mediation import scoping, selectors, services
 from gonghui.mediation.models import (
@@ -53,6 +55,8 @@ class CaseOut(Schema):
     state: str
     claims: str
     facts: str
+    employer_reason: str = Field("", description="why the employer is not the one on the applicant's file; "
+                                                 "the body checks it before accepting")
     amount_claimed: Decimal | None
     knew_on: date
     received_at: datetime
@@ -192,8 +196,10 @@ class CaseIn(Schema):
     facts: str = Field(..., max_length=5000)
     knew_on: date
     employment_ended_on: date | None = None
-    amount_claimed: str | None = Field(None, max_length=20)
+    amount_claimed: Yuan | None = None
     negotiation_id: int | None = None
+    employer_reason: str = Field("", max_length=1000,
+                                 description="a worker applying against an employer other than their own: why")
     oral_applicants: list[ApplicantIn] = Field(default_factory=list,
                                                description="staff recording an oral application: the workers")
 
@@ -209,7 +215,9 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
             actor=request.user, applicants=[services.Applicant(**a.dict()) for a in payload.oral_applicants], **common)
     else:
         negotiation = Negotiation.objects.filter(pk=payload.negotiation_id).first() if payload.negotiation_id else None
-        case = services.apply_online(actor=request.user, negotiation=negotiation, **common)
+        with ratelimit.limited("mediation.case", request):
+            case = services.apply_online(actor=request.user, negotiation=negotiation,
+                                         employer_reason=payload.employer_reason, **common)
     return Status(201, case)
 
 
@@ -307,7 +315,7 @@ def agreement(request: HttpRequest, case_id: int) -> Any:
 
 class PaymentIn(Schema):
     kind: Literal["wages", "injury_medical", "compensation", "damages", "other"]
-    amount: str = Field(..., max_length=20)
+    amount: Yuan
     due_on: date
 
 
@@ -332,6 +340,8 @@ class TransitionIn(Schema):
     action: Literal[TRANSITIONS]  # type: ignore[valid-type]
     reason: str = Field("", max_length=2000)
     in_scope: bool = False
+    employer_checked: bool = Field(False, description="accept: the body checked the applicant's reason for "
+                                                      "naming an employer not on their file")
     mediator_id: int | None = None
     declaration: str = Field("", max_length=2000)
     days: int = Field(0, ge=0, le=365)
@@ -349,7 +359,7 @@ def transition(request: HttpRequest, case_id: int, payload: TransitionIn) -> Any
         services.confirm_record(actor=actor, case=found)
     elif action in ("accept", "not_accept"):
         services.decide_acceptance(actor=actor, case=found, accept=action == "accept", reason=payload.reason,
-                                   in_scope=payload.in_scope)
+                                   in_scope=payload.in_scope, employer_checked=payload.employer_checked)
     elif action == "assign":
         mediator = User.objects.filter(pk=payload.mediator_id or 0).first()
         if mediator is None:
@@ -388,9 +398,11 @@ def negotiate(request: HttpRequest, payload: NegotiationIn) -> Any:
     person = getattr(request.user, "person", None)
     if person is None:
         raise ApiError(422, "no_person_file", "您的账号还没有职工档案。")
-    return Status(201, services.request_negotiation(actor=request.user, person=person,
-                                                    employer=_employer(payload.employer_id), category=payload.category,
-                                                    claims=payload.claims, union_assist=payload.union_assist))
+    with ratelimit.limited("mediation.negotiation", request):
+        negotiation = services.request_negotiation(actor=request.user, person=person,
+                                                   employer=_employer(payload.employer_id), category=payload.category,
+                                                   claims=payload.claims, union_assist=payload.union_assist)
+    return Status(201, negotiation)
 
 
 @router.get("/negotiations", response=list[NegotiationOut], summary="Negotiations in your scope, or your own")

@@ -167,6 +167,9 @@ class Case(models.Model):
     accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
     mediation_ends_on = models.DateField(_("调解期限"), null=True, blank=True)
     decision_reason = models.TextField(_("受理决定理由"), blank=True)
+    # A worker applying online against an employer other than the one on their file says why (left the
+    # job, agency work, the user of a dispatched worker); the body checks it before accepting.
+    employer_reason = models.TextField(_("针对非登记单位的理由"), blank=True, default="")
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("调解员"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     collective = models.BooleanField(_("集体争议"), default=False)

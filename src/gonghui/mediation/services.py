@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, audit
 from gonghui.core.deadlines import add_days, local_date
-from gonghui.core.money import BadAmount, yuan
+from gonghui.core.money import BadAmount, positive_yuan
 from gonghui.core.notify import notify
 from gonghui.mediation import rules, scoping
 from gonghui.mediation.models import (
@@ -324,6 +324,8 @@ def _check_category(category: str) -> None:
 def _check_dates(knew_on: date, employment_ended_on: date | None, today: date) -> None:
     if knew_on > today:
         raise ValidationError({"knew_on": _("知道权利被侵害的日期不能晚于今天。")})
+    orgs_services.check_not_before_1900(knew_on, field="knew_on", label=_("知道权利被侵害的日期"))
+    orgs_services.check_not_before_1900(employment_ended_on, field="employment_ended_on", label=_("劳动关系终止日期"))
     if employment_ended_on is not None and employment_ended_on > today:
         raise ValidationError({"employment_ended_on": _("劳动关系终止日期不能晚于今天。")})
 
@@ -332,12 +334,9 @@ def _amount(raw: Any) -> Decimal | None:
     if raw in (None, ""):
         return None
     try:
-        value = yuan(raw)
+        return positive_yuan(raw)
     except BadAmount as exc:
         raise ValidationError({"amount_claimed": str(exc)}) from exc
-    if value <= 0:
-        raise ValidationError({"amount_claimed": _("请求金额须大于零。")})
-    return value
 
 
 def bodies_for_dispute(place: Unit, employer: Enterprise | None) -> list[MediationBody]:
@@ -391,18 +390,29 @@ def _open_case(*, actor: Any, body: MediationBody, employer: Enterprise, categor
 @transaction.atomic
 def apply_online(*, actor: Any, body: MediationBody, employer: Enterprise, category: str, claims: str, facts: str,
                  knew_on: date, employment_ended_on: date | None = None, amount_claimed: Any = None,
-                 negotiation: Negotiation | None = None) -> Case:
-    """A worker applies in writing from their phone (调解仲裁法 第十二条)."""
+                 negotiation: Negotiation | None = None, employer_reason: str = "") -> Case:
+    """A worker applies in writing from their phone (调解仲裁法 第十二条).
+
+    Only against their own employer (the one on their file), unless they say why it is another one;
+    that reason is shown to the body, which must confirm it checked it before accepting the case.
+    """
     person = getattr(actor, "person", None)
     if person is None:
         raise ValidationError(_("请先完善本人档案（实名）后再申请调解。"))
+    employer_reason = (employer_reason or "").strip()[:1000] if employer.pk != person.employer_id else ""
+    if employer.pk != person.employer_id and not employer_reason:
+        own = person.employer.name if person.employer_id else _("（档案中未登记工作单位）")
+        raise ValidationError({"employer_reason": _(
+            "您只能针对本人档案登记的工作单位（%(own)s）申请调解。如争议确与其他单位有关（如已离职、劳务派遣的用工单位），"
+            "请写明理由，调解组织受理时将核实。") % {"own": own}})
     if negotiation is not None:
         negotiation = scoping.negotiations.get_or_404(actor, negotiation.pk, action=scoping.PARTY)
     case = _open_case(actor=actor, body=body, employer=employer, category=category, claims=claims, facts=facts,
                       knew_on=knew_on, employment_ended_on=employment_ended_on, amount_claimed=amount_claimed,
                       channel=Case.Channel.WRITTEN, negotiation=negotiation)
     case.applicant_confirmed_at = case.received_at  # a written application is the applicant's own words
-    case.save(update_fields=["applicant_confirmed_at"])
+    case.employer_reason = employer_reason
+    case.save(update_fields=["applicant_confirmed_at", "employer_reason"])
     Party.objects.create(case=case, side=Side.WORKER, kind=Party.Kind.WORKER, person=person, user=actor,
                          name=person.name, phone=person.phone)
     _step(case, actor, A.SUBMIT, reason=_("书面（网上）申请"))
@@ -495,7 +505,8 @@ def add_participant(*, actor: Any, case: Case, side: str, kind: str, name: str, 
     _require(kind in (Party.Kind.AGENT, Party.Kind.WITNESS), _("请选择代理人或证人。"))
     _require(side in Side.values, _("请选择所属一方。"))
     _require(bool(name.strip()), _("请填写姓名。"))
-    party = Party.objects.create(case=case, side=side, kind=kind, name=name.strip()[:50], phone=phone.strip(),
+    name = orgs_services.clean_name(name)
+    party = Party.objects.create(case=case, side=side, kind=kind, name=name[:50], phone=phone.strip(),
                                  user=user)
     _step(case, actor, A.ADD_PARTICIPANT, reason=f"{party.get_side_display()} {party}")
     return party
@@ -537,9 +548,13 @@ def answer_mediation(*, actor: Any, case: Case, agree: bool, note: str = "") -> 
 
 
 @transaction.atomic
-def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "", in_scope: bool = False) -> Case:
+def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "", in_scope: bool = False,
+                      employer_checked: bool = False) -> Case:
     """协商调解规定 第二十一条: accept a labour dispute in scope that both parties agree to mediate, within 3
-    working days; otherwise record why and tell the applicant in writing."""
+    working days; otherwise record why and tell the applicant in writing.
+
+    A case against an employer other than the applicant's own is accepted only once the body confirms
+    it checked the applicant's stated reason (`employer_checked`)."""
     case = _staff_case(actor, case)
     _require(case.state == S.SUBMITTED, _("该案已作出受理决定。"))
     now = timezone.now()
@@ -549,12 +564,16 @@ def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "",
         _require(case.employer_consented_at is not None,
                  _("用人单位尚未同意调解：双方同意是受理的条件。请联系用人单位，或决定不予受理。"))
         _require(case.applicant_confirmed_at is not None, _("口头申请的记录尚未经申请人确认。"))
+        _require(not case.employer_reason or employer_checked,
+                 _("申请人针对的用人单位不是其档案登记的单位，申请人所述理由：“%(why)s”。请核实后勾选“已核实”再受理。")
+                 % {"why": case.employer_reason})
         case.accepted_on = today
         # 协商调解规定 第二十五条: mediation ends 15 days after acceptance unless both parties agree to extend.
         case.mediation_ends_on = add_days(today, rules.MEDIATION_DAYS)
         case.decision_reason = reason.strip() or _("属于劳动争议受理范围，双方同意调解")
         case.save(update_fields=["accepted_on", "mediation_ends_on", "decision_reason"])
-        _step(case, actor, A.ACCEPT, to=S.ACCEPTED, reason=case.decision_reason)
+        checked = _("；已核实申请人针对该用人单位的理由") if case.employer_reason else ""
+        _step(case, actor, A.ACCEPT, to=S.ACCEPTED, reason=f"{case.decision_reason}{checked}")
         _tell_parties(case, _("%(body)s已受理调解申请 %(no)s，调解期限至 %(end)s。")
                       % {"body": case.body.name, "no": case.number, "end": case.mediation_ends_on})
     else:
@@ -749,10 +768,9 @@ def draft_agreement(*, actor: Any, case: Case, terms: str, payments: Iterable[Pa
     for term in payments:
         _require(term.kind in AgreedPayment.Kind.values, _("请选择款项类别。"))
         try:
-            amount = yuan(term.amount)
+            amount = positive_yuan(term.amount)
         except BadAmount as exc:
             raise ValidationError(str(exc)) from exc
-        _require(amount > 0, _("款项金额须大于零。"))
         _require(term.due_on >= _today(), _("约定支付日期不能早于今天。"))
         rows.append((term.kind, amount, term.due_on))
     agreement = Agreement.objects.select_for_update().filter(case=case).first()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.core import attachments, excel, pdf
+from gonghui.core import attachments, excel, pdf, ratelimit
 from gonghui.core.deadlines import add_days, local_date
 from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
 from gonghui.mediation import rules, scoping, selectors, services
@@ -96,13 +96,15 @@ def apply_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         post = request.POST
         try:
-            case = services.apply_online(
-                actor=request.user, body=_body(post.get("body")),
-                employer=_employer(post.get("employer")) if post.get("employer") else employer or _employer(""),
-                category=post.get("category", ""), claims=post.get("claims", ""), facts=post.get("facts", ""),
-                knew_on=form_date(post.get("knew_on"), _("知道权利被侵害的日期")),
-                employment_ended_on=form_date(post.get("employment_ended_on"), "", required=False),
-                amount_claimed=post.get("amount_claimed") or None, negotiation=negotiation)
+            with ratelimit.limited("mediation.case", request):
+                case = services.apply_online(
+                    actor=request.user, body=_body(post.get("body")),
+                    employer=_employer(post.get("employer")) if post.get("employer") else employer or _employer(""),
+                    category=post.get("category", ""), claims=post.get("claims", ""), facts=post.get("facts", ""),
+                    knew_on=form_date(post.get("knew_on"), _("知道权利被侵害的日期")),
+                    employment_ended_on=form_date(post.get("employment_ended_on"), "", required=False),
+                    amount_claimed=post.get("amount_claimed") or None, negotiation=negotiation,
+                    employer_reason=post.get("employer_reason", ""))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -121,12 +123,13 @@ def negotiate_view(request: HttpRequest) -> HttpResponse:
         try:
             if person is None:
                 raise ValidationError(_("请先完善本人档案（实名）后再发起协商。"))
-            negotiation = services.request_negotiation(
-                actor=request.user, person=person,
-                employer=_employer(request.POST.get("employer")) if request.POST.get("employer") else
-                (person.employer or _employer("")),
-                category=request.POST.get("category", ""), claims=request.POST.get("claims", ""),
-                union_assist=request.POST.get("union_assist") == "1")
+            with ratelimit.limited("mediation.negotiation", request):
+                negotiation = services.request_negotiation(
+                    actor=request.user, person=person,
+                    employer=_employer(request.POST.get("employer")) if request.POST.get("employer") else
+                    (person.employer or _employer("")),
+                    category=request.POST.get("category", ""), claims=request.POST.get("claims", ""),
+                    union_assist=request.POST.get("union_assist") == "1")
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -251,6 +254,7 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
         services.confirm_record(actor=actor, case=case, in_person_by_staff=post.get("in_person") == "1")
     elif action in ("accept", "not_accept"):
         services.decide_acceptance(actor=actor, case=case, accept=action == "accept", reason=post.get("reason", ""),
+                                   employer_checked=post.get("employer_checked") == "1",
                                    in_scope=post.get("in_scope") == "1")
     elif action == "assign":
         mediator = User.objects.filter(pk=form_id(post.get("mediator"))).first()

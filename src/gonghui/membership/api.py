@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.core import ratelimit
 from gonghui.membership import cards, scoping, services
 from gonghui.membership.models import JoinApplication, Membership, Transfer
 from gonghui.orgs import scoping as org_scoping
@@ -59,12 +60,13 @@ def apply(request: HttpRequest, payload: ApplyIn) -> Any:
         raise ApiError(422, "no_person_file", "您的账号还没有职工档案，请在网页上用身份证号申请入会。")
     employer = Enterprise.objects.filter(pk=payload.employer_id).first() if payload.employer_id else None
     place = Unit.objects.filter(pk=payload.place_unit_id, level=Level.STREET).first() if payload.place_unit_id else None
-    try:
-        application = services.apply_to_join(actor=request.user, person=person, employer=employer,
-                                             new_form=payload.new_form, place=place, job=payload.job,
-                                             consent=payload.consent)
-    except ValidationError as error:
-        raise _refuse(error) from error
+    with ratelimit.limited("membership.application", request):
+        try:
+            application = services.apply_to_join(actor=request.user, person=person, employer=employer,
+                                                 new_form=payload.new_form, place=place, job=payload.job,
+                                                 consent=payload.consent)
+        except ValidationError as error:
+            raise _refuse(error) from error
     return Status(201, application)
 
 
@@ -235,11 +237,14 @@ class JoinIn(ApplyIn):
 
 @router.post("/join", auth=None, response={201: JoinApplicationOut}, summary="Join without an account (mobile + code)")
 def join(request: HttpRequest, payload: JoinIn) -> Any:
+    from gonghui.core.net import client_ip
     from gonghui.orgs import auth
     from gonghui.orgs import services as orgs_services
 
     employer = Enterprise.objects.filter(pk=payload.employer_id).first() if payload.employer_id else None
     place = Unit.objects.filter(pk=payload.place_unit_id, level=Level.STREET).first() if payload.place_unit_id else None
+    limit_who, ip = f"phone:{auth.phone_hash(payload.phone.strip())[:32]}", client_ip(request)
+    ratelimit.check("membership.application", who=limit_who, ip=ip)  # a refusal answers 429
     try:
         target = services.route(employer=employer, new_form=payload.new_form, place=place)
         if not auth.check_verification_code(phone=payload.phone, code=payload.code):
@@ -251,6 +256,7 @@ def join(request: HttpRequest, payload: JoinIn) -> Any:
                                              place=place, job=payload.job, consent=payload.consent)
     except ValidationError as error:
         raise _refuse(error) from error
+    ratelimit.note("membership.application", who=limit_who, ip=ip)
     return Status(201, application)
 
 

@@ -450,6 +450,8 @@ def request_correction(*, actor: User, person: Person, field: str, new_value: st
         raise ValidationError({"field": _("请选择要更正的项目。")})
     if not new_value.strip() or not reason.strip():
         raise ValidationError(_("请填写更正后的内容和说明。"))
+    if field == "name":
+        new_value = orgs_services.clean_name(new_value, field="new_value")
     if evidence is None:
         raise ValidationError({"evidence": _("请上传证明材料（如身份证照片、户口簿）。")})
     try:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.core import pdf
+from gonghui.core import pdf, ratelimit
 from gonghui.core.http import form_id, handles_bad_input
 from gonghui.core.masking import mask_name
 from gonghui.core.net import client_ip
@@ -83,7 +83,11 @@ def join_view(request: HttpRequest) -> HttpResponse:
             context["choices"] = choices
             messages.info(request, _("找到多家单位，请选择您所在的一家。"))
             return render(request, "membership/join.html", context)
+        # Abuse limit per person (the account, or for a visitor the number typed) and per address; counted
+        # only when the application went in (not reindented into a `with`, to keep this block readable).
+        limit_who = ratelimit.who_of(request) or f"phone:{auth.phone_hash(post.get('phone', '').strip())[:32]}"
         try:
+            ratelimit.check("membership.application", who=limit_who, ip=client_ip(request))
             place = Unit.objects.filter(pk=form_id(post.get("place")), level=Level.STREET).first()
             target = services.route(employer=employer, new_form=post.get("new_form", ""), place=place)
             if person is None:
@@ -99,6 +103,7 @@ def join_view(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 messages.error(request, message)
         else:
+            ratelimit.note("membership.application", who=limit_who, ip=client_ip(request))
             if not request.user.is_authenticated:
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("入会申请已提交，由 %(unit)s 办理，%(due)s 前答复。")

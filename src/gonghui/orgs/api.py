@@ -94,8 +94,11 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
             raise ApiError(403, "otp_enrolment_required", _("该账号须先在网页上绑定身份验证器。"))
         if not payload.otp:
             raise ApiError(401, "otp_required", _("请提供身份验证器中的动态口令（otp）。"))
+        until = auth.otp_locked(request, user)
+        if until is not None:
+            raise ApiError(423, "locked", auth.lockout_message(until))
         if not device.verify_token(payload.otp):
-            auth.note_attempt(key=auth.attempt_key(user.username, user), ip=None, success=False, channel="otp")
+            auth.note_otp_failure(request, user)
             raise ApiError(401, "otp_invalid", _("动态口令不正确。"))
     token, raw = services.issue_api_token(user=user)
     return {"token": raw, "expires_at": token.expires_at}

@@ -12,13 +12,14 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gonghui.core import audit, sms
 from gonghui.core.crypto import lookup_hash
+from gonghui.core.masking import scrubbed
 from gonghui.core.net import client_ip
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs.models import LoginAttempt, SmsCode, User
@@ -108,12 +109,56 @@ def attempt_key(identifier: str, user: User | None) -> str:
     try:
         return f"phone:{phone_hash(normalise_mobile(identifier))[:32]}"
     except InvalidPhone:
-        return f"name:{identifier.strip()[:140]}"
+        # Not kept as typed either: an ID or bank card number typed as a user name (or a password typed in the
+        # wrong box) must not sit in this table in plain text. The keyed hash still counts repeated tries.
+        return f"name:{lookup_hash(identifier.strip().lower(), 'login')[:32]}"
 
 
-def locked_until(key: str) -> Any:
+DEVICE_COOKIE = "gh_device"
+DEVICE_SALT = "gonghui.orgs.device"
+DEVICE_DAYS = 365
+
+
+def remember_device(response: HttpResponse, user: User) -> HttpResponse:
+    """Mark this browser as one the account has signed in from (a signed, http-only cookie).
+
+    A device cookie counts only for the account it was issued to, so a guesser cannot mint
+    "fresh clients" for someone else's account by signing in to their own.
+    """
+    response.set_signed_cookie(
+        DEVICE_COOKIE, f"{user.pk}:{secrets.token_urlsafe(12)}", salt=DEVICE_SALT, max_age=DEVICE_DAYS * 86400,
+        httponly=True, secure=settings.SESSION_COOKIE_SECURE, samesite="Lax",
+    )
+    return response
+
+
+def known_device(request: HttpRequest, user: User | None) -> str | None:
+    """The id of this browser's device cookie if it was issued to `user`, else None."""
+    if user is None or request is None or not hasattr(request, "get_signed_cookie"):
+        return None
+    value = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT, max_age=DEVICE_DAYS * 86400)
+    if not value or ":" not in value:
+        return None
+    owner, device = value.split(":", 1)
+    return device[:40] if owner == str(user.pk) else None
+
+
+def client_key(request: HttpRequest, user: User | None) -> str:
+    """Who is knocking: the account's own known device, otherwise the address.
+
+    Failures lock this client for this account, never the account for everybody.
+    """
+    device = known_device(request, user)
+    if device:
+        return f"dev:{device}"
+    ip = client_ip(request) if request is not None else None
+    return f"ip:{ip or '-'}"
+
+
+def locked_until(key: str, client: str) -> Any:
+    """Until when this client may not try this account (None: it may)."""
     lock = (
-        LoginAttempt.objects.filter(username=key, locked_until__gt=timezone.now())
+        LoginAttempt.objects.filter(username=key, client=client, locked_until__gt=timezone.now())
         .order_by("-locked_until")
         .values_list("locked_until", flat=True)
         .first()
@@ -122,74 +167,139 @@ def locked_until(key: str) -> Any:
 
 
 def ip_rate_limited(ip: str | None) -> bool:
+    """Too many FAILED attempts from one address in ten minutes; successes never count."""
     if not ip:
         return False
     since = timezone.now() - timedelta(minutes=10)
-    return LoginAttempt.objects.filter(ip=ip, at__gte=since).count() >= settings.GONGHUI_LOGIN_RATE_PER_IP
+    failures = LoginAttempt.objects.filter(ip=ip, success=False, at__gte=since).count()
+    return failures >= settings.GONGHUI_LOGIN_RATE_PER_IP
 
 
-def note_attempt(*, key: str, ip: str | None, success: bool, channel: str) -> None:
-    """Record an attempt; the failure that reaches the threshold locks the account.
+def account_guarded(key: str) -> bool:
+    """Whether so many clients together failed on this account lately that a password alone is not enough.
 
-    Counted failures are those of the last GONGHUI_LOCKOUT_MINUTES since the last success
-    and since the last lock ended, so that an expired lock starts a fresh count.
+    The owner still signs in with an SMS code, or with the password and the authenticator's code.
     """
+    since = timezone.now() - timedelta(minutes=settings.GONGHUI_ACCOUNT_GUARD_MINUTES)
+    failures = LoginAttempt.objects.filter(username=key, success=False, at__gte=since).count()
+    return failures >= settings.GONGHUI_ACCOUNT_GUARD_THRESHOLD
+
+
+def lock_minutes(previous_locks: int) -> int:
+    """The lock grows with each lock of the same client in the last day: 15, 30, 60 … minutes, capped."""
+    minutes = settings.GONGHUI_LOCKOUT_MINUTES * (2 ** min(previous_locks, 16))
+    return int(min(minutes, settings.GONGHUI_LOCKOUT_MAX_MINUTES))
+
+
+def note_attempt(*, key: str, ip: str | None, success: bool, channel: str, client: str = "") -> None:
+    """Record an attempt; the failure that reaches the threshold locks this client out of this account.
+
+    Counted failures are this client's on this account in the last GONGHUI_LOCKOUT_MINUTES, since
+    this client's last success and since its last lock ended, so that an expired lock starts a fresh
+    count. Each further lock of the same client within a day lasts twice as long as the one before.
+    """
+    client = client or f"ip:{ip or '-'}"
     now = timezone.now()
-    attempt = LoginAttempt.objects.create(username=key, ip=ip, at=now, success=success, channel=channel)
+    attempt = LoginAttempt.objects.create(username=key, client=client, ip=ip, at=now, success=success,
+                                          channel=channel)
     if success:
         return
-    window = timedelta(minutes=settings.GONGHUI_LOCKOUT_MINUTES)
-    since = now - window
-    last_success = (
-        LoginAttempt.objects.filter(username=key, success=True).order_by("-at").values_list("at", flat=True).first()
-    )
+    mine = LoginAttempt.objects.filter(username=key, client=client)
+    since = now - timedelta(minutes=settings.GONGHUI_LOCKOUT_MINUTES)
+    successes = mine.filter(success=True)
+    if _second_factor_follows(key):
+        # The password (or SMS code) is only the first step: its success must not wipe out the
+        # wrong authenticator codes typed after it, or a guesser who knows the password could
+        # guess codes for ever. Only a full sign-in (the code accepted) starts a fresh count.
+        successes = successes.filter(channel="otp")
+    last_success = successes.order_by("-at").values_list("at", flat=True).first()
     last_lock_end = (
-        LoginAttempt.objects.filter(username=key, locked_until__isnull=False)
-        .order_by("-locked_until")
-        .values_list("locked_until", flat=True)
-        .first()
+        mine.filter(locked_until__isnull=False).order_by("-locked_until").values_list("locked_until", flat=True).first()
     )
     for boundary in (last_success, last_lock_end):
         if boundary is not None and boundary > since:
             since = boundary
-    failures = LoginAttempt.objects.filter(username=key, success=False, at__gte=since).count()
+    failures = mine.filter(success=False, at__gte=since).count()
     if failures >= settings.GONGHUI_LOCKOUT_THRESHOLD:
-        LoginAttempt.objects.filter(pk=attempt.pk).update(locked_until=now + window)
+        previous = mine.filter(locked_until__isnull=False, at__gte=now - timedelta(days=1)).count()
+        LoginAttempt.objects.filter(pk=attempt.pk).update(locked_until=now + timedelta(minutes=lock_minutes(previous)))
+
+
+def _second_factor_follows(key: str) -> bool:
+    if not key.startswith("user:"):
+        return False
+    user = User.objects.filter(pk=key[5:]).first()
+    return user is not None and (_has_authenticator(user) or user.needs_second_factor())
+
+
+def note_otp_failure(request: HttpRequest, user: User) -> None:
+    """A wrong authenticator code, wherever it was typed, is a failed sign-in of this client, audited."""
+    with transaction.atomic():
+        note_attempt(key=attempt_key(user.username, user), ip=client_ip(request), success=False, channel="otp",
+                     client=client_key(request, user))
+        _audit_failure(user.username, user, "bad_otp")
+
+
+def otp_locked(request: HttpRequest, user: User) -> Any:
+    """Until when this client may not try codes for this account (None: it may)."""
+    return locked_until(attempt_key(user.username, user), client_key(request, user))
 
 
 def lockout_message(until: Any) -> str:
     minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
-    return _("连续登录失败次数过多，账号已临时锁定，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+    return _("连续登录失败次数过多，已临时锁定本设备（网络地址）对该账号的登录，请 %(minutes)d 分钟后再试。") % {
+        "minutes": minutes}
 
 
 def password_login(request: HttpRequest, identifier: str, password: str, *, channel: str = "password") -> LoginOutcome:
-    """Check a password sign-in with lockout and rate limits; audit it. Does not start a session."""
+    """Check a password sign-in with lockout and rate limits; audit it. Does not start a session.
+
+    Lockout is per client (the account's own device, else the address): a guesser locks
+    themselves out, not the owner. An account that many clients together failed on lately takes
+    a password only with the authenticator's code after it; without one, the owner uses an SMS code.
+    """
     ip = client_ip(request)
     user = find_user(identifier)
     key = attempt_key(identifier, user)
-    if ip_rate_limited(ip):
+    client = client_key(request, user)
+    own_device = client.startswith("dev:")
+    if not own_device and ip_rate_limited(ip):
         return LoginOutcome(refusal=Refusal.RATE_LIMITED, message=_("尝试过于频繁，请稍后再试。"))
-    until = locked_until(key)
+    until = locked_until(key, client)
     if until is not None:
         _audit_failure(identifier, user, "locked")
         return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
+    if not own_device and account_guarded(key) and not _has_authenticator(user):
+        # Refused before the password is checked, so the answer says nothing about the guess.
+        _audit_failure(identifier, user, "guarded")
+        return LoginOutcome(refusal=Refusal.LOCKED, message=_(
+            "该账号近期有多次异常登录尝试，为保护账号安全，请使用短信验证码登录。"))
     from django.contrib.auth import authenticate
 
     authenticated = authenticate(request, username=identifier, password=password)
     with transaction.atomic():
-        note_attempt(key=key, ip=ip, success=authenticated is not None, channel=channel)
+        note_attempt(key=key, ip=ip, success=authenticated is not None, channel=channel, client=client)
         if authenticated is None:
             _audit_failure(identifier, user, "bad_credentials")
     if authenticated is None:
-        until = locked_until(key)
+        until = locked_until(key, client)
         if until is not None:
             return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
         return LoginOutcome(refusal=Refusal.INVALID, message=_("账号或密码不正确。"))
     return LoginOutcome(user=authenticated)
 
 
+def _has_authenticator(user: User | None) -> bool:
+    if user is None:
+        return False
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def _audit_failure(identifier: str, user: User | None, why: str) -> None:
-    label = user.username if user is not None else attempt_key(identifier, None).split(":", 1)[1][:150]
+    # A typed name is shown to the auditor with any personal number in it masked (an ID typed as a user name).
+    label = user.username if user is not None else scrubbed(identifier.strip())[:150]
     audit.record(
         actor=None,
         action=audit.Action.LOGIN_FAILED,
@@ -295,12 +405,13 @@ def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
         number = normalise_mobile(phone)
     except InvalidPhone:
         return LoginOutcome(refusal=Refusal.INVALID, message=_("请输入正确的11位手机号码。"))
-    if ip_rate_limited(ip):
-        return LoginOutcome(refusal=Refusal.RATE_LIMITED, message=_("尝试过于频繁，请稍后再试。"))
     digest = phone_hash(number)
     user = User.objects.filter(phone_hash=digest).first()
     key = attempt_key(number, user)
-    until = locked_until(key)
+    client = client_key(request, user)
+    if not client.startswith("dev:") and ip_rate_limited(ip):
+        return LoginOutcome(refusal=Refusal.RATE_LIMITED, message=_("尝试过于频繁，请稍后再试。"))
+    until = locked_until(key, client)
     if until is not None:
         return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
     now = timezone.now()
@@ -323,10 +434,10 @@ def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
         if good and candidate is not None:
             # Single use: only the request that flips used_at from NULL wins.
             good = SmsCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now) == 1
-        note_attempt(key=key, ip=ip, success=good, channel="sms")
+        note_attempt(key=key, ip=ip, success=good, channel="sms", client=client)
         if not good:
             _audit_failure(number, user, "bad_sms_code")
     if not good:
-        until = locked_until(key)
+        until = locked_until(key, client)
         return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until)) if until else invalid
     return LoginOutcome(user=user)

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from gonghui.core import audit, excel, jobs
+from gonghui.core import audit, crypto, excel, jobs
+from gonghui.core.masking import scrubbed, shown
 from gonghui.core.models import Job
 from gonghui.orgs import imports, scoping, selectors
 from gonghui.orgs.models import Enterprise, Person, Unit, User
@@ -35,7 +36,7 @@ def person_rows(people: QuerySet[Person], *, full: bool) -> Iterator[dict[str, A
             "residence": person.residence,
             "emergency_name": person.emergency_name,
             "emergency_phone": person.emergency_phone if full else "",
-            "bank_account": person.bank_account if full else (f"****{person.bank_account[-4:]}" if person.bank_account else ""),
+            "bank_account": person.bank_account if full else shown(person.bank_account, "bank_account"),
             "basis": person.basis,
         }
 
@@ -72,14 +73,32 @@ def export(*, actor: User, what: str, filters: dict[str, Any], full: bool = Fals
     count = items.count()
     if count > settings.GONGHUI_EXPORT_TASK_ROWS:
         with transaction.atomic():
+            # The job must run the same search later: a search text (perhaps an ID number) is kept sealed.
             job = Job.objects.create(kind=f"{what}.export", created_by=actor,
-                                     params={"filters": filters, "full": full}, progress_total=count)
+                                     params={"filters": _sealed_filters(filters), "full": full}, progress_total=count)
             jobs.start(job)
         return job
     buffer = io.BytesIO()
     excel.write_rows(sheet, rows(items, full=full), buffer)
     _audit_export(actor, what, filters, full, count)
     return buffer.getvalue()
+
+
+SEARCH_TEXT = ("query",)
+
+
+def _sealed_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return {k: crypto.encrypt(v) if k in SEARCH_TEXT and isinstance(v, str) and v else v for k, v in filters.items()}
+
+
+def _opened_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return {k: crypto.decrypt(v) if k in SEARCH_TEXT and isinstance(v, str) and v.startswith(f"{crypto.PREFIX}:")
+            else v for k, v in filters.items()}
+
+
+def _scrubbed_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as the audit log keeps them: a search text with any personal number in it masked."""
+    return {k: scrubbed(v) if isinstance(v, str) else v for k, v in filters.items()}
 
 
 def _may_export_full(actor: User) -> bool:
@@ -90,14 +109,15 @@ def _audit_export(actor: User, what: str, filters: dict[str, Any], full: bool, c
     unit = actor.primary_unit
     audit.record(actor=actor, action=audit.Action.EXPORT if not full else audit.Action.REVEAL,
                  unit_path=unit.path if unit else "", object_repr=f"{what} export ({count})",
-                 changes={"what": what, "filters": filters, "full": full, "rows": count})
+                 changes={"what": what, "filters": _scrubbed_filters(filters), "full": full, "rows": count})
 
 
 def run_export(job: Job) -> None:
     what = job.kind.split(".")[0]
     sheet, select, rows = SPECS[what]
     actor = User.objects.get(pk=job.created_by_id)
-    items = select(actor, **_filters(actor, job.params.get("filters", {})))
+    filters = _opened_filters(job.params.get("filters", {}))
+    items = select(actor, **_filters(actor, filters))
     relative = f"exports/{timezone.now():%Y%m%d}/{uuid.uuid4().hex}.xlsx"
     path = Path(settings.MEDIA_ROOT) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +125,7 @@ def run_export(job: Job) -> None:
     count = excel.write_rows(sheet, rows(items, full=job.params.get("full", False)), str(path),
                              progress=lambda n: jobs.progress(job, n, total))
     Job.objects.filter(pk=job.pk).update(result_file=relative, progress_done=count, counts={"rows": count})
-    _audit_export(actor, what, job.params.get("filters", {}), job.params.get("full", False), count)
+    _audit_export(actor, what, filters, job.params.get("full", False), count)
 
 
 jobs.register("people.export", run_export)

@@ -6,8 +6,34 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.forms import StyledForm
+from gonghui.core.forms import SealedFieldsForm, StyledForm
+from gonghui.orgs import rules
 from gonghui.orgs.models import Enterprise, Industry, Level, Person, Role, Tag, Unit
+
+
+class NameField(forms.CharField):
+    """A person's name: refused when blank, whitespace-only or carrying invisible or control characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 50)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        # Before the usual trimming: a name of U+200B only, or with a CR/LF inside, is refused, not trimmed.
+        text = "" if value in self.empty_values else str(value)
+        try:
+            return rules.clean_name(text, required=self.required)
+        except rules.InvalidName as exc:
+            raise forms.ValidationError(str(exc), code="invalid_name") from exc
+
+
+class WorkingLifeDateField(forms.DateField):
+    """A date in a working life (joining the union, learning of a wrong): none before 1900."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and value < rules.EARLIEST_DATE:
+            raise forms.ValidationError(_("日期不能早于 1900-01-01，请核对年份。"), code="too_early")
 
 
 class LoginForm(StyledForm, forms.Form):
@@ -62,7 +88,7 @@ class MoveUnitForm(StyledForm, forms.Form):
 class AccountForm(StyledForm, forms.Form):
     username = forms.RegexField(label=_("账号名"), max_length=150, regex=r"^[\w.@+-]+$",
                                 error_messages={"invalid": _("账号名只能包含字母、数字和 @ . + - _。")})
-    display_name = forms.CharField(label=_("姓名"), max_length=50)
+    display_name = NameField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("角色"))
     unit = forms.ModelChoiceField(label=_("所在工会组织"), queryset=Unit.objects.none())
@@ -87,8 +113,9 @@ class GrantForm(StyledForm, forms.Form):
         self.fields["unit"].queryset = units
 
 
-class ContactForm(StyledForm, forms.Form):
-    display_name = forms.CharField(label=_("姓名"), max_length=50)
+class ContactForm(SealedFieldsForm, StyledForm, forms.Form):
+    sealed = {"phone": "phone"}
+    display_name = NameField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
 
@@ -97,20 +124,21 @@ class StyledPasswordChangeForm(StyledForm, PasswordChangeForm):
     pass
 
 
-class PersonForm(StyledForm, forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=50)
+class PersonForm(SealedFieldsForm, StyledForm, forms.Form):
+    sealed = {"phone": "phone", "emergency_phone": "phone", "bank_account": "bank_account"}
+    name = NameField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(label=_("身份证号"), max_length=25, help_text=_("性别和出生日期由身份证号自动得出。"))
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
     unit = forms.ModelChoiceField(label=_("所在工会"), queryset=Unit.objects.none())
     employer = forms.ModelChoiceField(label=_("工作单位"), queryset=Enterprise.objects.none(), required=False)
     job = forms.CharField(label=_("岗位"), max_length=100, required=False)
     membership = forms.ChoiceField(label=_("会籍"), choices=Person.Membership.choices)
-    member_since = forms.DateField(label=_("入会日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    member_since = WorkingLifeDateField(label=_("入会日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.all(), required=False,
                                           widget=forms.CheckboxSelectMultiple)
     hukou = forms.CharField(label=_("户籍地"), max_length=200, required=False)
     residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
-    emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False)
+    emergency_name = NameField(label=_("紧急联系人"), max_length=50, required=False)
     emergency_phone = forms.CharField(label=_("紧急联系人电话"), max_length=20, required=False)
     bank_account = forms.RegexField(label=_("银行账号"), regex=r"^\d{12,30}$", required=False,
                                     error_messages={"invalid": _("银行账号应为12到30位数字。")})
@@ -158,9 +186,10 @@ class ImportForm(StyledForm, forms.Form):
         self.fields["file"].widget.attrs["accept"] = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class OwnContactForm(StyledForm, forms.Form):
+class OwnContactForm(SealedFieldsForm, StyledForm, forms.Form):
+    sealed = {"phone": "phone", "emergency_phone": "phone"}
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
-    emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False)
+    emergency_name = NameField(label=_("紧急联系人"), max_length=50, required=False)
     emergency_phone = forms.CharField(label=_("紧急联系人电话"), max_length=20, required=False,
                                       widget=forms.TextInput(attrs={"inputmode": "tel"}))

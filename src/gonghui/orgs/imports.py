@@ -69,6 +69,17 @@ def _bank(text: str) -> str:
     return digits
 
 
+def _name(text: str) -> str:
+    try:
+        return rules.clean_name(text)
+    except rules.InvalidName as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _name_optional(text: str) -> str:
+    return _name(text) if text else ""
+
+
 def _credit_code_optional(text: str) -> str:
     return _credit_code(text) if text else ""
 
@@ -85,7 +96,7 @@ PEOPLE = excel.Sheet(
     title=_("职工名册导入模板"),
     unique_key="id_number",
     columns=(
-        excel.Column("name", "姓名", required=True, example="张小明", max_length=50, width=10),
+        excel.Column("name", "姓名", required=True, example="张小明", max_length=50, width=10, clean=_name),
         excel.Column("id_number", "身份证号", sensitive=True, required=True, example="610104199003151234",
                      help="18位居民身份证号，末位X大小写均可；性别和出生日期由此自动得出。", clean=_id_number, width=22),
         excel.Column("phone", "手机号", sensitive=True, example="13812345678", clean=_phone_optional, width=14),
@@ -99,7 +110,7 @@ PEOPLE = excel.Sheet(
         excel.Column("tags", "标签", example="一线职工,农民工", help="多个标签用逗号分隔，须为已有标签。"),
         excel.Column("hukou", "户籍地", example="陕西省商洛市商州区"),
         excel.Column("residence", "现居住地", example="西安市莲湖区北院门"),
-        excel.Column("emergency_name", "紧急联系人", example="张大明", max_length=50),
+        excel.Column("emergency_name", "紧急联系人", example="张大明", max_length=50, clean=_name_optional),
         excel.Column("emergency_phone", "紧急联系人电话", sensitive=True, example="13912345678", clean=_phone_optional),
         excel.Column("bank_account", "银行账号", sensitive=True, example="6222020200112233445", clean=_bank_optional, width=22),
         excel.Column("basis", "处理依据", kind="choice", choices=tuple(Person.Basis.choices),
@@ -246,6 +257,10 @@ class PeoplePlanner(Planner):
             if membership == Person.Membership.MEMBER and not values.get("member_since"):
                 row.problems.append(excel.Problem(row.number, header("member_since").header, "",
                                                   _("会籍为“会员”时必须填写入会日期。")))
+            since = values.get("member_since")
+            if since is not None and since < rules.EARLIEST_DATE:
+                row.problems.append(excel.Problem(row.number, header("member_since").header, since.isoformat(),
+                                                  _("入会日期不能早于 1900-01-01，请核对年份。")))
             unit = units.get(values.get("unit_code") or "", self.target)
             person = existing.get(digest)
             if person is not None and person.unit_id not in allowed_units:

@@ -227,15 +227,20 @@ class LoginAttempt(models.Model):
     """Every sign-in attempt, kept a short while: lockout and rate limits count these."""
 
     username = models.CharField(max_length=150, db_index=True)
+    # Who tried: "dev:<id>" for a browser the account signed in from before, else "ip:<address>".
+    # Locks are per account AND client: a guesser locks themselves out, not the owner.
+    client = models.CharField(max_length=60, blank=True, default="")
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     success = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, default="password")  # password, sms, api, otp
-    # Set on the failure that reached the threshold: the account is locked until then.
+    # Set on the failure that reached the threshold: this client may not try this account until then.
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["username", "at"], name="login_user_at_idx")]
+        indexes = [models.Index(fields=["username", "at"], name="login_user_at_idx"),
+                   models.Index(fields=["username", "client", "at"], name="login_user_client_at_idx"),
+                   models.Index(fields=["ip", "success", "at"], name="login_ip_success_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'failed'}"

@@ -104,7 +104,8 @@ def person_edit_view(request: HttpRequest, person_id: int) -> HttpResponse:
     initial = {f: getattr(person, f) for f in services.PERSON_FIELDS}
     initial.update(unit=person.unit, employer=person.employer, tags=list(person.tags.all()))
     form = PersonForm(request.POST or None, units=exports.unit_choices(request.user),
-                      enterprises=selectors.enterprise_list(request.user), initial=initial, editing=True)
+                      enterprises=selectors.enterprise_list(request.user), initial=initial, editing=True,
+                      stored={f: getattr(person, f) for f in PersonForm.sealed})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -322,8 +323,8 @@ def my_file_view(request: HttpRequest) -> HttpResponse:
     form = None
     if person is not None:
         form = OwnContactForm(request.POST or None, initial={
-            "phone": person.phone, "residence": person.residence, "emergency_name": person.emergency_name,
-            "emergency_phone": person.emergency_phone})
+            "residence": person.residence, "emergency_name": person.emergency_name},
+            stored={"phone": person.phone, "emergency_phone": person.emergency_phone})
         if request.method == "POST" and form.is_valid():
             try:
                 services.update_own_person_contact(actor=request.user, **form.cleaned_data)

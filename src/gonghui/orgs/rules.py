@@ -9,6 +9,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
@@ -110,3 +111,45 @@ def _initial(char: str) -> str:
 def initials(name: str) -> str:
     """张小明 → zxm: what officials type to find a name quickly."""
     return "".join(_initial(c) for c in name)
+
+
+class InvalidName(ValueError):
+    pass
+
+
+# Dots people type between the parts of a transliterated name (阿卜杜·热合曼): read as the middle dot U+00B7.
+_NAME_DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", "⋅": "·", "．": "·", "﹒": "·"})
+# Control characters (Cc: NUL, CR, LF, TAB…), format characters (Cf: zero-width spaces and joiners, the
+# bidirectional embeddings, overrides and isolates, the byte-order mark, the soft hyphen), line and paragraph
+# separators (Zl, Zp) and lone surrogates (Cs). Unassigned and private-use code points stay allowed: a rare
+# character of a real name (生僻字) may be newer than this Python's Unicode table, or typed through a
+# private-use mapping.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def clean_name(raw: str | None, *, required: bool = True) -> str:
+    """A person's name as it may be kept: trimmed, runs of spaces made one, dots made the middle dot.
+
+    Refused: blank or whitespace-only, and any invisible or control character — a name of U+200B only looks
+    empty but is not, a U+202E reverses what follows on every page and printout, a CR/LF splits the CSV and
+    log lines the name is written into.
+    """
+    text = unicodedata.normalize("NFC", raw or "")
+    for char in text:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            if char in "\r\n\t\x0b\x0c\x85":
+                raise InvalidName(_("姓名中不能有换行或制表符。"))
+            raise InvalidName(_("姓名中含有不可见的控制字符（U+%(code)04X），请删除后重新输入。") % {"code": ord(char)})
+    text = " ".join(text.split()).translate(_NAME_DOTS)
+    if not text:
+        if required:
+            raise InvalidName(_("请填写姓名。"))
+        return ""
+    if not any(c.isalpha() for c in text):
+        raise InvalidName(_("姓名中应有文字。"))
+    return text
+
+
+# The earliest date a record of a working life may carry (joining the union, learning of a wrong): a year
+# before it is a typing slip (0202 for 2020, 1020 for 2020), not a fact.
+EARLIEST_DATE = dt.date(1900, 1, 1)

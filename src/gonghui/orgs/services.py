@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.crypto import lookup_hash
-from gonghui.core.masking import mask_phone
+from gonghui.core.masking import mask_phone, shown
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs import rules, scoping
 from gonghui.orgs.auth import phone_hash
@@ -218,8 +218,8 @@ def create_account(
     digest = phone_hash(phone) if phone else None
     if digest and User.objects.filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
-    user = User(username=username, display_name=display_name.strip(), phone=phone, phone_hash=digest,
-                otp_required=otp_required)
+    user = User(username=username, display_name=clean_name(display_name, field="display_name"), phone=phone,
+                phone_hash=digest, otp_required=otp_required)
     if password:
         validate_password(password, user)
         user.set_password(password)
@@ -267,7 +267,8 @@ def appoint_employer_representative(*, actor: User, enterprise: Enterprise, user
     digest = phone_hash(phone)
     if User.objects.filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
-    user = User(username=username, display_name=display_name.strip(), phone=phone, phone_hash=digest)
+    user = User(username=username, display_name=clean_name(display_name, field="display_name"), phone=phone,
+                phone_hash=digest)
     user.set_unusable_password()
     user.save()
     RoleAssignment.objects.create(user=user, role=role, unit=enterprise.unit, enterprise=enterprise,
@@ -320,7 +321,7 @@ def update_own_contact(*, actor: User, display_name: str, phone: str) -> User:
     if digest and User.objects.exclude(pk=user.pk).filter(phone_hash=digest).exists():
         raise ValidationError({"phone": _("该手机号已绑定其他账号。")})
     before = {"display_name": user.display_name, "phone": user.phone_masked}
-    user.display_name, user.phone, user.phone_hash = display_name.strip(), phone, digest
+    user.display_name, user.phone, user.phone_hash = clean_name(display_name, field="display_name"), phone, digest
     user.save(update_fields=["display_name", "phone", "phone_hash"])
     unit = user.primary_unit
     changes = audit.diff(before, {"display_name": user.display_name, "phone": user.phone_masked})
@@ -365,7 +366,7 @@ def remove_second_factor(*, actor: User, token: str) -> None:
         raise ValidationError(_("您的账号必须使用动态口令，不能解除绑定。"))
     device = TOTPDevice.objects.filter(user=actor, confirmed=True).first()
     if device is not None and not device.verify_token((token or "").strip()):
-        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"))
+        raise ValidationError(_("动态口令不正确，请核对手机时间后重试。"), code="bad_otp")
     removed, _detail = TOTPDevice.objects.filter(user=actor).delete()
     if removed:
         unit = actor.primary_unit
@@ -403,15 +404,85 @@ def issue_api_token(*, user: User) -> tuple[ApiToken, str]:
 
 
 def token_user(raw: str, *, now: datetime | None = None) -> User | None:
-    """The active user a raw bearer token belongs to, or None (unknown, expired, revoked)."""
+    """The active user a raw bearer token belongs to, or None (unknown, expired, revoked, idle).
+
+    An official's token follows the officials' idle rule: unused for longer than
+    GONGHUI_OFFICIAL_IDLE_MINUTES, it is refused (and revoked), as an idle session is signed out.
+    """
     now = now or timezone.now()
     token = ApiToken.objects.select_related("user").filter(key_hash=_token_digest(raw)).first()
     if token is None or not token.is_valid(now) or not token.user.is_active:
+        return None
+    last = token.last_used_at or token.created_at
+    if (now - last).total_seconds() > settings.GONGHUI_OFFICIAL_IDLE_MINUTES * 60 and token.user.is_official:
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.user._api_token = token  # type: ignore[attr-defined]
     return token.user
+
+
+def revoke_all_api_tokens(user: User, *, now: datetime | None = None) -> int:
+    """Revoke every live token of an account (password changed, account locked). Part of the caller's
+    transaction; the caller writes the audit row."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+@transaction.atomic
+def change_password(*, actor: User, new_password: str) -> User:
+    """The account holder sets a new password: every API token of theirs is revoked with it."""
+    validate_password(new_password, actor)
+    revoked = revoke_all_api_tokens(actor)
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    unit = actor.primary_unit
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=actor, unit_path=unit.path if unit else "",
+                 subject_user_id=actor.pk, changes={"password": "changed", "tokens_revoked": revoked})
+    return actor
+
+
+def _check_lockable(actor: User, user: User) -> User:
+    user = scoping.users.get_or_404(actor, user.pk, action=scoping.CHANGE)
+    if user.pk == actor.pk:
+        raise ValidationError(_("不能锁定或解锁自己的账号。"))
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied
+    return user
+
+
+@transaction.atomic
+def lock_account(*, actor: User, user: User, reason: str) -> User:
+    """An official locks an account (lost phone, left the job, suspected misuse): it signs in nowhere,
+    and all its API tokens are revoked at once."""
+    user = _check_lockable(actor, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("锁定账号须写明原因。")})
+    revoked = revoke_all_api_tokens(user)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    unit = user.primary_unit
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, unit_path=unit.path if unit else "",
+                 subject_user_id=user.pk, reason=reason[:500], changes={"locked": True, "tokens_revoked": revoked})
+    return user
+
+
+@transaction.atomic
+def unlock_account(*, actor: User, user: User, reason: str) -> User:
+    """An official lets a locked account sign in again (old tokens stay revoked)."""
+    user = _check_lockable(actor, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("解锁账号须写明原因。")})
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        unit = user.primary_unit
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, unit_path=unit.path if unit else "",
+                     subject_user_id=user.pk, reason=reason[:500], changes={"locked": False})
+    return user
 
 
 @transaction.atomic
@@ -439,10 +510,30 @@ PERSON_FIELDS = ("name", "phone", "hukou", "residence", "job", "membership", "me
 def _person_snapshot(person: Person) -> dict[str, Any]:
     snap = {f: getattr(person, f) for f in PERSON_FIELDS}
     snap.update(phone=mask_phone(person.phone), emergency_phone=mask_phone(person.emergency_phone),
-                bank_account=f"****{person.bank_account[-4:]}" if person.bank_account else "",
+                bank_account=shown(person.bank_account, "bank_account"),
                 unit=person.unit.name, employer=person.employer.name if person.employer is not None else "",
                 tags=sorted(t.name for t in person.tags.all()) if person.pk else [])
     return snap
+
+
+def clean_name(raw: str | None, *, field: str = "name", required: bool = True) -> str:
+    """A name as the registry keeps it (`rules.clean_name`), or ValidationError on `field` with the reason."""
+    try:
+        return rules.clean_name(raw, required=required)
+    except rules.InvalidName as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def check_not_before_1900(value: date | None, *, field: str, label: str) -> None:
+    """A date of something in a working life (joining the union, learning of a wrong): none before 1900."""
+    if value is not None and value < rules.EARLIEST_DATE:
+        raise ValidationError({field: _("%(f)s不能早于 1900-01-01，请核对年份。") % {"f": label}})
+
+
+def _check_person(person: Person) -> None:
+    person.name = clean_name(person.name)
+    person.emergency_name = clean_name(person.emergency_name, field="emergency_name", required=False)
+    check_not_before_1900(person.member_since, field="member_since", label=_("入会日期"))
 
 
 def _seal(person: Person) -> None:
@@ -468,9 +559,10 @@ def create_person(*, actor: User, id_number: str, name: str, unit: Unit, tags: A
     digest = lookup_hash(identity.number, "id")
     if Person.objects.filter(id_hash=digest).exists():
         raise ValidationError({"id_number": _("此身份证号已建档，请搜索后修改原档案。")})
-    person = Person(name=name.strip(), id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+    person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
                     gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
                     employer=employer, **{k: v for k, v in fields.items() if k in PERSON_FIELDS and v is not None})
+    _check_person(person)
     _seal(person)
     person.save()
     person.tags.set(tags)
@@ -492,9 +584,7 @@ def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purp
         identity = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("请填写姓名。")})
+    name = clean_name(name)
     digest = lookup_hash(identity.number, "id")
     person = Person.objects.filter(id_hash=digest).first()
     if person is not None:
@@ -526,6 +616,7 @@ def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit |
         person.unit, person.province_id = unit, unit.province_id
     if employer != "unchanged":
         person.employer = employer
+    _check_person(person)
     _seal(person)
     person.save()
     if tags is not None:
@@ -546,6 +637,7 @@ def update_own_person_contact(*, actor: User, phone: str, residence: str, emerge
     before = _person_snapshot(person)
     person.phone, person.residence = phone, residence.strip()
     person.emergency_name, person.emergency_phone = emergency_name.strip(), emergency_phone
+    _check_person(person)
     _seal(person)
     person.save()
     changes = audit.diff(before, _person_snapshot(person))
@@ -676,9 +768,7 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
         identity = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("请填写姓名。")})
+    name = clean_name(name)
     phone = _normalised_phone(phone)
     digest = lookup_hash(identity.number, "id")
     person = Person.objects.select_for_update().filter(id_hash=digest).first()
@@ -772,8 +862,8 @@ def correct_identity(*, actor: User, person: Person, name: str | None = None, id
             raise ValidationError({"id_number": _("这个身份证号已有另一份档案：请合并两份档案，而不是更正。")})
         person.id_number, person.id_hash, person.id_masked = identity.number, digest, identity.masked
         person.gender, person.birth_date = identity.gender, identity.birth_date
-    if name:
-        person.name = name.strip()
+    if name is not None:
+        person.name = clean_name(name)
     _seal(person)
     person.save()
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=person, unit_path=person.unit.path,

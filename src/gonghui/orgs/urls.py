@@ -25,6 +25,7 @@ urlpatterns = [
     path("people/accounts/<int:user_id>/", views.account_detail_view, name="account_detail"),
     path("people/accounts/<int:user_id>/grant/", views.account_grant_view, name="account_grant"),
     path("people/accounts/<int:user_id>/otp/", views.account_otp_view, name="account_otp"),
+    path("people/accounts/<int:user_id>/lock/", views.account_lock_view, name="account_lock"),
     path("people/accounts/<int:user_id>/reveal-phone/", views.account_reveal_phone_view, name="account_reveal_phone"),
     path("people/roles/<int:assignment_id>/revoke/", views.role_revoke_view, name="role_revoke"),
     path("audit/", views.audit_list_view, name="audit_list"),

@@ -79,7 +79,7 @@ def _finish_login(request: HttpRequest, user: User, next_url: str) -> HttpRespon
         request.session[PENDING_NEXT] = next_url
         return redirect("orgs:login_otp")
     login(request, user, backend="gonghui.orgs.auth.UsernameOrPhoneBackend")
-    return redirect(next_url)
+    return auth.remember_device(redirect(next_url), user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,22 +128,27 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         )
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = auth.attempt_key(user.username, user)
-        until = auth.locked_until(key)
+        until = auth.otp_locked(request, user)
         if until is not None:
             form.add_error(None, auth.lockout_message(until))
         elif device.verify_token(form.cleaned_data["token"]):
-            auth.note_attempt(key=key, ip=client_ip(request), success=True, channel="otp")
+            auth.note_attempt(key=auth.attempt_key(user.username, user), ip=client_ip(request), success=True,
+                              channel="otp", client=auth.client_key(request, user))
             if enrolling:
                 services.confirm_second_factor(actor=user, device=device)
             next_url = request.session.pop(PENDING_NEXT, reverse("home"))
             request.session.pop(PENDING_USER, None)
             login(request, user, backend="gonghui.orgs.auth.UsernameOrPhoneBackend")
             otp_login(request, device)
-            return redirect(next_url)
+            return auth.remember_device(redirect(next_url), user)
         else:
-            auth.note_attempt(key=key, ip=client_ip(request), success=False, channel="otp")
-            form.add_error("token", _("动态口令不正确，请核对手机时间后重试。"))
+            auth.note_otp_failure(request, user)
+            until = auth.otp_locked(request, user)
+            if until is not None:
+                request.session.pop(PENDING_USER, None)  # locked: start again with the password
+                form.add_error(None, auth.lockout_message(until))
+            else:
+                form.add_error("token", _("动态口令不正确，请核对手机时间后重试。"))
     context = {"form": form, "enrolling": enrolling, "pending_user": user}
     if enrolling:
         context["qr"] = qr_svg(device.config_url)
@@ -162,14 +167,19 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def security_view(request: HttpRequest) -> HttpResponse:
     password_form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "password" and password_form.is_valid():
-        password_form.save()
-        update_session_auth_hash(request, password_form.user)
-        messages.success(request, _("密码已修改。"))
+        services.change_password(actor=request.user, new_password=password_form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("密码已修改，原有的接口令牌已全部作废。"))
         return redirect("orgs:security")
     if request.method == "POST" and request.POST.get("action") == "remove_otp":
+        until = auth.otp_locked(request, request.user)
         try:
+            if until is not None:
+                raise ValidationError(auth.lockout_message(until))
             services.remove_second_factor(actor=request.user, token=request.POST.get("token", ""))
         except ValidationError as error:
+            if getattr(error, "code", None) == "bad_otp":
+                auth.note_otp_failure(request, request.user)
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("已解除身份验证器绑定。"))
@@ -190,12 +200,17 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
     )
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        until = auth.otp_locked(request, request.user)
+        if until is not None:
+            form.add_error(None, auth.lockout_message(until))
+        elif device.verify_token(form.cleaned_data["token"]):
             services.confirm_second_factor(actor=request.user, device=device)
             otp_login(request, device)
             messages.success(request, _("身份验证器已绑定，今后登录需输入动态口令。"))
             return redirect("orgs:security")
-        form.add_error("token", _("动态口令不正确，请核对手机时间后重试。"))
+        else:
+            auth.note_otp_failure(request, request.user)
+            form.add_error("token", _("动态口令不正确，请核对手机时间后重试。"))
     return render(request, "orgs/totp_enrol.html",
                   {"form": form, "qr": qr_svg(device.config_url), "secret": device.bin_key.hex()})
 
@@ -204,8 +219,8 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_view(request: HttpRequest) -> HttpResponse:
     """A user's own contact data (name, mobile), which they may correct themselves."""
-    form = ContactForm(request.POST or None,
-                       initial={"display_name": request.user.display_name, "phone": request.user.phone})
+    form = ContactForm(request.POST or None, initial={"display_name": request.user.display_name},
+                       stored={"phone": request.user.phone})
     if request.method == "POST" and form.is_valid():
         try:
             services.update_own_contact(actor=request.user, **form.cleaned_data)
@@ -391,6 +406,21 @@ def account_otp_view(request: HttpRequest, user_id: int) -> HttpResponse:
     account = scoping.users.get_or_404(request.user, user_id, action=scoping.CHANGE)
     services.set_otp_required(actor=request.user, user=account, required=request.POST.get("required") == "1")
     messages.success(request, _("已保存。"))
+    return redirect("orgs:account_detail", user_id=account.pk)
+
+
+@official_required
+@require_POST
+def account_lock_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = scoping.users.get_or_404(request.user, user_id, action=scoping.CHANGE)
+    lock = request.POST.get("action") != "unlock"
+    change = services.lock_account if lock else services.unlock_account
+    try:
+        change(actor=request.user, user=account, reason=request.POST.get("reason", "")[:500])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("账号已锁定，其接口令牌已全部作废。") if lock else _("账号已解锁。"))
     return redirect("orgs:account_detail", user_id=account.pk)
 
 

@@ -16,10 +16,11 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise
-from gonghui.reports import scoping, selectors, services
+from gonghui.reports import forms, scoping, selectors, services
 from gonghui.reports.models import Assignment, Isolation, Report, SupplyItem, VisitIssue
 
 router = Router(tags=["reports"])
@@ -102,7 +103,14 @@ class ReportOut(Schema):
     submitted_at: datetime
     updated_at: datetime
     review_comment: str
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(..., description="ID numbers and phones masked; health data masked unless the "
+                                                  "caller follows the people up (union official) or filed it")
+
+    @staticmethod
+    def resolve_data(obj: Any, context: Any) -> dict[str, Any]:
+        user = getattr(context["request"], "user", None) if context else None
+        return forms.shown_data(forms.parse_schema(obj.version.schema), obj.data,
+                                health=scoping.may_read_health(user, obj.enterprise_id))
 
 
 @router.post("/assignments/{report_task_id}/reports", response={201: ReportOut},
@@ -185,8 +193,11 @@ def remind(request: HttpRequest, report_task_id: int, payload: RemindIn) -> Any:
     if not request.user.is_official:
         raise Http404
     assignment = _assignment(request, report_task_id)
-    return {"told": services.remind_missing(actor=request.user, assignment=assignment, period=payload.day or _today(),
-                                            unit=selectors.unit_to_read(request.user, assignment, payload.unit_id))}
+    unit = selectors.unit_to_read(request.user, assignment, payload.unit_id)
+    with ratelimit.limited("sms.fanout", request):
+        told = services.remind_missing(actor=request.user, assignment=assignment, period=payload.day or _today(),
+                                       unit=unit)
+    return {"told": told}
 
 
 # --- health follow-up ---

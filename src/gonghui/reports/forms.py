@@ -395,3 +395,40 @@ def rows_from_schema(schema: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             rows.append(row(entry, None))
     return rows
+
+
+# --- what a reader of a filed report may see (personal data through `core.masking.shown`) ---
+
+HEALTH_KEYS = frozenset({"temperature", "symptoms", "health_code"})
+HEALTH_WORDS = ("体温", "症状", "健康", "病")
+
+
+def personal_kind(spec: Field) -> str | None:
+    """The kind of personal data a form field holds (for `core.masking.shown`), or None for ordinary data."""
+    if spec.type in ("id_number", "phone"):
+        return spec.type
+    if spec.key in HEALTH_KEYS or any(word in spec.label for word in HEALTH_WORDS):
+        return "health"
+    return None
+
+
+def shown_data(items: tuple[Item, ...], data: dict[str, Any], *, health: bool) -> dict[str, Any]:
+    """A filed report as its reader may see it: ID numbers and phones masked, health data masked unless `health`.
+
+    Only the keys the form names are given (a key the form does not know cannot be judged, so it is left out)."""
+    from gonghui.core.masking import shown
+
+    def one(spec: Field, value: Any) -> Any:
+        kind = personal_kind(spec)
+        if kind is None or value is None or value == "" or (kind == "health" and health):
+            return value
+        return shown(value, kind)
+
+    result: dict[str, Any] = {}
+    for item in items:
+        if isinstance(item, Table):
+            result[item.key] = [{c.key: one(c, row.get(c.key)) for c in item.columns if c.key in row}
+                                for row in (data.get(item.key) or []) if isinstance(row, dict)]
+        elif item.key in data:
+            result[item.key] = one(item, data[item.key])
+    return result

@@ -192,3 +192,18 @@ supply_orders = register(SupplyOrderPolicy())
 visit_plans = register(VisitPlanPolicy())
 visits = register(VisitPolicy())
 visit_issues = register(VisitIssuePolicy())
+
+
+# Who may read the health data (temperatures, symptoms, health codes) that reports give about named people: the
+# union officials who follow them up, and the enterprise's own reporting contact who typed them. A grassroots chair,
+# a social worker or an employer's representative reads the report with the health columns masked.
+HEALTH_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL})
+
+
+def may_read_health(user: Any, enterprise_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return any(r.role in HEALTH_ROLES or (r.role == Role.REPORTER and r.enterprise_id == enterprise_id)
+               for r in user.active_roles())

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.core import attachments
+from gonghui.core import attachments, ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_date, form_id, handles_bad_input
 from gonghui.core.models import Attachment
@@ -335,10 +335,11 @@ def notices_view(request: HttpRequest) -> HttpResponse:
                       {"receipts": selectors.notices_for_contact(request.user)[:100]})
     unit = _home_unit(request)
     if request.method == "POST":
-        notice = services.publish_notice(
-            actor=request.user, unit=unit, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
-            kind=request.POST.get("kind", Notice.Kind.NOTICE), files=request.FILES.getlist("files"),
-            industry=request.POST.get("industry", "")[:1])
+        with ratelimit.limited("sms.fanout", request):
+            notice = services.publish_notice(
+                actor=request.user, unit=unit, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                kind=request.POST.get("kind", Notice.Kind.NOTICE), files=request.FILES.getlist("files"),
+                industry=request.POST.get("industry", "")[:1])
         messages.success(request, _("已发布到 %(n)s 家企业。") % {"n": notice.receipts.count()})
         return redirect("reports:notice", notice_id=notice.pk)
     return render(request, "reports/notices.html", {
@@ -382,7 +383,8 @@ def notice_file_view(request: HttpRequest, notice_id: int) -> HttpResponse:
 @handles_bad_input
 def notice_remind_view(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = scoping.notices.get_or_404(request.user, notice_id, action=org_scoping.CHANGE)
-    told = services.remind_unread(actor=request.user, notice=notice)
+    with ratelimit.limited("sms.fanout", request):
+        told = services.remind_unread(actor=request.user, notice=notice)
     messages.success(request, _("已提醒 %(n)s 位企业联系人。") % {"n": told})
     return redirect("reports:notice", notice_id=notice.pk)
 

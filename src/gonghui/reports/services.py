@@ -450,7 +450,9 @@ def record_check(*, actor: Any, isolation: Isolation, day: dt.date, temperature:
     _require(day <= today, _("不能提前登记 %(d)s 的跟进。") % {"d": day})
     _require(rules.is_isolated(isolation.start_on, isolation.end_on, day),
              _("%(d)s 不在该人员的隔离观察期内。") % {"d": day})
-    _require(temperature is None or Decimal(34) <= temperature <= Decimal(43), _("体温应在 34 到 43 ℃ 之间。"))
+    # NaN first: a comparison with it raises InvalidOperation (a server error), not False.
+    _require(temperature is None or (temperature.is_finite() and Decimal(34) <= temperature <= Decimal(43)),
+             _("体温应在 34 到 43 ℃ 之间。"))
     reading = {"temperature": str(temperature) if temperature is not None else "", "well": well,
                "note": note.strip()[:500]}
     check, created = FollowUpCheck.objects.update_or_create(isolation=isolation, day=day,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.core import excel
+from gonghui.core import excel, ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_date, form_id, handles_bad_input
 from gonghui.core.pagecache import cached_read
@@ -122,7 +123,8 @@ def remind_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     assignment = scoping.assignments.get_or_404(request.user, report_task_id,
                                                 queryset=Assignment.objects.select_related("template"))
     unit, day = _unit(request, assignment), _day(request)
-    told = services.remind_missing(actor=request.user, assignment=assignment, period=day, unit=unit)
+    with ratelimit.limited("sms.fanout", request):
+        told = services.remind_missing(actor=request.user, assignment=assignment, period=day, unit=unit)
     messages.success(request, _("已提醒 %(n)s 位企业填报人。") % {"n": told})
     return redirect(f"{request.path.rsplit('remind/', 1)[0]}?unit={unit.pk}&day={day}")
 
@@ -320,6 +322,21 @@ def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     if upload is None:
         messages.error(request, _("请选择要上传的 Excel 文件。"))
         return render(request, "reports/fill_excel.html", context, status=422)
+    if upload.size > settings.GONGHUI_REPORT_UPLOAD_TASK_KB * 1024:
+        # A large workbook is checked and filed as a job: a progress bar, and its problems in the annotated
+        # copy of the file, not an error page of megabytes.
+        from gonghui.orgs import imports
+        from gonghui.reports import tasks
+
+        try:
+            source = imports.save_upload(upload.chunks(), upload.name or "report.xlsx")
+        except excel.FileRefused as error:
+            messages.error(request, str(error))
+            return render(request, "reports/fill_excel.html", context, status=422)
+        job = tasks.start_upload(actor=request.user, assignment=assignment, enterprise=enterprise, day=day,
+                                 source=source, source_name=upload.name or "report.xlsx")
+        messages.info(request, _("文件较大，已转为后台检查和报送，完成后可在此查看结果。"))
+        return redirect("orgs:job_detail", job_id=job.pk)
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
@@ -339,8 +356,12 @@ def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
             return render(request, "reports/fill_excel.html", context, status=422)
         messages.success(request, _("已通过 Excel 报送%(late)s。") % {"late": _("（迟报）") if report.late else ""})
         return redirect(f"{reverse('reports:fill', args=[assignment.pk])}?enterprise={enterprise.pk}&day={day}")
-    context["problems"] = problems
+    # The first problems on the page (a page, not a file of megabytes); the count says how many there are.
+    context["problems"], context["problem_count"] = problems[:INLINE_PROBLEMS], len(problems)
     return render(request, "reports/fill_excel.html", context, status=422)
+
+
+INLINE_PROBLEMS = 200
 
 
 @official_required
@@ -464,8 +485,10 @@ def filed_list_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
         "states": Report.State.choices, "state": state})
 
 
-def _masked(items: tuple[forms.Item, ...], data: dict[str, Any]) -> list[dict[str, Any]]:
-    """A report for the page: labels and values, personal data masked (as in the consolidated table)."""
+def _masked(items: tuple[forms.Item, ...], data: dict[str, Any], *, health: bool) -> list[dict[str, Any]]:
+    """A report for the page: labels and values, personal data masked (as in the consolidated table), health data
+    too for a reader who does not follow the people up (`scoping.may_read_health`)."""
+    data = forms.shown_data(items, data, health=health)
     result: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, forms.Table):
@@ -496,7 +519,8 @@ def filed_report_view(request: HttpRequest, filed_report_id: int) -> HttpRespons
     today = _today()
     revisions = report.revisions.select_related("by").order_by("-number")
     return render(request, "reports/filed_report.html", {
-        "r": report, "shown": _masked(forms.parse_schema(report.version.schema), report.data),
+        "r": report, "shown": _masked(forms.parse_schema(report.version.schema), report.data,
+                                      health=scoping.may_read_health(request.user, report.enterprise_id)),
         "revisions": revisions, "today": today,
         "locked": services.is_locked(report.assignment, report.enterprise, report.period, today),
         "may_review": org_scoping.enterprises.can(request.user, org_scoping.CHANGE, report.enterprise),

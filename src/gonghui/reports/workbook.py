@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from gonghui.core import excel
-from gonghui.core.masking import mask_id_number, mask_phone
+from gonghui.core.masking import shown
 from gonghui.reports import forms
 from gonghui.reports.rules import SHANGHAI
 
@@ -85,11 +85,12 @@ def data_from_rows(items: tuple[forms.Item, ...], rows: list[excel.ParsedRow]) -
     return data, numbers
 
 
-def read_report(path: Path, name: str, items: tuple[forms.Item, ...]) -> tuple[dict[str, Any], list[excel.Problem]]:
+def read_report(path: Path, name: str, items: tuple[forms.Item, ...], *,
+                on_progress: Any = None) -> tuple[dict[str, Any], list[excel.Problem]]:
     """A filled sheet: the data, and every problem by (row, column, value, reason) — the cells the pipeline
     refuses, then what the form itself refuses. Raises `excel.FileRefused` for a file that cannot be read."""
     sheet = sheet_for(name, items)
-    parsed = list(excel.read(path, sheet))
+    parsed = list(excel.read(path, sheet, on_progress=on_progress))
     problems = [p for row in parsed for p in row.problems]
     data, numbers = data_from_rows(items, [r for r in parsed if r.ok] if problems else parsed)
     if problems:
@@ -133,12 +134,10 @@ def cell(field: forms.Field, value: Any, masked: bool) -> Any:
         return ""
     if field.type == "yesno":
         return "是" if value else "否"
-    if field.type == "multi":
+    if field.type == "multi" and isinstance(value, list):
         return "、".join(value)
-    if masked and field.type == "id_number":
-        return mask_id_number(str(value))
-    if masked and field.type == "phone":
-        return mask_phone(str(value))
+    if masked and field.type in ("id_number", "phone"):
+        return shown(value, field.type)
     return str(value)
 
 
@@ -152,11 +151,14 @@ def consolidated_sheet(name: str, items: tuple[forms.Item, ...]) -> excel.Sheet:
     return excel.Sheet(title=form.title, columns=front + form.columns)
 
 
-def consolidated_rows(items: tuple[forms.Item, ...], reports: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Every report of a day in the form's layout, one line per table row, personal data masked."""
+def consolidated_rows(items: tuple[forms.Item, ...], reports: Iterable[Any],
+                      health: Callable[[int], bool] = lambda enterprise_id: True) -> Iterator[dict[str, Any]]:
+    """Every report of a day in the form's layout, one line per table row, personal data masked; health data too
+    for the reports of enterprises whose health data the reader may not read (`health(enterprise_id)` is False)."""
     for report in reports:
         front = {"enterprise": report.enterprise.name, "credit_code": report.enterprise.credit_code,
                  "unit": report.unit.name, "submitted_at": f"{report.updated_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
                  "late": "是" if report.late else ""}
         # A report filed on an older version is laid out in today's columns: what it did not ask stays blank.
-        yield from rows_of(items, report.data, masked=True, front=front)
+        data = report.data if health(report.enterprise_id) else forms.shown_data(items, report.data, health=False)
+        yield from rows_of(items, data, masked=True, front=front)

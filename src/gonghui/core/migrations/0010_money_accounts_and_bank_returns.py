@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_job_runner_heartbeat'),
+        ('core', '0009_door_rate_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
