@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Person, User
 from gonghui.relief import services
 from gonghui.relief.models import HardshipFile
@@ -19,13 +20,16 @@ def household(persona: Callable[[str], User]) -> Callable[..., HardshipFile]:
     """A new 在档 file (category confirmed) for a registry person of the unit who has none yet."""
 
     def make(code: str = "610104001001", wage: str = "1000", spouse: str = "600", category: str = "deep",
-             bank: str = "") -> HardshipFile:
+             bank: str = "", verified: bool = True) -> HardshipFile:
+        """With `bank`, the account is recorded on the person's file and (unless `verified=False`) verified by the
+        district's official, as the union does before any payment."""
         person = (Person.objects.filter(unit__code=code, hardship_files__isnull=True, user__isnull=True)
                   .order_by("id").first())
         assert person is not None, f"no free person left in {code}"
         if bank:
-            person.bank_account = bank
-            person.save()
+            person = orgs_services.update_person(actor=persona(ADMIN), person=person, bank_account=bank)
+            if verified:
+                services.verify_payee_account(actor=persona("lianhu"), person=person, how="本人持卡到场核对")
         file = services.open_file(actor=persona(ADMIN), person=person, members=[
             services.MemberData(name=person.name, relation="本人", age=40, monthly_income=Decimal(wage)),
             services.MemberData(name="配偶", relation="配偶", age=41, monthly_income=Decimal(spouse)),

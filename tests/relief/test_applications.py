@@ -27,7 +27,8 @@ def policy(code: str) -> Policy:
 
 def submit(file, code: str = "cq-temp-acute", actor=None, **facts):  # noqa: ANN001, ANN003, ANN201
     return services.submit_application(actor=actor or file.person.unit and _admin(), file=file, policy=policy(code),
-                                       bank_account=facts.pop("bank_account", BANK), channel="official", **facts)
+                                       bank_account=facts.pop("bank_account", file.person.bank_account or BANK),
+                                       channel="official", **facts)
 
 
 def _admin():  # noqa: ANN202
@@ -119,6 +120,9 @@ def test_the_yearly_cap_holds_across_applications(household, persona) -> None:  
     assert second.amount == D("10000.00")
     assert any("本年已领 40,000.00" in line for line in second.trace)
     third = submit(file, self_paid="40000")  # also priced at 10,000 while the second is undecided
+    # The same facts in one household this year are a possible double claim: each passes only with a reason.
+    for flag in DuplicateFlag.objects.filter(application__in=[second, third], kind="same_facts"):
+        services.clear_duplicate_flag(actor=persona("beiyuanmen"), flag=flag, reason="另一次住院，发票不同")
     second = approve_all(second, persona)
     assert second.state == S.NOTICE
     with pytest.raises(ValidationError, match="封顶"):  # re-priced at approval: nothing left
@@ -165,7 +169,7 @@ def test_approval_checks_the_budget_in_the_same_transaction(household, persona) 
 @pytest.mark.django_db
 def test_payment_waits_for_the_whole_notice_period(household, persona) -> None:  # noqa: ANN001
     with time_machine.travel("2026-06-10 09:00 +0800", tick=False):
-        application = approve_all(submit(household(), self_paid="9000"), persona)
+        application = approve_all(submit(household(bank="6222020200112230001"), self_paid="9000"), persona)
         assert application.state == S.NOTICE
         assert application.notice_until == date(2026, 6, 15)  # 5 days from the day after approval
     with time_machine.travel("2026-06-15 18:00 +0800", tick=False), pytest.raises(ValidationError, match="公示期"):
@@ -281,16 +285,18 @@ def test_statistics_count_days_from_application_to_the_banks_confirmation(househ
 
     official = persona("beiyuanmen")
     with time_machine.travel("2026-05-01 09:00 +0800", tick=False):
-        application = approve_all(submit(household(), self_paid="9000"), persona)
+        application = approve_all(submit(household(bank="6222020200112230002"), self_paid="9000"), persona)
     with time_machine.travel("2026-05-07 09:00 +0800", tick=False):
         entry = services.release_payment(actor=official, application=application)
         batch, _ = ledger.export_bank_file(actor=official, entries=PaymentEntry.objects.filter(pk=entry.pk),
                                            unit=application.unit.parent)
     buffer = io.BytesIO()
-    excel.write_rows(ledger.BANK_RETURN, [{"number": entry.number, "amount": entry.amount, "result": "paid"}], buffer)
+    excel.write_rows(ledger.BANK_RETURN, [{"batch": batch.number, "file_hash": batch.file_hash, "number": entry.number,
+                                           "amount": entry.amount, "result": "paid"}], buffer)
     (tmp_path / "r.xlsx").write_bytes(buffer.getvalue())
     with time_machine.travel("2026-05-11 09:00 +0800", tick=False):
         ledger.import_bank_return(actor=official, batch=batch, path=tmp_path / "r.xlsx")
+        ledger.confirm_bank_return(actor=persona("lianhu"), batch=batch)  # paid only once a second official confirms
     stats = selectors.statistics_for(official, 2026)
     # Ten days here; the demo's own paid application (same day) may share the year: [0, 10].
     assert stats["p90_days"] == 10.0

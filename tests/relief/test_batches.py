@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from gonghui.core.models import Job, PaymentEntry
+from gonghui.core.models import AccountVerification, Job, PaymentEntry
 from gonghui.relief import services
 from gonghui.relief.models import GrantBatch, HardshipFile, Policy
 
@@ -20,11 +20,15 @@ def grant() -> Policy:
 
 @pytest.mark.django_db
 def test_a_batch_pays_every_household_on_file_once(persona, unit, run_queue, household) -> None:  # noqa: ANN001
-    household()
-    exited = household()
+    household(bank="6222020200112231001")
+    unverified = household(bank="6222020200112231002", verified=False)
+    exited = household(bank="6222020200112231003")
     services.exit_file(actor=persona("beiyuanmen"), file=exited, status="exited", reason="已就业")
     street = unit("610104001")
-    on_file = HardshipFile.objects.filter(unit__path__startswith=street.path, status__in=HardshipFile.OPEN)
+    # Households on file with a verified account on the person's file: no entry is written without one.
+    verified = AccountVerification.objects.filter(revoked_at__isnull=True).values_list("person_id_ref", flat=True)
+    on_file = HardshipFile.objects.filter(unit__path__startswith=street.path, status__in=HardshipFile.OPEN,
+                                          person_id__in=verified)
     batch = services.preview_batch(actor=persona("beiyuanmen"), unit=street, policy=grant())
     assert batch.preview_count == on_file.count() > 0
     assert batch.preview_total == Decimal("1000") * batch.preview_count
@@ -40,6 +44,8 @@ def test_a_batch_pays_every_household_on_file_once(persona, unit, run_queue, hou
     assert set(entries.values_list("payee_person_id", flat=True)) == set(on_file.values_list("person_id", flat=True))
     assert set(entries.values_list("amount", flat=True)) == {Decimal("1000.00")}
     assert not entries.filter(payee_person_id=exited.person_id).exists()
+    assert not entries.filter(payee_person_id=unverified.person_id).exists()
+    assert "" not in {e.bank_account for e in entries}
     # The same batch run again, and a second batch for the same grant: nothing more.
     assert services.write_grant_entries(batch) == 0  # resumes after its last chunk: nothing left
     GrantBatch.objects.filter(pk=batch.pk).update(done_through=0)  # as if the checkpoint were lost
@@ -65,10 +71,10 @@ def test_a_household_that_already_got_the_grant_in_an_application_is_not_paid_ag
                                                                                   household) -> None:  # noqa: ANN001
     from gonghui.core import ledger
 
-    file = household()
+    file = household(bank="6222020200112237777")
     ledger.post_payment(actor=persona("beiyuanmen"), key=f"grant:{GRANT}:{file.person_id}", payee_person_id=file.person_id,
-                        payee_name=file.person.name, bank_account="", amount=Decimal("1000"), purpose_code=GRANT,
-                        unit=file.unit)
+                        payee_name=file.person.name, bank_account=file.person.bank_account, amount=Decimal("1000"),
+                        purpose_code=GRANT, unit=file.unit)
     batch = services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"), policy=grant())
     run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=batch))
     assert PaymentEntry.objects.filter(purpose_code=GRANT, payee_person_id=file.person_id).count() == 1

@@ -170,9 +170,9 @@ def household_rows(household):  # noqa: ANN001, ANN201
 
     street = Unit.objects.get(code="610104001")
     for n in range(12):
-        file = household(code=("610104001001", "610104001002", "610104001003")[n % 3])
+        file = household(code=("610104001001", "610104001002", "610104001003")[n % 3], bank=f"62220202001122{n:05d}")
         ledger.post_payment(actor=None, key=f"rows-{n}", payee_person_id=file.person_id, payee_name=file.person.name,
-                            bank_account="6222020200112233445", amount="100", purpose_code="rows", unit=street)
+                            bank_account=file.person.bank_account, amount="100", purpose_code="rows", unit=street)
 
 
 @pytest.mark.django_db

@@ -221,6 +221,7 @@ class BankBatch(models.Model):
 
     class State(models.TextChoices):
         EXPORTED = "exported", _("已导出，待银行回盘")
+        STAGED = "staged", _("回盘已核对，待另一位工作人员确认")
         RETURNED = "returned", _("银行已回盘")
 
     unit_id_ref = models.BigIntegerField()
@@ -234,6 +235,16 @@ class BankBatch(models.Model):
                                    db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
     returned_at = models.DateTimeField(null=True, blank=True)
+    # The exported file's SHA-256: the bank's return file must quote it (with the batch number, row count, total).
+    file_hash = models.CharField(max_length=64, blank=True)
+    # A matched return file waits here until a second official confirms it: [[entry id, "paid"|"failed", reason]].
+    staged_outcomes = models.JSONField(default=list, blank=True)
+    staged_hash = models.CharField(max_length=64, blank=True)  # SHA-256 of the return file staged
+    staged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", db_constraint=False)
+    staged_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", db_constraint=False)
 
     class Meta:
         verbose_name = _("银行批量代发")
@@ -242,6 +253,71 @@ class BankBatch(models.Model):
 
     def __str__(self) -> str:
         return f"B{self.pk:06d}"
+
+    @property
+    def number(self) -> str:
+        return f"B{self.pk:06d}"
+
+
+class AccountVerification(models.Model):
+    """The union confirmed that a bank account belongs to a person (一人一档): money goes only to such an account."""
+
+    person_id_ref = models.BigIntegerField(_("收款人档案"), db_index=True)
+    account_hash = models.CharField(max_length=64)
+    how = models.CharField(_("核实方式"), max_length=200)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    db_constraint=False)
+    verified_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("收款账号核实")
+        verbose_name_plural = _("收款账号核实")
+        constraints = [models.UniqueConstraint(fields=["person_id_ref", "account_hash"],
+                                               condition=models.Q(revoked_at__isnull=True),
+                                               name="one_live_verification_per_account")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id_ref} {self.account_hash[:8]}"
+
+
+class AccountChange(models.Model):
+    """A request to pay a payment or an application to another account: a second official decides it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待复核")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("已驳回")
+
+    person_id_ref = models.BigIntegerField(_("收款人档案"), db_index=True)
+    target = models.CharField(max_length=80, db_index=True)  # "ledger.entry:12", "relief.application:5"
+    entry = models.ForeignKey(PaymentEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255, db_index=True)
+    bank_account = EncryptedTextField(_("新收款账号"))
+    bank_hash = models.CharField(max_length=64)
+    reason = models.CharField(_("变更原因"), max_length=200)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False)
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_constraint=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("收款账号变更")
+        verbose_name_plural = _("收款账号变更")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=models.Q(state="pending"),
+                                    name="one_pending_account_change_per_target"),
+            models.CheckConstraint(condition=models.Q(decided_by__isnull=True) | ~models.Q(
+                decided_by=models.F("requested_by")), name="account_change_four_eyes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} → {self.bank_hash[:8]}"
 
 
 # --- File attachments (invoices, diagnoses, photos) ---

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
 from gonghui.relief import scoping, selectors, services
+from gonghui.relief.models import Policy
 
 router = Router(tags=["relief"])
 
@@ -105,3 +106,34 @@ def applications(request: HttpRequest, state: str = "") -> Any:
 def application_detail(request: HttpRequest, application_id: int) -> Any:
     return selectors.application_detail(request.user, application_id)
 
+
+
+class BatchIn(Schema):
+    policy: str = Field(..., description="policy code of a fixed-amount grant, e.g. epidemic-grant-1000")
+    unit_id: int = Field(..., description="the union unit whose households on file the batch pays")
+
+
+class BatchOut(Schema):
+    id: int
+    unit_id: int
+    budget_id: int | None
+    state: str
+    preview_count: int
+    preview_total: str
+
+    @staticmethod
+    def resolve_preview_total(obj: Any) -> str:
+        return f"{obj.preview_total:.2f}"
+
+
+@router.post("/batches", response=BatchOut, summary="Preview a batch grant (fund rights: 工会干部 of the unit or above)")
+def create_batch(request: HttpRequest, payload: BatchIn) -> Any:
+    # A unit where the user has no fund rights answers as one that does not exist.
+    unit = scoping.funds.get_or_404(request.user, payload.unit_id)
+    policy = Policy.objects.filter(code=payload.policy).first()
+    if policy is None:
+        raise ApiError(404, "not_found", "not found")
+    try:
+        return services.preview_batch(actor=request.user, unit=unit, policy=policy)
+    except ValidationError as exc:
+        raise ApiError(422, "bad_batch", "；".join(exc.messages)) from exc

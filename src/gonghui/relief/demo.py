@@ -18,6 +18,7 @@ from django.utils import timezone
 from gonghui.core import excel, ledger
 from gonghui.core.deadlines import local_date
 from gonghui.core.models import PaymentEntry
+from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Level, Person, Unit, User
 from gonghui.relief import policies, services
 from gonghui.relief.models import Application, HardshipFile, Policy
@@ -94,7 +95,7 @@ def _open(actor: User, person: Person, index: int) -> HardshipFile:
 
 def _stories(files: list[HardshipFile], today: date) -> None:
     """Applications and monitoring at every stage, in both streets under 莲湖区."""
-    _admin, qingnianlu, beiyuanmen, lianhu = _user("admin"), _user("qingnianlu"), _user("beiyuanmen"), _user("lianhu")
+    admin, qingnianlu, beiyuanmen, lianhu = _user("admin"), _user("qingnianlu"), _user("beiyuanmen"), _user("lianhu")
     acute = Policy.objects.get(code="cq-temp-acute")
     other = Policy.objects.get(code="cq-temp-other")
     by_street: dict[str, list[HardshipFile]] = {"610104001": [], "610104002": []}
@@ -111,9 +112,13 @@ def _stories(files: list[HardshipFile], today: date) -> None:
         services.assign_helper(actor=official, file=first, helper=official)
         services.log_contact(actor=official, file=first, on=today - timedelta(days=40), channel="visit",
                              notes="上门走访，了解住院费用报销进度。", problems=["住院押金不足，需协调医院"])
-        # Paid: approved at two levels, released, exported to the bank and returned paid.
-        paid = services.submit_application(actor=official, file=first, policy=acute, self_paid=Decimal("15000"),
-                                           description="父亲住院手术，自付费用较高。", bank_account="6222020200112233" + street[-3:],
+        # Paid: recorded (by the administrator: a recorder never decides), approved at two levels, paid to the
+        # account on file that the district verified, exported to the bank, returned paid and confirmed.
+        account = "6222020200112233" + street[-3:]
+        person = orgs_services.update_person(actor=official, person=first.person, bank_account=account)
+        services.verify_payee_account(actor=lianhu, person=person, how="本人持银行卡到场核对（演示）")
+        paid = services.submit_application(actor=admin, file=first, policy=acute, self_paid=Decimal("15000"),
+                                           description="父亲住院手术，自付费用较高。", bank_account=account,
                                            channel="official")
         services.decide_application(actor=official, application=paid, decision="approve", reason="情况属实")
         services.decide_application(actor=lianhu, application=paid, decision="approve", reason="同意")
@@ -121,7 +126,7 @@ def _stories(files: list[HardshipFile], today: date) -> None:
         paid.refresh_from_db()
         services.release_payment(actor=lianhu, application=paid)
         # On notice, with an objection raised by a member of the same union.
-        notice = services.submit_application(actor=official, file=second, policy=other, requested=Decimal("1500"),
+        notice = services.submit_application(actor=admin, file=second, policy=other, requested=Decimal("1500"),
                                              description="家中房屋漏雨，临时生活困难。",
                                              bank_account="6222020200445566" + street[-3:], channel="official")
         services.decide_application(actor=official, application=notice, decision="approve", reason="情况属实")
@@ -130,27 +135,33 @@ def _stories(files: list[HardshipFile], today: date) -> None:
         if member is not None:
             services.raise_objection(actor=member, application=notice, text="据了解其家庭另有经营收入，请核实。")
         # Waiting for the first decision.
-        services.submit_application(actor=official, file=third, policy=other, requested=Decimal("800"),
-                                    description="子女开学，学杂费困难。", bank_account="6222020200778899" + street[-3:],
-                                    channel="official")
+        waiting = services.submit_application(actor=admin, file=third, policy=other, requested=Decimal("800"),
+                                              description="子女开学，学杂费困难。",
+                                              bank_account="6222020200778899" + street[-3:], channel="official")
+        # The applicant changed banks: the new account waits for a second official.
+        services.request_application_account_change(actor=official, application=waiting,
+                                                    account="6217000077889900" + street[-3:],
+                                                    reason="本人更换了银行卡（演示）")
         services.preview_batch(actor=official, unit=official.primary_unit, policy=Policy.objects.get(
             code="epidemic-grant-1000"))
-        _bank_round_trip(lianhu, official.primary_unit)
+        _bank_round_trip(lianhu, official.primary_unit, confirmer=official)
 
 
-def _bank_round_trip(actor: User, unit: Unit) -> None:
-    """Export the street's pending payments to a bank file, and read the bank's answer: all paid."""
+def _bank_round_trip(actor: User, unit: Unit, confirmer: User) -> None:
+    """Export the street's pending payments to a bank file, read the bank's answer (all paid), and have a second
+    official confirm it."""
     from gonghui.orgs import scoping
 
     entries = scoping.payments.filter(actor).filter(unit_path__startswith=unit.path)
     if not entries.filter(state=PaymentEntry.State.PENDING).exists():
         return
     batch, _content = ledger.export_bank_file(actor=actor, entries=entries, unit=unit)
-    rows = [{"number": e.number, "payee": e.payee_name, "amount": e.amount, "result": "paid"}
-            for e in batch.entries.all()]
+    rows = [{"batch": batch.number, "file_hash": batch.file_hash, "number": e.number, "payee": e.payee_name,
+             "amount": e.amount, "result": "paid"} for e in batch.entries.all()]
     buffer = io.BytesIO()
     excel.write_rows(ledger.BANK_RETURN, rows, buffer)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "return.xlsx"
         path.write_bytes(buffer.getvalue())
         ledger.import_bank_return(actor=actor, batch=batch, path=path)
+    ledger.confirm_bank_return(actor=confirmer, batch=batch)

@@ -498,7 +498,10 @@ class DuplicateFlag(models.Model):
     """A possible duplicate for the reviewer: flagged with its reason, never merged silently."""
 
     KINDS = {"person_in_two_files": "同一人出现在两户档案中", "shared_bank": "收款账号与其他申请人相同",
-             "shared_phone": "手机号与其他申请人相同"}
+             "shared_phone": "手机号与其他申请人相同", "same_attachment": "同一附件已用于另一份申请",
+             "same_facts": "同户本年度已有事实相同的申请"}
+    # The same expense claimed twice: approval waits until a reviewer records why it may pass.
+    DOUBLE_CLAIM = ("same_attachment", "same_facts")
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="duplicate_flags")
     kind = models.CharField(max_length=24, choices=list(KINDS.items()))
     detail = models.CharField(max_length=300)
@@ -526,6 +529,8 @@ class GrantBatch(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="grant_batches")
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="batches")
     criteria = models.JSONField(default=dict)  # {"statuses": [...], "categories": [...]}
+    # The budget it draws on (`services.budget_for` of its unit): counted there whatever unit created it.
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="batches")
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     preview_count = models.PositiveIntegerField(default=0)
     preview_total = models.DecimalField(default=Decimal("0"), max_digits=16, decimal_places=2)

@@ -13,13 +13,15 @@ from typing import Any
 
 from django.db.models import Q
 
-from gonghui.orgs.models import Role
+from gonghui.core.models import AccountChange
+from gonghui.orgs.models import Role, Unit
 from gonghui.orgs.scoping import (
     CHANGE,
     OFFICIAL_ROLES,
     VIEW,
     Policy,
     Scope,
+    UnitPathPolicy,
     UnitScopedPolicy,
     register,
     scope_for,
@@ -39,6 +41,7 @@ HELPERS = frozenset({Role.OFFICIAL, Role.CHAIR, Role.SOCIAL_WORKER})
 DECIDE = "decide"
 OBJECT = "object"  # raise an objection during the public notice
 MONEY = frozenset({Role.OFFICIAL, Role.CHAIR})
+FUND_ROLES = frozenset({Role.OFFICIAL})
 
 
 class FilePolicy(UnitScopedPolicy[HardshipFile]):
@@ -120,6 +123,28 @@ class GrantBatchPolicy(UnitScopedPolicy[GrantBatch]):
         return f"grant-batch-{obj.pk}-"
 
 
+class FundsPolicy(Policy[Unit]):
+    """Fund rights: the units whose relief money (budgets, batch grants) a user may move — 工会干部 of the unit
+    or above, and administrators. Chairs, social workers, mediators and counsellors have none."""
+
+    model = Unit
+    roles_by_action = {VIEW: FUND_ROLES, CHANGE: FUND_ROLES}
+
+    def unit_q(self, scope: Scope) -> Q | None:
+        return scope.unit_q("")
+
+
+class AccountChangePolicy(UnitPathPolicy[AccountChange]):
+    """Requests to pay elsewhere: officials and chairs of the paying unit's tree (as the ledger's entries)."""
+
+    model = AccountChange
+    url_kwargs = ("account_change_id",)
+    roles_by_action = {VIEW: MONEY, CHANGE: MONEY}
+
+    def canary(self, obj: AccountChange) -> str:
+        return f"account-change-{obj.pk}-"
+
+
 class PolicyVersionPolicy(Policy[PolicyVersion]):
     """Every official reads every relief policy; the owning unit's officials (or administrators) change them."""
 
@@ -152,3 +177,5 @@ objections = register(ObjectionPolicy())
 budgets = register(BudgetPolicy())
 grant_batches = register(GrantBatchPolicy())
 versions = register(PolicyVersionPolicy())
+account_changes = register(AccountChangePolicy())
+funds = FundsPolicy()  # not registered: it claims no URL keyword

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from gonghui.core import ledger
 from gonghui.core.deadlines import local_date
-from gonghui.core.models import Attachment, BankBatch, PaymentEntry
+from gonghui.core.models import AccountChange, Attachment, BankBatch, PaymentEntry
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Level, Person, Role, Unit, User
 from gonghui.relief import scoping, services
@@ -132,6 +132,11 @@ def budget_rows(user: User, year: int) -> list[dict[str, Any]]:
 
 def batch_list(user: User) -> QuerySet[GrantBatch]:
     return scoping.grant_batches.filter(user).select_related("unit", "version__policy", "job")
+
+
+def pending_account_changes(user: User) -> QuerySet[AccountChange]:
+    """Requests to pay elsewhere that wait for a second official, in the user's scope."""
+    return scoping.account_changes.filter(user).filter(state=AccountChange.State.PENDING).order_by("id")
 
 
 def payments(user: User, *, state: str = "") -> QuerySet[PaymentEntry]:

@@ -40,4 +40,8 @@ urlpatterns = [
     path("payments/bank-file/", views.bank_export_view, name="bank_export"),
     path("payments/bank/<int:bank_batch_id>/", views.bank_batch_view, name="bank_batch"),
     path("payments/<int:entry_id>/act/", views.payment_action_view, name="payment_action"),
+    path("payments/account-changes/<int:account_change_id>/", views.account_change_view, name="account_change"),
+    path("relief/applications/<int:application_id>/account/", views.application_account_view,
+         name="application_account"),
+    path("relief/people/<int:person_id>/verify-account/", views.verify_account_view, name="verify_account"),
 ]

@@ -202,6 +202,7 @@ def file_detail_view(request: HttpRequest, file_id: int) -> HttpResponse:
         "helpers": selectors.helpers_for(request.user, file) if can_change else [],
         "dibao": services.dibao_on(file.unit, today), "exit_proposed": services.exit_proposed(file),
         "resolution_proposed": services.resolution_proposed(file),
+        "account_verified": ledger.is_verified(file.person_id, file.person.bank_account),
         "incomes_by_month": file.monthly_incomes.all()[:12], "policies": Policy.objects.order_by("code"),
         "history": org_scoping.audit_events.filter(request.user).filter(
             object_type="relief.hardshipfile", object_id=str(file.pk))[:30],
@@ -365,6 +366,7 @@ def application_detail_view(request: HttpRequest, application_id: int) -> HttpRe
     context.update(can_decide=application.state == Application.State.SUBMITTED
                    and org_scoping.acts_for(request.user, application.current_unit),
                    can_pay=scoping.applications.can(request.user, "pay", application),
+                   account_changeable=[str(s) for s in services.payees.CHANGEABLE],
                    duplicates=application.duplicate_flags.all())
     return render(request, "relief/application_detail.html", context)
 
@@ -552,6 +554,8 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if request.method == "POST":
         unit = _unit(request)
+        if not services.may_manage_funds(request.user, unit):  # no fund rights: as if the page took no posts
+            raise Http404
         policy = Policy.objects.filter(pk=form_id(request.POST.get("policy"))).first()
         if policy is None:
             raise ValidationError(_("请选择政策。"))
@@ -593,10 +597,13 @@ def dibao_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @handles_bad_input
 def batch_create_view(request: HttpRequest) -> HttpResponse:
+    unit = _unit(request)
+    if not services.may_manage_funds(request.user, unit):  # no fund rights: as if the page were not there
+        raise Http404
     policy = Policy.objects.filter(pk=form_id(request.POST.get("policy"))).first()
     if policy is None:
         raise ValidationError(_("请选择政策。"))
-    batch = services.preview_batch(actor=request.user, unit=_unit(request), policy=policy)
+    batch = services.preview_batch(actor=request.user, unit=unit, policy=policy)
     return redirect("relief:batch_detail", grant_batch_id=batch.pk)
 
 
@@ -630,6 +637,7 @@ def payment_list_view(request: HttpRequest) -> HttpResponse:
         "page": page, "states": PaymentEntry.State.choices, "state": state,
         "by_policy": ledger.totals(scoped, "purpose_code"), "by_month": ledger.totals(scoped, "month"),
         "bank_batches": selectors.bank_batches(request.user)[:20],
+        "account_changes": selectors.pending_account_changes(request.user)[:50],
         "pending": scoped.filter(state=PaymentEntry.State.PENDING).count()})
 
 
@@ -649,7 +657,17 @@ def bank_export_view(request: HttpRequest) -> HttpResponse:
 def bank_batch_view(request: HttpRequest, bank_batch_id: int) -> HttpResponse:
     batch = org_scoping.bank_batches.get_or_404(request.user, bank_batch_id)
     result = None
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        batch = org_scoping.bank_batches.get_or_404(request.user, bank_batch_id, action=org_scoping.CHANGE)
+        try:
+            confirmed = ledger.confirm_bank_return(actor=request.user, batch=batch)
+        except ledger.LedgerError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("回盘已确认：成功 %(p)d 笔，失败 %(f)d 笔。")
+                             % {"p": confirmed.paid, "f": confirmed.failed})
+        batch.refresh_from_db()
+    elif request.method == "POST":
         batch = org_scoping.bank_batches.get_or_404(request.user, bank_batch_id, action=org_scoping.CHANGE)
         upload = request.FILES.get("file")
         if upload is None:
@@ -661,10 +679,11 @@ def bank_batch_view(request: HttpRequest, bank_batch_id: int) -> HttpResponse:
                 handle.flush()
                 try:
                     result = ledger.import_bank_return(actor=request.user, batch=batch, path=Path(handle.name))
-                except excel.FileRefused as error:
+                except (excel.FileRefused, ledger.LedgerError) as error:
                     messages.error(request, str(error))
             if result is not None and not result.problems:
-                messages.success(request, _("回盘已导入：成功 %(p)d 笔，失败 %(f)d 笔。") % {"p": result.paid, "f": result.failed})
+                messages.success(request, _("回盘已核对无误（成功 %(p)d 笔，失败 %(f)d 笔），须由另一位工作人员确认后生效。")
+                                 % {"p": result.paid, "f": result.failed})
             elif result is not None:
                 messages.error(request, _("回盘文件有 %(n)d 处问题，未导入任何一笔，请核对后重传。") % {"n": len(result.problems)})
         batch.refresh_from_db()
@@ -680,11 +699,53 @@ def payment_action_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     if request.POST.get("action") == "reverse":
         reversal = ledger.reverse_entry(actor=request.user, entry=entry, reason=request.POST.get("reason", ""))
         messages.success(request, _("已冲正，冲正分录 %(n)s。") % {"n": reversal.number})
-    elif request.POST.get("action") == "retry":
-        new = ledger.retry_failed(actor=request.user, entry=entry,
-                                  bank_account=request.POST.get("bank_account", "").replace(" ", ""),
-                                  reason=request.POST.get("reason", "") or _("更正账号后重新支付"))
+    elif request.POST.get("action") == "retry":  # the same account again (a transient failure at the bank)
+        new = ledger.retry_failed(actor=request.user, entry=entry, reason=request.POST.get("reason", "") or _("重新支付"))
         messages.success(request, _("已重新生成支付分录 %(n)s。") % {"n": new.number})
+    elif request.POST.get("action") == "reroute":  # another account: waits for a second official
+        services.request_payment_account_change(actor=request.user, entry=entry,
+                                                account=request.POST.get("bank_account", ""),
+                                                reason=request.POST.get("reason", ""))
+        messages.success(request, _("收款账号变更已提交，须由另一位工作人员复核后生效。"))
     else:
         raise Http404
     return redirect(f"{_url('relief:payment_list')}?state=")
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def account_change_view(request: HttpRequest, account_change_id: int) -> HttpResponse:
+    """A second official approves or refuses a request to pay elsewhere."""
+    change = scoping.account_changes.get_or_404(request.user, account_change_id, action=org_scoping.CHANGE)
+    decision = request.POST.get("decision", "")
+    if decision not in ("approve", "refuse"):
+        raise Http404
+    services.decide_account_change(actor=request.user, change=change, approve=decision == "approve",
+                                   note=request.POST.get("note", ""))
+    messages.success(request, _("收款账号变更已批准。") if decision == "approve" else _("收款账号变更已驳回。"))
+    return redirect(f"{_url('relief:payment_list')}?state=")
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def application_account_view(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Ask to pay a submitted application to another account (a second official decides)."""
+    application = scoping.applications.get_or_404(request.user, application_id, action="pay")
+    services.request_application_account_change(actor=request.user, application=application,
+                                                account=request.POST.get("bank_account", ""),
+                                                reason=request.POST.get("reason", ""))
+    messages.success(request, _("收款账号变更已提交，须由另一位工作人员复核后生效。"))
+    return redirect("relief:application_detail", application_id=application.pk)
+
+
+@official_required
+@require_POST
+@handles_bad_input
+def verify_account_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The union confirms the account on a person's file is theirs (officials and chairs of the person's unit)."""
+    person = org_scoping.people.get_or_404(request.user, person_id, action=org_scoping.CHANGE)
+    services.verify_payee_account(actor=request.user, person=person, how=request.POST.get("how", ""))
+    messages.success(request, _("收款账号已核实。"))
+    return redirect(request.META.get("HTTP_REFERER") or _url("relief:payment_list"))

@@ -9,29 +9,25 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import attachments, audit, jobs, ledger
+from gonghui.core import attachments, audit, ledger
 from gonghui.core.deadlines import add_days, add_months, local_date
-from gonghui.core.models import Job, PaymentEntry
+from gonghui.core.models import AccountChange, PaymentEntry
 from gonghui.core.money import yuan
 from gonghui.orgs.models import Level, Person, Unit, User
 from gonghui.relief import rules
 from gonghui.relief.models import (
     Application,
-    Budget,
-    BudgetMovement,
     Contact,
     CriteriaSetting,
     DibaoStandard,
     DuplicateFlag,
     Flag,
-    GrantBatch,
     HardshipFile,
     HouseholdMember,
     IncomeSource,
@@ -582,6 +578,7 @@ def submit_application(*, actor: User, file: HardshipFile, policy: Policy, self_
     Step.objects.create(application=application, actor=actor, unit=file.unit, action="submit", from_state="",
                         to_state=S.SUBMITTED)
     _flag_duplicates(application)
+    flag_double_claims(application)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=application, unit_path=file.unit.path,
                  subject_user_id=file.person.user_id, changes={"amount": str(result.amount), "policy": policy.code})
     return application
@@ -615,9 +612,42 @@ def _flag_duplicates(application: Application) -> None:
                                                 detail=_("同一手机号也属于：%(names)s") % {"names": "、".join(names)})
 
 
+def flag_double_claims(application: Application) -> None:
+    """The same expense claimed twice, flagged before approval: an attachment (by its SHA-256) already used by
+    another live application, or another live application of the household in the same cap period (the
+    calendar year) under the same policy with the same facts."""
+    live = Application.objects.exclude(pk=application.pk).exclude(state=S.REJECTED)
+    mine = attachments_model().objects.filter(owner_type="relief.application", owner_id=application.pk)
+    hashes = set(mine.values_list("sha256", flat=True))
+    if hashes:
+        reused = (attachments_model().objects.filter(owner_type="relief.application", sha256__in=hashes)
+                  .exclude(owner_id=application.pk)
+                  .filter(owner_id__in=live.values("pk")).values_list("owner_id", flat=True).distinct()[:5])
+        for other in Application.objects.filter(pk__in=list(reused)):
+            DuplicateFlag.objects.get_or_create(application=application, kind="same_attachment",
+                                                detail=_("附件与申请 %(n)s 的附件相同") % {"n": other.number})
+    year = local_date(application.submitted_at).year
+    household = Q(file_id=application.file_id) | Q(person_id=application.person_id)
+    same = live.filter(household, version__policy_id=application.version.policy_id,
+                       submitted_at__year=year)
+    keys = ("self_paid", "requested")
+    for other in same.only("id", "facts")[:50]:
+        if all(str(other.facts.get(k) or "") == str(application.facts.get(k) or "") for k in keys):
+            DuplicateFlag.objects.get_or_create(application=application, kind="same_facts",
+                                                detail=_("与同户申请 %(n)s 的政策和金额相同") % {"n": other.number})
+
+
+def attachments_model() -> Any:
+    from gonghui.core.models import Attachment
+
+    return Attachment
+
+
 @transaction.atomic
 def clear_duplicate_flag(*, actor: User, flag: DuplicateFlag, reason: str) -> DuplicateFlag:
     """The reviewer records why a possible duplicate is not one (or what was done about it)."""
+    if flag.kind in DuplicateFlag.DOUBLE_CLAIM:
+        check_no_conflict(flag.application, actor)
     if not reason.strip():
         raise ValidationError({"reason": _("请写明核实情况。")})
     if flag.cleared_by_id is not None:
@@ -639,75 +669,6 @@ def _move(application: Application, actor: User, action: str, to_state: str, rea
     application.state = to_state
 
 
-def budget_for(unit: Unit, policy: Policy, year: int, lock: bool = False) -> Budget | None:
-    """The budget of the nearest unit at or above `unit` that holds one for this policy and year."""
-    budgets = Budget.objects.filter(unit_id__in=unit.ancestor_ids, policy=policy, year=year)
-    if lock:
-        budgets = budgets.select_for_update()
-    by_unit = {b.unit_id: b for b in budgets}
-    for unit_id in reversed(unit.ancestor_ids):
-        if unit_id in by_unit:
-            return by_unit[unit_id]
-    return None
-
-
-@dataclass(frozen=True)
-class BudgetPosition:
-    allocated: Decimal
-    committed: Decimal
-    released: Decimal
-    paid: Decimal
-
-    @property
-    def left(self) -> Decimal:
-        return self.allocated - self.committed - self.released
-
-
-def budget_position(budget: Budget) -> BudgetPosition:
-    apps = budget.applications.all()
-    committed = apps.filter(state__in=Application.COMMITTED).aggregate(t=Sum("amount"))["t"] or ZERO
-    released_apps = apps.filter(state=S.RELEASED).aggregate(t=Sum("amount"))["t"] or ZERO
-    batch_refs = [f"relief.batch:{b}" for b in GrantBatch.objects.filter(version__policy=budget.policy,
-                                                                        unit=budget.unit).values_list("pk", flat=True)]
-    batch_total = (PaymentEntry.objects.filter(purpose_ref__in=batch_refs, reverses__isnull=True,
-                                               period__year=budget.year).aggregate(t=Sum("amount"))["t"] or ZERO)
-    refs = [f"relief.application:{pk}" for pk in apps.filter(state=S.RELEASED).values_list("pk", flat=True)]
-    paid = (PaymentEntry.objects.filter(Q(purpose_ref__in=refs) | Q(purpose_ref__in=batch_refs))
-            .filter(ledger.paid_q()).aggregate(t=Sum("amount"))["t"] or ZERO)
-    return BudgetPosition(budget.allocated, committed, released_apps + batch_total, paid)
-
-
-@transaction.atomic
-def move_budget(*, actor: User, unit: Unit, policy: Policy, year: int, amount: Any, kind: str,
-                to_unit: Unit | None = None, note: str = "") -> Budget:
-    """下达/追加 to a unit's budget, or 下拨 part of it to a unit below."""
-    amount = _money(amount, "amount")
-    if amount <= 0:
-        raise ValidationError({"amount": _("金额必须大于零。")})
-    budget, _created = Budget.objects.select_for_update().get_or_create(unit=unit, policy=policy, year=year)
-    if kind in ("allocate", "top_up"):
-        Budget.objects.filter(pk=budget.pk).update(allocated=budget.allocated + amount)
-        BudgetMovement.objects.create(budget=budget, kind=kind, amount=amount, note=note, by=actor)
-    elif kind == "transfer_out":
-        if to_unit is None or not to_unit.is_in_subtree_of(unit) or to_unit.pk == unit.pk:
-            raise ValidationError({"to_unit": _("只能下拨给下级工会。")})
-        if budget_position(budget).left < amount:
-            raise ValidationError({"amount": _("可用余额不足，不能下拨。")})
-        child, _c = Budget.objects.select_for_update().get_or_create(unit=to_unit, policy=policy, year=year)
-        Budget.objects.filter(pk=budget.pk).update(allocated=budget.allocated - amount)
-        Budget.objects.filter(pk=child.pk).update(allocated=child.allocated + amount)
-        BudgetMovement.objects.create(budget=budget, kind="transfer_out", amount=-amount, counterpart=child,
-                                      note=note, by=actor)
-        BudgetMovement.objects.create(budget=child, kind="transfer_in", amount=amount, counterpart=budget,
-                                      note=note, by=actor)
-    else:
-        raise ValidationError({"kind": _("未知的资金操作。")})
-    budget.refresh_from_db()
-    audit.record(actor=actor, action=audit.Action.UPDATE, obj=budget, unit_path=unit.path,
-                 changes={"kind": kind, "amount": str(amount), "to": to_unit.pk if to_unit else None})
-    return budget
-
-
 DECISIONS = ("approve", "return", "reject")
 
 
@@ -726,6 +687,11 @@ def decide_application(*, actor: User, application: Application, decision: str, 
             raise ValidationError(_("这份申请当前为“%(state)s”，不能审批。") % {"state": application.get_state_display()})
         if application.steps.filter(actor=actor, action="approve").exists():
             raise ValidationError(_("同一人不能在同一申请的两个环节审批。"))
+        check_no_conflict(application, actor)
+        if decision == "approve" and application.duplicate_flags.filter(
+                kind__in=DuplicateFlag.DOUBLE_CLAIM, cleared_by__isnull=True).exists():
+            raise ValidationError(_("这份申请疑似重复申领（同一附件或同户同年相同事实），"
+                                    "须先核实并记录理由，才能审批通过。"))
         if decision in ("return", "reject") and not reason.strip():
             raise ValidationError({"reason": _("退回或不予通过，须写明原因。")})
         if decision == "return":
@@ -745,6 +711,25 @@ def decide_application(*, actor: User, application: Application, decision: str, 
             _final_approval(application, actor, reason)
         application.save()
         return application
+
+
+def conflict_of(application: Application, actor: User) -> str:
+    """Why `actor` may not decide on this application ("" when nothing ties them to it)."""
+    if application.channel == "self" and application.submitted_by_id == actor.pk:
+        return _("您是这份申请的申请人")
+    if application.person.user_id == actor.pk or application.file.person.user_id == actor.pk:
+        return _("您是这份申请的受益人")
+    if HouseholdMember.objects.filter(file_id=application.file_id, person__user_id=actor.pk).exists():
+        return _("您是申请家庭的成员")
+    if application.submitted_by_id == actor.pk:
+        return _("您是这份申请的代录人")
+    return ""
+
+
+def check_no_conflict(application: Application, actor: User) -> None:
+    reason = conflict_of(application, actor)
+    if reason:
+        raise ValidationError(_("%(why)s，须回避，不能审批。") % {"why": reason})
 
 
 def _final_approval(application: Application, actor: User, reason: str) -> None:
@@ -802,6 +787,7 @@ def resubmit_application(*, actor: User, application: Application, description: 
                          unit_path=application.unit.path)
     _move(application, actor, "resubmit", S.SUBMITTED, description)
     application.save()
+    flag_double_claims(application)
     return application
 
 
@@ -859,6 +845,15 @@ def release_payment(*, actor: User, application: Application) -> PaymentEntry:
             raise ValidationError(_("公示期到 %(d)s 结束，期满后才能拨付。") % {"d": application.notice_until})
         if application.objections.filter(resolved_at__isnull=True).exists():
             raise ValidationError(_("还有未处理的公示异议，处理完毕后才能拨付。"))
+    person = application.person
+    if not application.bank_hash or application.bank_hash != person.bank_hash:
+        raise ValidationError(_("申请的收款账号不是 %(name)s 档案中登记的账号，不能拨付。请先在档案中登记并核实账号，"
+                                "或由两位工作人员办理收款账号变更。") % {"name": person.name})
+    if AccountChange.objects.filter(target=f"relief.application:{application.pk}",
+                                    state=AccountChange.State.PENDING).exists():
+        raise ValidationError(_("这份申请有一项收款账号变更在等待复核，复核后才能拨付。"))
+    if not ledger.is_verified(person.pk, application.bank_account):
+        raise ValidationError(_("%(name)s 的收款账号尚未经工会核实属于本人，不能拨付。") % {"name": person.name})
     key = f"relief.application:{application.pk}"
     entry, _created = ledger.post_payment(
         actor=actor, key=key, payee_person_id=application.person_id, payee_name=application.person.name,
@@ -869,143 +864,6 @@ def release_payment(*, actor: User, application: Application) -> PaymentEntry:
     application.released_at, application.payment_key = timezone.now(), key
     application.save()
     return entry
-
-
-# --- batch grants ---
-
-def batch_files(batch_unit: Unit, version: PolicyVersion) -> QuerySet[HardshipFile]:
-    """Households of the subtree the policy's eligibility admits (fixed-amount grants only)."""
-    from gonghui.orgs.models import subtree_q
-
-    spec = version.spec.get("eligibility") or {}
-    files = HardshipFile.objects.filter(subtree_q(batch_unit.path, "unit__path"))
-    files = files.filter(status__in=spec.get("file_status") or list(rules.FILE_STATUS))
-    if spec.get("category"):
-        files = files.filter(category__in=spec["category"])
-    if spec.get("membership"):
-        files = files.filter(person__membership__in=spec["membership"])
-    return files
-
-
-def _batch_amount(version: PolicyVersion) -> Decimal:
-    amount = version.spec.get("amount") or {}
-    if amount.get("kind") != "fixed" or (version.spec.get("eligibility") or {}).get("flags_any"):
-        raise ValidationError(_("批量发放只适用于固定金额、按档案状态和类别认定的政策。"))
-    return yuan(amount["value"])
-
-
-@transaction.atomic
-def preview_batch(*, actor: User, unit: Unit, policy: Policy) -> GrantBatch:
-    version = version_on(policy, _today())
-    if version is None:
-        raise ValidationError(_("“%(policy)s”今天没有生效的版本。") % {"policy": policy.name})
-    amount = _batch_amount(version)
-    campaign = (campaigns(version) or [policy.code])[0]
-    already = PaymentEntry.objects.filter(purpose_code=campaign).filter(ledger.paid_q() | ledger.committed_q())
-    files = batch_files(unit, version).exclude(person_id__in=already.values("payee_person_id"))
-    count = files.count()
-    batch = GrantBatch.objects.create(unit=unit, version=version, criteria=version.spec.get("eligibility") or {},
-                                      preview_count=count, preview_total=amount * count, created_by=actor)
-    audit.record(actor=actor, action=audit.Action.CREATE, obj=batch, unit_path=unit.path,
-                 changes={"count": count, "total": str(batch.preview_total)})
-    return batch
-
-
-@transaction.atomic
-def approve_batch(*, actor: User, batch: GrantBatch) -> GrantBatch:
-    batch = GrantBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.state != GrantBatch.State.DRAFT:
-        raise ValidationError(_("这个批次%(reason)s，不能再审批。") % {"reason": batch.locked_reason or _("已处理")})
-    if batch.created_by_id == actor.pk and not actor.is_superuser:
-        raise ValidationError(_("批量发放须由另一位工作人员审批（不能自己审批自己提交的批次）。"))
-    budget = budget_for(batch.unit, batch.version.policy, _today().year, lock=True)
-    if budget is None or budget_position(budget).left < batch.preview_total:
-        raise ValidationError(_("救助资金余额不足以支付本批次 %(total)s 元。") % {"total": batch.preview_total})
-    job = Job.objects.create(kind="relief.batch_grant", created_by=actor, unit_path=batch.unit.path,
-                             params={"batch": batch.pk}, source_name=str(batch))
-    batch.state, batch.job, batch.approved_by, batch.approved_at = GrantBatch.State.RUNNING, job, actor, timezone.now()
-    batch.locked_reason = _("正在生成支付分录（%(who)s 于 %(at)s 批准），完成前不能修改或重复审批")% {
-        "who": actor, "at": timezone.localtime(batch.approved_at).strftime("%Y-%m-%d %H:%M")}
-    batch.save()
-    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=batch, unit_path=batch.unit.path,
-                 changes={"state": ["draft", "running"]})
-    jobs.start(job)
-    return batch
-
-
-def run_batch_grant(job: Job) -> None:
-    """The batch's entries, written by the database in chunks (INSERT … SELECT), idempotent by key."""
-    batch = GrantBatch.objects.select_related("version__policy", "unit").get(pk=job.params["batch"])
-    created = write_grant_entries(batch, progress=lambda done, total: jobs.progress(job, done, total))
-    GrantBatch.objects.filter(pk=batch.pk).update(state=GrantBatch.State.DONE, locked_reason="")
-    Job.objects.filter(pk=job.pk).update(counts={"created": created}, message=_("已生成 %(n)d 笔支付分录。") % {"n": created})
-    audit.record(actor=None, actor_label="system", action=audit.Action.CREATE, obj=batch, unit_path=batch.unit.path,
-                 changes={"entries": created})
-
-
-def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | None = None) -> int:
-    """The batch's payment entries, one INSERT … SELECT per chunk of household files, written by the database.
-
-    Nothing is paid twice: a household that already had an entry of the campaign before this run is
-    skipped, the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a re-run of the
-    batch resumes after the last chunk it committed (`done_through`).
-    """
-    chunk = chunk or settings.GONGHUI_GRANT_CHUNK  # household files a transaction
-    version = batch.version
-    amount = _batch_amount(version)
-    campaign = (campaigns(version) or [version.policy.code])[0]
-    files = batch_files(batch.unit, version)
-    bounds = files.aggregate(low=Min("id"), high=Max("id"))
-    if bounds["low"] is None:
-        return 0
-    low, high = bounds["low"], bounds["high"]
-    total_chunks = (high - low) // chunk + 1
-    done_through = GrantBatch.objects.filter(pk=batch.pk).values_list("done_through", flat=True).first() or 0
-    live = [PaymentEntry.State.PENDING, PaymentEntry.State.EXPORTED, PaymentEntry.State.PAID]
-    # Entries written before this run are the only ones a chunk's households can already have (an open
-    # file per person: chunks never share a household). When the campaign has none, no look-up is needed.
-    watermark = PaymentEntry.objects.aggregate(top=Max("id"))["top"] or 0
-    prior = PaymentEntry.objects.filter(purpose_code=campaign, id__lte=watermark, state__in=live).exists()
-    skip_paid = """
-        AND NOT EXISTS (SELECT 1 FROM core_paymententry e WHERE e.purpose_code = %s AND e.payee_person_id = p.id
-                        AND e.state IN (%s, %s, %s) AND e.id <= %s)""" if prior else ""
-    skip_params = [campaign, *live, watermark] if prior else []
-    created = 0
-    now = timezone.now()
-    today = _today()
-    memo = f"{version.policy.name}"[:200]
-    for index, start in enumerate(range(low, high + 1, chunk)):
-        last = start + chunk - 1
-        if last <= done_through:
-            continue
-        chunk_files = files.filter(id__gte=start, id__lte=last)
-        sql, params = chunk_files.values_list("id", flat=True).query.sql_with_params()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO core_paymententry (idempotency_key, payee_person_id, payee_name, bank_account, amount,
-                    purpose_code, purpose_ref, memo, unit_id_ref, unit_path, province_id_ref, period, state,
-                    failure_reason, reversed_from_state, created_by_id, created_at)
-                SELECT CAST(%s AS TEXT) || CAST(p.id AS TEXT), p.id, p.name, p.bank_account, %s, %s, %s, %s, u.id,
-                    u.path, f.province_id, %s, 'pending', '', '', %s, %s
-                FROM relief_hardshipfile f
-                JOIN orgs_person p ON p.id = f.person_id
-                JOIN orgs_unit u ON u.id = f.unit_id
-                WHERE f.id IN ({sql}){skip_paid}
-                ON CONFLICT (idempotency_key) DO NOTHING
-                """,  # noqa: S608 - the inner query is Django's own, with its parameters bound
-                [f"grant:{campaign}:", amount, campaign, f"relief.batch:{batch.pk}", memo, today,
-                 batch.approved_by_id, now, *params, *skip_params])
-            written = max(cursor.rowcount, 0)
-            created += written
-            GrantBatch.objects.filter(pk=batch.pk).update(done_through=last,
-                                                          created_count=F("created_count") + written)
-        if progress is not None:
-            progress(index + 1, total_chunks)
-    if connection.vendor == "postgresql" and created > chunk:
-        with connection.cursor() as cursor:  # a bulk load: fresh statistics for the next plans
-            cursor.execute("ANALYZE core_paymententry")
-    return created
 
 
 def quote_policy(*, code: str, facts: Any, on: date | None = None, file: HardshipFile | None = None) -> rules.Quote:
@@ -1027,3 +885,22 @@ def quote_policy(*, code: str, facts: Any, on: date | None = None, file: Hardshi
         merged.update({k: v for k, v in facts.items() if k != "household"})
         facts = merged
     return quote(version, facts)
+
+
+# The package's other aggregates, re-exported so that `services.<verb>` keeps working.
+from gonghui.relief.services.budgets import BudgetPosition as BudgetPosition  # noqa: E402
+from gonghui.relief.services.budgets import approve_batch as approve_batch  # noqa: E402
+from gonghui.relief.services.budgets import batch_files as batch_files  # noqa: E402
+from gonghui.relief.services.budgets import budget_for as budget_for  # noqa: E402
+from gonghui.relief.services.budgets import budget_position as budget_position  # noqa: E402
+from gonghui.relief.services.budgets import may_manage_funds as may_manage_funds  # noqa: E402
+from gonghui.relief.services.budgets import move_budget as move_budget  # noqa: E402
+from gonghui.relief.services.budgets import preview_batch as preview_batch  # noqa: E402
+from gonghui.relief.services.budgets import run_batch_grant as run_batch_grant  # noqa: E402
+from gonghui.relief.services.budgets import write_grant_entries as write_grant_entries  # noqa: E402
+from gonghui.relief.services.payees import decide_account_change as decide_account_change  # noqa: E402
+from gonghui.relief.services.payees import (  # noqa: E402
+    request_application_account_change as request_application_account_change,
+)
+from gonghui.relief.services.payees import request_payment_account_change as request_payment_account_change  # noqa: E402
+from gonghui.relief.services.payees import verify_payee_account as verify_payee_account  # noqa: E402
