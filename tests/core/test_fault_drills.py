@@ -43,21 +43,31 @@ def _job(db: Path | sqlite3.Connection, job_id: int) -> tuple[str, int, int, int
                      [job_id]).fetchone()
 
 
+def _import_started(folder: Path) -> tuple[dict[str, str], Path, int]:
+    folder.mkdir()
+    env = _env(folder, GONGHUI_TASKS_BACKEND="db", GONGHUI_IMPORT_MAX_ROWS="100000")
+    assert _gonghui(env, "migrate", "-v0").returncode == 0
+    made = _gonghui(env, "shell", "--no-imports", "-c",
+                    SETUP.format(bench=str(ROOT / "bench"), file=str(folder / "people.xlsx"), rows=ROWS))
+    assert made.returncode == 0, made.stderr
+    return env, folder / "db.sqlite3", int(made.stdout.strip().splitlines()[-1])
+
+
 def test_an_import_whose_worker_is_killed_midway_completes_with_every_row_once(tmp_path: Path) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("runs once, in the SQLite pass")
-    env = _env(tmp_path, GONGHUI_TASKS_BACKEND="db", GONGHUI_IMPORT_MAX_ROWS="100000")
-    db = tmp_path / "db.sqlite3"
-    assert _gonghui(env, "migrate", "-v0").returncode == 0
-    made = _gonghui(env, "shell", "--no-imports", "-c",
-                    SETUP.format(bench=str(ROOT / "bench"), file=str(tmp_path / "people.xlsx"), rows=ROWS))
-    assert made.returncode == 0, made.stderr
-    job_id = int(made.stdout.strip().splitlines()[-1])
-
-    # Killed once the first writing transaction has committed (progress past the checking half).
-    _kill_when(db, job_id, lambda job: job[0] == "running" and job[2] and job[1] > job[2] // 2, env)
-    with sqlite3.connect(db) as c:
-        written_before = c.execute("SELECT count(*) FROM orgs_person").fetchone()[0]
+    # The kill must land between the first and the last writing transaction. On a loaded machine the watcher can
+    # miss that window (the job is done, or every row written, when it looks): the drill is then set up afresh, at
+    # most three times; each run that does land is checked in full.
+    for attempt in range(3):
+        env, db, job_id = _import_started(tmp_path / f"try{attempt}")
+        landed = _kill_when(db, job_id, lambda job: job[0] == "running" and job[2] and job[1] > job[2] // 2, env)
+        with sqlite3.connect(db) as c:
+            written_before = c.execute("SELECT count(*) FROM orgs_person").fetchone()[0]
+        if landed and written_before < ROWS:
+            break
+    else:
+        pytest.fail("three drills in a row: the kill never landed while the import was writing")
     assert 0 < written_before < ROWS, written_before  # killed midway: some rows written, not all
     assert _job(db, job_id)[0] == "running"  # abandoned, as a kill leaves it
 
@@ -98,7 +108,8 @@ print(batch.job_id)
 """
 
 
-def _kill_when(db: Path, job_id: int, started: Callable[[tuple[str, int, int, int]], bool], env: dict[str, str]) -> None:
+def _kill_when(db: Path, job_id: int, started: Callable[[tuple[str, int, int, int]], bool], env: dict[str, str]) -> bool:
+    """Start a worker and kill it (SIGKILL) once `started` holds; False when the job got past the window first."""
     worker = subprocess.Popen([sys.executable, "-m", "gonghui.cli", "worker"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     watch = sqlite3.connect(db, timeout=20, isolation_level=None)
@@ -108,12 +119,14 @@ def _kill_when(db: Path, job_id: int, started: Callable[[tuple[str, int, int, in
             job = _job(watch, job_id)
             if started(job):
                 break
-            assert job[0] in ("queued", "running"), job
+            if job[0] not in ("queued", "running"):
+                return False
             time.sleep(0.005)
         else:
             pytest.fail("the job never reached the point of the kill")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
+        return True
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from gonghui.relief.models import Application
+from tests import samples
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
 
 
 def test_worker_applies_on_a_phone_officials_approve_worker_sees_amount(live_server, demo_tree, browser, phone_page,
@@ -26,7 +26,7 @@ def test_worker_applies_on_a_phone_officials_approve_worker_sees_amount(live_ser
     phone.get_by_label("情况说明").fill("母亲住院手术，自付部分较多。")
     phone.get_by_label("收款银行卡号").fill("6222 0202 0011 2233 445")
     invoice = tmp_path / "住院发票.png"
-    invoice.write_bytes(PNG)
+    invoice.write_bytes(samples.png())  # a real image: the content is decoded
     phone.get_by_label("附件：发票、诊断证明、照片").set_input_files(str(invoice))
     screenshot(phone, "relief-apply-phone")
     phone.get_by_test_id("submit-application").click()
