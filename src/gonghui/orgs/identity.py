@@ -170,7 +170,7 @@ def verify_by_union(*, actor: User, person: Person, method: str, evidence: str, 
 @transaction.atomic
 def _verify_by_union(*, actor: User, person: Person, method: str, evidence: str, phone: str) -> IdentityVerification:
     person = scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE,
-                                       queryset=Person.objects.select_for_update().select_related("unit", "user"))
+                                       queryset=Person.objects.select_for_update(of=("self",)).select_related("unit", "user"))
     if method not in IdentityVerification.UNION_METHODS:
         raise ValidationError({"method": _("请选择核验方式：当面核验身份证或视频核验。")})
     if len(evidence.strip()) < 4:
@@ -279,7 +279,7 @@ def attach_link(link: PersonLink, obj: Any) -> None:
 def decide_link(*, actor: User, link: PersonLink, confirm: bool, note: str = "") -> PersonLink:
     """The person's own union says whether the record named by another street is this person's."""
     link = scoping.people_links.get_or_404(actor, link.pk, action=scoping.CHANGE,
-                                           queryset=PersonLink.objects.select_for_update().select_related("person"))
+                                           queryset=PersonLink.objects.select_for_update(of=("self",)).select_related("person"))
     if link.state != PersonLink.State.PENDING:
         raise ValidationError(_("这条关联已经处理过了。"))
     if not scoping.people.can(actor, scoping.CHANGE, link.person):
