@@ -117,11 +117,14 @@ def test_the_contact_uploads_the_form_in_excel(client_for, assignment: Assignmen
     assert "已通过 Excel 报送" in filed.content.decode()
     report = Report.objects.get(assignment=assignment, enterprise=hotel, period=today)
     assert report.channel == "excel" and [r["name"] for r in report.data["observed"]] == ["吴一", "吴二"]
-    # …and the report, downloaded back, is the same sheet.
+    # …and the report, downloaded back, is the same sheet: its ID numbers and phones masked, and each mask read back
+    # against the report as filed keeps the stored value.
     back = client.get(f"/reports/{assignment.pk}/fill/excel/", {"day": today, "filled": "1"})
     again = tmp_path / "back.xlsx"
     again.write_bytes(back.content)
-    data, problems = workbook.read_report(again, "表", items)
+    cells = str(CalamineWorkbook.from_filelike(io.BytesIO(back.content)).get_sheet_by_index(0).to_python())
+    assert report.data["observed"][0]["id_number"] not in cells and "13912345678" not in cells and "139****5678" in cells
+    data, problems = workbook.read_report(again, "表", items, stored=report.data)
     assert problems == [] and forms.check(items, data).data == report.data
 
 

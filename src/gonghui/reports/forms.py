@@ -432,3 +432,48 @@ def shown_data(items: tuple[Item, ...], data: dict[str, Any], *, health: bool) -
         elif item.key in data:
             result[item.key] = one(item, data[item.key])
     return result
+
+
+def _mask_returned(submitted: Any, stored: Any, kind: str) -> bool:
+    """Whether a value came back as the mask it was pre-filled with (`core.masking.shown` of the stored value)."""
+    from gonghui.core.masking import shown
+
+    if stored is None or stored == "" or stored == []:
+        return False
+    if isinstance(submitted, (list, tuple)):  # a masked multi-choice health value comes back as ["***"]
+        if len(submitted) != 1:
+            return False
+        submitted = submitted[0]
+    return isinstance(submitted, str) and submitted.strip() == shown(stored, kind)
+
+
+def restore_sealed(items: tuple[Item, ...], submitted: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A submission of a form that was pre-filled masked (`shown_data`), with every personal value that came back
+    as its mask replaced by the stored value it masks: a table's rows are matched by position (the form and the
+    filled workbook list the stored rows in order). A value typed anew replaces the stored one; the stored value is
+    never put in a place where it was not (a mask sent at another row's position does not match)."""
+    if not stored:
+        return submitted
+    result = dict(submitted)
+    for item in items:
+        if isinstance(item, Table):
+            rows = submitted.get(item.key)
+            old_rows = stored.get(item.key) or []
+            if not isinstance(rows, list) or not isinstance(old_rows, list):
+                continue
+            restored = []
+            for index, row in enumerate(rows):
+                old = old_rows[index] if index < len(old_rows) and isinstance(old_rows[index], dict) else {}
+                if isinstance(row, dict) and old:
+                    row = dict(row)
+                    for column in item.columns:
+                        kind = personal_kind(column)
+                        if kind is not None and _mask_returned(row.get(column.key), old.get(column.key), kind):
+                            row[column.key] = old[column.key]
+                restored.append(row)
+            result[item.key] = restored
+        else:
+            kind = personal_kind(item)
+            if kind is not None and _mask_returned(submitted.get(item.key), stored.get(item.key), kind):
+                result[item.key] = stored[item.key]
+    return result

@@ -112,9 +112,11 @@ def run_upload(job: Job) -> None:
     day = dt.date.fromisoformat(job.params["day"])
     items = forms.parse_schema(assignment.template.current().schema)
     path = Path(settings.MEDIA_ROOT) / job.source_file
+    existing = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=day).first()
     try:
         data, problems = workbook.read_report(path, assignment.template.name, items,
-                                              on_progress=lambda done, total: jobs.progress(job, done, total))
+                                              on_progress=lambda done, total: jobs.progress(job, done, total),
+                                              stored=existing.data if existing is not None else None)
     except excel.FileRefused as refused:
         raise jobs.JobError(str(refused)) from refused
     table = workbook.table_of(items)

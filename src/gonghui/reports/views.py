@@ -185,12 +185,21 @@ def _rows_for(items: tuple[forms.Item, ...], data: dict[str, Any], extra: int) -
             rows += [{} for _i in range(extra)]
             shown.append({"table": item, "rows": [
                 {"index": i, "cells": [{"field": c, "name": f"{item.key}-{i}-{c.key}",
-                                        "value": r.get(c.key, "") if r.get(c.key) is not None else ""}
+                                        "value": _cell_value(r.get(c.key))}
                                        for c in item.columns]} for i, r in enumerate(rows)], "count": len(rows)})
         else:
             value = data.get(item.key)
-            shown.append({"field": item, "value": "" if value is None else value})
+            shown.append({"field": item, "value": _cell_value(value)})
     return shown
+
+
+def _cell_value(value: Any) -> Any:
+    """A value for the input: blank for none, and a masked multi-choice value (["***"] sent back) as the mask."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)) and list(value) == ["***"]:
+        return "***"
+    return value
 
 
 @login_required
@@ -204,21 +213,35 @@ def fill_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     day = _day(request)
     items = forms.parse_schema(assignment.template.current().schema)
     existing = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=day).first()
-    data: dict[str, Any] = existing.data if existing else {}
+    health = scoping.may_read_health(request.user, enterprise.pk)
+    # What the page shows is masked (ID numbers and phones always, health data for a reader not entitled to it):
+    # the person filling re-types a full value only to change it; a mask sent back keeps the stored value.
+    data: dict[str, Any] = forms.shown_data(items, existing.data, health=health) if existing else {}
     copied = None
+    source = existing
     if request.method == "GET" and request.GET.get("copy"):
         copied = services.last_report(request.user, assignment, enterprise, day)
         if copied is not None:
-            data = copied.data
+            data = forms.shown_data(items, copied.data, health=health)
+    if request.method == "POST":
+        try:
+            copied_day = dt.date.fromisoformat((request.POST.get("copied_from") or "").strip()[:10])
+        except ValueError:
+            copied_day = None
+        if copied_day is not None and copied_day != day:
+            source = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=copied_day).first()
     status = 200
     if request.method == "POST":
+        # Shown again as it was sent (masks stay masks; what the person typed is theirs), so a refused submit or
+        # "three more rows" never shows a stored value the page did not show before.
         data = _read_form(items, request.POST)
         if request.POST.get("action") == "more":
             return render(request, "reports/fill.html", _fill_context(assignment, enterprise, day, items, data, 3,
-                                                                      existing, None), status=200)
+                                                                      existing, None, source), status=200)
         try:
-            report = services.submit_report(actor=request.user, assignment=assignment, enterprise=enterprise,
-                                            period=day, data=data)
+            report = services.submit_report(
+                actor=request.user, assignment=assignment, enterprise=enterprise, period=day,
+                data=forms.restore_sealed(items, data, source.data if source is not None else None))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -228,12 +251,15 @@ def fill_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
                              + (_("这是第 %(n)s 次更正。") % {"n": report.revision - 1} if report.revision > 1 else ""))
             return redirect(f"{request.path}?enterprise={enterprise.pk}&day={day}")
     return render(request, "reports/fill.html", _fill_context(assignment, enterprise, day, items, data, 1 if data
-                                                              else 3, existing, copied), status=status)
+                                                              else 3, existing, copied, copied or source),
+                  status=status)
 
 
 def _fill_context(assignment: Assignment, enterprise: Enterprise, day: dt.date, items: tuple[forms.Item, ...],
-                  data: dict[str, Any], extra: int, existing: Report | None, copied: Report | None) -> dict[str, Any]:
-    return {"official": False, "a": assignment, "enterprise": enterprise, "day": day, "shown": _rows_for(
+                  data: dict[str, Any], extra: int, existing: Report | None, copied: Report | None,
+                  source: Report | None = None) -> dict[str, Any]:
+    return {"copied_from": source.period if source is not None and source.period != day else None,
+            "official": False, "a": assignment, "enterprise": enterprise, "day": day, "shown": _rows_for(
         items, data, extra), "existing": existing, "copied": copied, "types": forms.TYPES,
         "due": rules.due_at(day, assignment.deadline),
         "locked": services.is_locked(assignment, enterprise, day, _today())}
@@ -313,8 +339,12 @@ def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
     if request.method == "GET":
         existing = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=day).first()
         if existing is not None and request.GET.get("filled"):
+            # Masked as the form page is; a mask left unchanged in the upload keeps the stored value.
+            health = scoping.may_read_health(request.user, enterprise.pk)
             buffer = io.BytesIO()
-            excel.write_rows(sheet, workbook.rows_of(items, existing.data), buffer)
+            excel.write_rows(sheet, workbook.rows_of(
+                items, existing.data if health else forms.shown_data(items, existing.data, health=False),
+                masked=True), buffer)
             return _xlsx_response(buffer.getvalue(), f"{name}-{enterprise.name}-{day}.xlsx")
         return _xlsx_response(excel.template(sheet), f"{name}-模板.xlsx")
     upload = request.FILES.get("file")
@@ -342,7 +372,9 @@ def fill_excel_view(request: HttpRequest, report_task_id: int) -> HttpResponse:
             handle.write(chunk)
         handle.flush()
         try:
-            data, problems = workbook.read_report(Path(handle.name), name, items)
+            existing = Report.objects.filter(assignment=assignment, enterprise=enterprise, period=day).first()
+            data, problems = workbook.read_report(Path(handle.name), name, items,
+                                                  stored=existing.data if existing is not None else None)
         except excel.FileRefused as error:
             messages.error(request, str(error))
             return render(request, "reports/fill_excel.html", context, status=422)

@@ -85,14 +85,19 @@ def data_from_rows(items: tuple[forms.Item, ...], rows: list[excel.ParsedRow]) -
     return data, numbers
 
 
-def read_report(path: Path, name: str, items: tuple[forms.Item, ...], *,
-                on_progress: Any = None) -> tuple[dict[str, Any], list[excel.Problem]]:
+def read_report(path: Path, name: str, items: tuple[forms.Item, ...], *, on_progress: Any = None,
+                stored: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[excel.Problem]]:
     """A filled sheet: the data, and every problem by (row, column, value, reason) — the cells the pipeline
-    refuses, then what the form itself refuses. Raises `excel.FileRefused` for a file that cannot be read."""
+    refuses, then what the form itself refuses. Raises `excel.FileRefused` for a file that cannot be read.
+
+    `stored` is the day's report as filed: the "filled" download masks ID numbers, phones (and health data for a
+    reader not entitled to it), and a mask left unchanged in the upload keeps the stored value (rows by position,
+    `forms.restore_sealed`)."""
     sheet = sheet_for(name, items)
     parsed = list(excel.read(path, sheet, on_progress=on_progress))
     problems = [p for row in parsed for p in row.problems]
     data, numbers = data_from_rows(items, [r for r in parsed if r.ok] if problems else parsed)
+    data = forms.restore_sealed(items, data, stored)
     if problems:
         return data, problems
     if not parsed:
