@@ -464,7 +464,7 @@ def rebind_phone(*, phone: str, code: str, name: str, id_number: str, ip: str | 
     if person is None:
         return None
     with transaction.atomic():
-        person = Person.objects.select_for_update().select_related("unit", "user").get(pk=person.pk)
+        person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
         digest = lookup_hash(number, "phone")
         old = _trusted_number(person)
         if old and old == number:

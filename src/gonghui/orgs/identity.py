@@ -170,7 +170,7 @@ def verify_by_union(*, actor: User, person: Person, method: str, evidence: str, 
 @transaction.atomic
 def _verify_by_union(*, actor: User, person: Person, method: str, evidence: str, phone: str) -> IdentityVerification:
     person = scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE,
-                                       queryset=Person.objects.select_for_update().select_related("unit", "user"))
+                                       queryset=Person.objects.select_for_update(of=("self",)).select_related("unit", "user"))
     if method not in IdentityVerification.UNION_METHODS:
         raise ValidationError({"method": _("请选择核验方式：当面核验身份证或视频核验。")})
     if len(evidence.strip()) < 4:

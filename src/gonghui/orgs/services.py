@@ -820,7 +820,7 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
     if not phone:
         raise ValidationError({"phone": _("请输入正确的11位手机号码。")})
     digest = lookup_hash(parsed.number, "id")
-    person = Person.objects.select_for_update().select_related("user", "unit").filter(id_hash=digest).first()
+    person = Person.objects.select_for_update(of=("self",)).select_related("user", "unit").filter(id_hash=digest).first()
     user = User.objects.filter(phone_hash=phone_hash(phone)).first()
     if person is not None:
         if person.user_id is not None and user is not None and person.user_id == user.pk:
