@@ -411,3 +411,122 @@ def test_a_workers_token_is_not_bound_by_the_officials_idle_rule(persona) -> Non
         _, raw = services.issue_api_token(user=persona("worker1"))
         clock.move_to(start + timedelta(hours=5))
         assert _api(raw) == 200
+
+
+# --- nobody can block a worker's SMS sign-in (workers have no password) ---
+
+def _ask_code(client: Client, phone: str, ip: str) -> str:
+    client.post("/accounts/login/sms/send/", {"phone": phone}, REMOTE_ADDR=ip)
+    return sms.outbox[-1].text.split("登录验证码是 ")[1][:6]
+
+
+def _wrong_sms(right: str) -> str:
+    return "000000" if right != "000000" else "111111"
+
+
+def test_a_strangers_wrong_codes_do_not_burn_the_owners_code(persona) -> None:  # noqa: ANN001
+    persona("worker1")
+    owner = Client()
+    code = _ask_code(owner, "13900000001", OWNER)
+    attacker = Client()
+    for _ in range(5):
+        attacker.post("/accounts/login/sms/", {"phone": "13900000001", "code": _wrong_sms(code)},
+                      REMOTE_ADDR=ATTACKER)
+    from gonghui.orgs.models import SmsCode
+
+    assert SmsCode.objects.get(purpose="login").attempts == 0  # the stranger spent nothing of the owner's code
+    # The stranger is bounded by their own lock: even the right code is refused from there now.
+    refused = attacker.post("/accounts/login/sms/", {"phone": "13900000001", "code": code}, REMOTE_ADDR=ATTACKER)
+    assert "临时锁定" in refused.content.decode()
+    assert owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": code},
+                      REMOTE_ADDR=OWNER).status_code == 302
+
+
+def test_the_owners_own_wrong_codes_still_spend_the_code(persona, settings) -> None:  # noqa: ANN001
+    settings.GONGHUI_LOCKOUT_THRESHOLD = 10  # so that it is the code, not the lock, that refuses
+    persona("worker1")
+    owner = Client()
+    code = _ask_code(owner, "13900000001", OWNER)
+    for _ in range(settings.GONGHUI_SMS_MAX_ATTEMPTS - 1):
+        owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": _wrong_sms(code)}, REMOTE_ADDR=OWNER)
+    from gonghui.orgs.models import SmsCode
+
+    assert SmsCode.objects.get(purpose="login").attempts == settings.GONGHUI_SMS_MAX_ATTEMPTS - 1
+    owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": _wrong_sms(code)}, REMOTE_ADDR=OWNER)
+    spent = owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": code}, REMOTE_ADDR=OWNER)
+    assert spent.status_code == 200 and "验证码不正确" in spent.content.decode()
+
+
+def test_the_owners_code_one_guess_short_of_the_maximum_still_works(persona, settings) -> None:  # noqa: ANN001
+    settings.GONGHUI_LOCKOUT_THRESHOLD = 10
+    persona("worker1")
+    owner = Client()
+    code = _ask_code(owner, "13900000001", OWNER)
+    for _ in range(settings.GONGHUI_SMS_MAX_ATTEMPTS - 1):
+        owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": _wrong_sms(code)}, REMOTE_ADDR=OWNER)
+    assert owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": code},
+                      REMOTE_ADDR=OWNER).status_code == 302
+
+
+def test_a_stranger_asking_a_new_code_does_not_cancel_the_owners(persona) -> None:  # noqa: ANN001
+    persona("worker1")
+    owner = Client()
+    code = _ask_code(owner, "13900000001", OWNER)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        _ask_code(Client(), "13900000001", ATTACKER)
+        assert owner.post("/accounts/login/sms/", {"phone": "13900000001", "code": code},
+                          REMOTE_ADDR=OWNER).status_code == 302
+
+
+def test_other_purposes_do_not_use_up_the_sign_in_allowance(persona, settings) -> None:  # noqa: ANN001
+    persona("worker1")
+    start = timezone.now()
+    for i, purpose in enumerate(["join", "rebind", "phone_new", "join", "rebind"]):
+        with time_machine.travel(start + timedelta(minutes=2 * i), tick=False):
+            ok, _message = auth.send_verification_code(phone="13900000001", ip=f"10.80.0.{i}", purpose=purpose)
+            assert ok, _message
+    with time_machine.travel(start + timedelta(minutes=9), tick=False):
+        # the other purposes' allowance is used up…
+        ok, _message = auth.send_verification_code(phone="13900000001", ip="10.80.0.9", purpose="join")
+        assert not ok and "次数过多" in _message
+    with time_machine.travel(start + timedelta(minutes=8, seconds=10), tick=False):
+        # …and ten seconds after the stranger's last code, the owner still gets a sign-in code and signs in
+        owner = Client()
+        assert _sms_sign_in(owner, "13900000001", OWNER).status_code == 302
+
+
+def test_the_sign_in_allowance_per_number_still_holds_at_its_limit(persona, settings) -> None:  # noqa: ANN001
+    persona("worker1")
+    start = timezone.now()
+    for i in range(settings.GONGHUI_SMS_PER_NUMBER_PER_HOUR):
+        with time_machine.travel(start + timedelta(minutes=2 * i), tick=False):
+            ok, _message = auth.request_sms_code(phone="13900000001", ip=f"10.81.0.{i}")
+            assert ok, _message
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        ok, _message = auth.request_sms_code(phone="13900000001", ip="10.81.0.99")
+        assert not ok and "次数过多" in _message
+
+
+# --- the account guard shuts out nobody who has no other way in ---
+
+def test_many_guessers_do_not_lock_an_account_without_phone_or_authenticator_out(persona, settings) -> None:  # noqa: ANN001
+    settings.GONGHUI_ACCOUNT_GUARD_THRESHOLD = 6
+    admin = persona("admin")
+    assert not admin.phone_hash and not TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
+    for ip in ("10.70.0.1", "10.70.0.2"):
+        for _ in range(5):
+            _login(Client(), "admin", WRONG, ip)
+    assert auth.account_guarded(auth.attempt_key("admin", admin))  # the guard's count is reached…
+    answer = _login(Client(), "admin", PASSWORD, OWNER)  # …yet the owner's new browser still gets in
+    assert answer.status_code == 302 and "请使用短信验证码登录" not in answer.content.decode()
+    # the guessing clients stay locked
+    assert "临时锁定" in _login(Client(), "admin", PASSWORD, "10.70.0.1").content.decode()
+
+
+def test_the_guard_still_closes_the_password_of_an_account_with_a_phone(persona, settings) -> None:  # noqa: ANN001
+    settings.GONGHUI_ACCOUNT_GUARD_THRESHOLD = 6
+    assert persona("worker1").phone_hash
+    for ip in ("10.70.0.1", "10.70.0.2"):
+        for _ in range(5):
+            _login(Client(), "worker1", WRONG, ip)
+    assert "请使用短信验证码登录" in _login(Client(), "worker1", PASSWORD, OWNER).content.decode()

@@ -406,3 +406,47 @@ def test_an_oral_application_naming_another_streets_worker_waits_for_their_union
                                          {"confirm": "1", "note": "电话联系本人确认"}).status_code == 302
     party.refresh_from_db()
     assert party.person == target and party.user == persona("worker1")
+
+
+# --- the union's verification that moves the login number tells the old number ---
+
+def _union_verifies(persona, person: Person, number: str):  # noqa: ANN001, ANN202
+    from django.test import TestCase
+
+    code = code_for(number, "phone_new")
+    sms.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return identity.verify_by_union(actor=persona("beiyuanmen"), person=person, method="union_in_person",
+                                        evidence="核对身份证原件，证件号后四位一致", phone=number, phone_code=code)
+
+
+def test_the_unions_verification_binding_a_new_number_tells_the_old_one(persona) -> None:  # noqa: ANN001
+    """An official (or one who tricked them) binds another number to worker1's file: the old number hears of it
+    at once, and the audit names both numbers, masked."""
+    person = _worker1_file(persona)
+    old = person.user.phone
+    _union_verifies(persona, person, STRANGER)
+    person.refresh_from_db()
+    assert person.user.phone == STRANGER
+    told = [m for m in sms.outbox if m.phone == old]
+    assert len(told) == 1 and "登录手机号已由" in told[0].text and "5678" in told[0].text
+    assert STRANGER not in told[0].text  # the new number is masked in the message
+    event = AuditEvent.objects.filter(subject_user_id=person.user_id, changes__has_key="login_phone").get()
+    masked_old, masked_new = event.changes["login_phone"]
+    assert masked_old.endswith(old[-4:]) and old not in masked_old
+    assert masked_new.endswith("5678") and STRANGER not in masked_new
+    assert event.actor_id == persona("beiyuanmen").pk
+
+
+def test_the_unions_verification_keeping_the_same_number_tells_nobody(persona) -> None:  # noqa: ANN001
+    person = _worker1_file(persona)
+    _union_verifies(persona, person, person.user.phone)
+    assert sms.outbox == []
+    assert not AuditEvent.objects.filter(changes__has_key="login_phone").exists()
+
+
+def test_the_unions_first_binding_of_a_file_without_account_tells_nobody(persona) -> None:  # noqa: ANN001
+    person = _registry_file(persona)
+    _union_verifies(persona, person, "13712340066")
+    person.refresh_from_db()
+    assert person.user.phone == "13712340066" and sms.outbox == []

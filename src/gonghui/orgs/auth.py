@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -269,7 +270,7 @@ def password_login(request: HttpRequest, identifier: str, password: str, *, chan
     if until is not None:
         _audit_failure(identifier, user, "locked")
         return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
-    if not own_device and account_guarded(key) and not _has_authenticator(user):
+    if not own_device and account_guarded(key) and _guard_applies(user):
         # Refused before the password is checked, so the answer says nothing about the guess.
         _audit_failure(identifier, user, "guarded")
         return LoginOutcome(refusal=Refusal.LOCKED, message=_(
@@ -287,6 +288,19 @@ def password_login(request: HttpRequest, identifier: str, password: str, *, chan
             return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
         return LoginOutcome(refusal=Refusal.INVALID, message=_("账号或密码不正确。"))
     return LoginOutcome(user=authenticated)
+
+
+def _guard_applies(user: User | None) -> bool:
+    """Whether the account guard may refuse a password alone: only when the owner has another way in that
+    the guard leaves open — a bound number for an SMS code (an account with an authenticator is not refused:
+    its password is followed by the code). An account with neither (an administrator without a phone) is
+    never guarded, or twenty wrong passwords from strangers would shut its owner out of every new browser;
+    it relies on the per-client lock alone. An unknown name stays guarded as before, which costs nobody."""
+    if user is None:
+        return True
+    if _has_authenticator(user):
+        return False
+    return bool(user.phone_hash) and user.is_active
 
 
 def _has_authenticator(user: User | None) -> bool:
@@ -321,12 +335,14 @@ def _code_hash(phone_digest: str, code: str) -> str:
 Purpose = SmsCode.Purpose
 
 
-def _issue_code(phone: str, ip: str | None, purpose: str) -> tuple[str, str] | str:
+def _issue_code(phone: str, ip: str | None, purpose: str, client: str = "") -> tuple[str, str] | str:
     """A new one-time code for a number and one purpose, within the limits: (number, code), or the refusal in words.
 
-    Limits: one code per number per resend interval, a few per number per hour, and per address
-    per hour. Codes of every purpose share the table and its counters; a code is checked only
-    against its own purpose, so a joining code never signs anyone in.
+    Limits: one code per number per resend interval and a few per number per hour — sign-in codes
+    and the codes of every other purpose (joining, re-binding…) each have their own allowance, so
+    that nobody can use up a worker's sign-in codes by asking joining codes to their number — and
+    per address per hour over all purposes. A code is checked only against its own purpose, so a
+    joining code never signs anyone in.
     """
     try:
         number = normalise_mobile(phone)
@@ -336,6 +352,7 @@ def _issue_code(phone: str, ip: str | None, purpose: str) -> tuple[str, str] | s
     now = timezone.now()
     hour_ago = now - timedelta(hours=1)
     recent = SmsCode.objects.filter(phone_hash=digest, created_at__gte=hour_ago)
+    recent = recent.filter(purpose=Purpose.LOGIN) if purpose == Purpose.LOGIN else recent.exclude(purpose=Purpose.LOGIN)
     last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and (now - last).total_seconds() < settings.GONGHUI_SMS_RESEND_SECONDS:
         return _("验证码已发送，请 %(s)d 秒后再重新获取。") % {
@@ -348,18 +365,27 @@ def _issue_code(phone: str, ip: str | None, purpose: str) -> tuple[str, str] | s
     code = f"{secrets.randbelow(1_000_000):06d}"
     SmsCode.objects.create(
         phone_hash=digest, purpose=purpose, code_hash=_code_hash(digest, code), ip=ip, created_at=now,
+        client=(client or f"ip:{ip or '-'}")[:64],
         expires_at=now + timedelta(minutes=settings.GONGHUI_SMS_CODE_MINUTES),
     )
     return number, code
 
 
-def request_sms_code(*, phone: str, ip: str | None) -> tuple[bool, str]:
+def request_sms_code(*, phone: str, ip: str | None, request: HttpRequest | None = None) -> tuple[bool, str]:
     """Send a sign-in code if the number belongs to an account. Returns (accepted, message).
 
     The answer is the same whether or not the number is registered, so that nobody can
-    learn from it who has an account.
+    learn from it who has an account. With the request, the code remembers the asking client
+    (the account's own device, else the address), whose wrong guesses alone spend it.
     """
-    issued = _issue_code(phone, ip, Purpose.LOGIN)
+    client = ""
+    if request is not None:
+        try:
+            holder = User.objects.filter(phone_hash=phone_hash(normalise_mobile(phone))).first()
+        except InvalidPhone:
+            holder = None
+        client = client_key(request, holder)
+    issued = _issue_code(phone, ip, Purpose.LOGIN, client)
     if isinstance(issued, str):
         return False, issued
     number, code = issued
@@ -439,25 +465,29 @@ def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:
     if until is not None:
         return LoginOutcome(refusal=Refusal.LOCKED, message=lockout_message(until))
     now = timezone.now()
+    typed = (code or "").strip()
     with transaction.atomic():
-        candidate = (
+        # Every live sign-in code of the number is tried, not only the newest: a stranger who asks a new
+        # code to the number does not cancel the one the owner is typing.
+        live = list(
             SmsCode.objects.select_for_update()
-            .filter(phone_hash=digest, purpose=Purpose.LOGIN, used_at__isnull=True, expires_at__gt=now)
+            .filter(phone_hash=digest, purpose=Purpose.LOGIN, used_at__isnull=True, expires_at__gt=now,
+                    attempts__lt=settings.GONGHUI_SMS_MAX_ATTEMPTS)
             .order_by("-created_at")
-            .first()
         )
-        good = (
-            candidate is not None
-            and candidate.attempts < settings.GONGHUI_SMS_MAX_ATTEMPTS
-            and secrets.compare_digest(candidate.code_hash, _code_hash(digest, (code or "").strip()))
-            and user is not None
-            and user.is_active
-        )
-        if candidate is not None and not good:
-            SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
-        if good and candidate is not None:
+        wanted = _code_hash(digest, typed)
+        match = next((c for c in live if secrets.compare_digest(c.code_hash, wanted)), None)
+        good = match is not None and user is not None and user.is_active
+        if not good:
+            # A wrong code spends only the codes this client asked for (codes from before the client was
+            # kept, with none named, are spent by anyone). A stranger's guesses are bounded by their own
+            # lock and the address limit instead, and never burn the owner's code.
+            spent = [c.pk for c in live if not c.client or c.client == client]
+            if spent:
+                SmsCode.objects.filter(pk__in=spent).update(attempts=F("attempts") + 1)
+        if good and match is not None:
             # Single use: only the request that flips used_at from NULL wins.
-            good = SmsCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now) == 1
+            good = SmsCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now) == 1
         note_attempt(key=key, ip=ip, success=good, channel="sms", client=client)
         if not good:
             _audit_failure(number, user, "bad_sms_code")

@@ -176,9 +176,30 @@ def _verify_by_union(*, actor: User, person: Person, method: str, evidence: str,
     if len(evidence.strip()) < 4:
         raise ValidationError({"evidence": _("请写明核验情况（如：核对身份证原件，证件号后四位一致）。")})
     if phone.strip():
+        old_number = person.user.phone if person.user_id and person.user.phone else ""
         bind_login_phone(actor=actor, person=person, phone=phone, reason=_("工会核验身份后绑定"))
         person.refresh_from_db()
+        new_number = person.user.phone if person.user_id else ""
+        if old_number and new_number and old_number != new_number:
+            _tell_old_number_of_union_rebind(actor=actor, person=person, old_number=old_number,
+                                             new_number=new_number)
     return record(person=person, user=person.user, method=method, verified_by=actor, evidence=evidence.strip())
+
+
+def _tell_old_number_of_union_rebind(*, actor: User, person: Person, old_number: str, new_number: str) -> None:
+    """The union's verification moved the login to another number: audited with both numbers masked, and the
+    old number is told by SMS once the change is committed (as a self-service re-binding tells it), so that a
+    holder who did not ask for it learns at once and can go to the union."""
+    from gonghui.core import sms
+    from gonghui.core.masking import mask_phone
+
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=person.user, unit_path=person.unit.path,
+                 subject_user_id=person.user_id,
+                 changes={"login_phone": [mask_phone(old_number), mask_phone(new_number)]},
+                 reason=_("工会核验身份后更换登录手机号"))
+    text = _("【工会】您工会账号的登录手机号已由%(union)s核验身份后改为 %(new)s，本号码不能再用于登录。如非本人申请，"
+             "请立即联系所在工会。") % {"union": person.unit.name, "new": mask_phone(new_number)}
+    transaction.on_commit(lambda: sms.send(old_number, text))
 
 
 def bind_login_phone(*, actor: User | None, person: Person, phone: str, reason: str) -> User:

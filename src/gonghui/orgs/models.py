@@ -262,6 +262,9 @@ class SmsCode(models.Model):
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.LOGIN)
     code_hash = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # Who asked for it, as the sign-in lockout names a client (the account's own device, else the address):
+    # only that client's wrong guesses spend the code, so a stranger cannot burn the owner's code.
+    client = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -110,7 +110,8 @@ def sms_login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sms_send_view(request: HttpRequest) -> HttpResponse:
-    accepted, message = auth.request_sms_code(phone=request.POST.get("phone", ""), ip=client_ip(request))
+    accepted, message = auth.request_sms_code(phone=request.POST.get("phone", ""), ip=client_ip(request),
+                                                request=request)
     return render(request, "orgs/login.html#sms-status", {"sms_accepted": accepted, "sms_message": message})
 
 
