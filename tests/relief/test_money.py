@@ -380,3 +380,13 @@ def test_no_one_clears_a_double_claim_flag_on_their_own_application(household, p
     with pytest.raises(ValidationError, match="代录人"):
         services.clear_duplicate_flag(actor=insider, flag=flag, reason="没问题")
     assert DuplicateFlag.objects.get(pk=flag.pk).cleared_by_id is None
+
+
+@pytest.mark.django_db
+def test_the_apply_page_tells_the_worker_a_new_card_is_paid_only_once_the_union_verified_it(client_for) -> None:  # noqa: ANN001
+    client = client_for("worker1")
+    page = client.get("/relief/apply/").content.decode()
+    assert "救助金只付到档案中登记、并经工会核实属于本人的卡号" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/relief/apply/"})
+    english = client.get("/relief/apply/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "verified by the union as yours" in english
