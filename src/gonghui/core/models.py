@@ -367,6 +367,26 @@ class CalendarDay(models.Model):
         return f"{self.day} {'上班' if self.working else '放假'} {self.note}"
 
 
+class CalendarYear(models.Model):
+    """A year whose State Council holiday arrangement the system administrator loaded: its holidays and
+    adjusted working days are `CalendarDay` rows; every other day is a working day Monday to Friday.
+    A year neither loaded nor known to chinese-calendar is provisional (`core.deadlines`)."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("依据"), max_length=200, help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知"))
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", db_constraint=False)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("年度放假安排")
+        verbose_name_plural = _("年度放假安排")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.source}"
+
+
 class Notification(models.Model):
     """A message to one account, shown in its inbox (and sent by SMS when the account has a mobile)."""
 
