@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from gonghui.bargaining import services
 from gonghui.bargaining.models import Bargaining, Representative, SeatRule
+from gonghui.core.deadlines import period_end
 from gonghui.core.models import Notification
 from gonghui.orgs.models import Enterprise, Unit, User
 from tests.bargaining.conftest import fresh, told
@@ -39,12 +40,14 @@ def test_the_employer_may_ask_too_and_the_union_answers(hr1: User, hotel: Enterp
 def test_no_answer_is_recorded_the_day_after_the_twentieth_day(new_bargaining, chair: User, persona) -> None:  # noqa: ANN001
     received = timezone.localdate() - timedelta(days=40)
     bargaining = new_bargaining(received_on=received)
-    services.run_clocks(today=received + timedelta(days=20))
+    due = period_end(received, days=20)  # rolled past a rest day (民法典 第二百零三条)
+    assert due >= received + timedelta(days=20)
+    services.run_clocks(today=due)
     assert fresh(bargaining).state == Bargaining.State.REQUESTED
-    services.run_clocks(today=received + timedelta(days=21))
+    services.run_clocks(today=due + timedelta(days=1))
     assert fresh(bargaining).state == Bargaining.State.NO_ANSWER
     assert told(chair, "未在") and told(persona("beiyuanmen"), "未在")  # the union above takes it up
-    services.run_clocks(today=received + timedelta(days=22))
+    services.run_clocks(today=due + timedelta(days=2))
     assert Notification.objects.filter(recipient=chair, text__contains="未在").count() == 1
 
 
@@ -120,10 +123,10 @@ def test_a_vacancy_left_past_fifteen_days_is_flagged(talking, chair: User, hr1: 
     bargaining = talking()
     seat = bargaining.representatives.get(name="何人事")
     services.vacate_seat(actor=hr1, representative=seat, reason="辞任")
-    vacated = fresh(seat).vacated_on
-    services.run_clocks(today=vacated + timedelta(days=15))
+    due = period_end(fresh(seat).vacated_on, days=15)
+    services.run_clocks(today=due)
     assert not told(chair, "第三十一条")
-    services.run_clocks(today=vacated + timedelta(days=16))
+    services.run_clocks(today=due + timedelta(days=1))
     assert told(chair, "第三十一条")
 
 

@@ -80,7 +80,8 @@ def test_a_region_may_bound_the_sides_differently() -> None:
 
 
 def test_the_answer_is_due_twenty_days_after_receipt() -> None:
-    assert rules.answer_due(date(2020, 3, 1)) == date(2020, 3, 21)
+    assert rules.answer_due(date(2020, 3, 1)) == date(2020, 3, 23)  # 21 March 2020 is a Saturday: rolled to Monday
+    assert rules.answer_due(date(2020, 3, 4)) == date(2020, 3, 24)  # a Tuesday: not moved
 
 
 def test_submission_within_ten_days_or_seven_for_wages() -> None:

@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from gonghui.core.deadlines import period_end
 from gonghui.bargaining import rules, selectors, services
 from gonghui.bargaining.models import Ballot, Bargaining, Clause, Contract, Reach, Vote, Voter
 from gonghui.core.models import AuditEvent
@@ -134,7 +135,8 @@ def test_both_chiefs_sign_and_the_submission_clock_starts(talking, chair: User, 
         services.sign(actor=chair, bargaining=bargaining, side="employer")  # the employer signs for itself
     services.sign(actor=hr1, bargaining=bargaining)
     contract = Contract.objects.get(bargaining=bargaining)
-    assert contract.submit_due_on == contract.signed_on + timedelta(days=days)
+    assert contract.submit_due_on == period_end(contract.signed_on, days=days)  # rolled (民法典 第二百零三条)
+    assert contract.submit_due_on >= contract.signed_on + timedelta(days=days)
     assert contract.text.startswith("第一条 劳动报酬") and contract.worker_chief == chair.display_name
     assert told(hr1, "报送") and fresh(bargaining).state == Bargaining.State.SIGNED
 
@@ -151,11 +153,12 @@ def test_in_force_after_fifteen_days_without_objection(talking, chair: User, hr1
     received = contract.signed_on
     services.record_submission(actor=hr1, contract=contract, submitted_on=received, received_on=received,
                                authority="西安市人力资源和社会保障局")
-    services.run_clocks(today=received + timedelta(days=15))
+    review_ends = period_end(received, days=15)  # 第四十七条, rolled past a rest day
+    services.run_clocks(today=review_ends)
     assert fresh(contract).state == Contract.State.SUBMITTED
-    services.run_clocks(today=received + timedelta(days=16))
+    services.run_clocks(today=review_ends + timedelta(days=1))
     contract = fresh(contract)
-    assert contract.state == Contract.State.IN_FORCE and contract.effective_from == received + timedelta(days=16)
+    assert contract.state == Contract.State.IN_FORCE and contract.effective_from == review_ends + timedelta(days=1)
     assert contract.published_at is not None and told(persona("worker1"), "生效")
     assert contract in selectors.contracts_for_worker(persona("worker1"))
     assert contract not in selectors.contracts_for_worker(persona("worker2"))

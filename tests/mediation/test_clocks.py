@@ -139,11 +139,12 @@ def test_an_employer_that_does_not_answer_in_five_days_refuses_to_negotiate(work
     with time_machine.travel("2025-03-03 09:00 +0800", tick=False):
         negotiation = services.request_negotiation(actor=worker1, person=person, employer=employer1,
                                                    category="wages", claims="补发工资")
-    assert negotiation.reply_due_on == date(2025, 3, 8)
+    # 3 + 5 = 8 March 2025, a Saturday: the period ends on Monday 10 March (民法典 第二百零三条)
+    assert negotiation.reply_due_on == date(2025, 3, 10)
     assert told(hr1, "请求就")
-    services.run_clocks(date(2025, 3, 8))
+    services.run_clocks(date(2025, 3, 10))
     assert Negotiation.objects.get(pk=negotiation.pk).state == Negotiation.State.REQUESTED
-    with time_machine.travel("2025-03-08 20:00 +0800", tick=False):
+    with time_machine.travel("2025-03-10 20:00 +0800", tick=False):
         services.answer_negotiation(actor=hr1, negotiation=negotiation, agree=True)  # the last day still counts
     with time_machine.travel("2025-03-09 09:00 +0800", tick=False):
         late = services.request_negotiation(actor=worker1, person=person, employer=employer1, category="wages",

@@ -332,6 +332,9 @@ def test_exactly_the_threshold_stays_with_two_levels(household) -> None:  # noqa
 def test_working_days_fall_back_to_monday_to_friday_beyond_the_official_calendar() -> None:
     from gonghui.core.deadlines import add_days, is_working_day
 
-    # chinese-calendar knows only the years the State Council has published; 2100 is not one of them.
-    assert is_working_day(date(2100, 1, 1)) and not is_working_day(date(2100, 1, 2))  # Friday, Saturday
-    assert add_days(date(2100, 1, 1), 1, working=True) == date(2100, 1, 4)  # the next Monday
+    # chinese-calendar knows only the years the State Council has published; 2100 is not one of them, so its
+    # working days are weekdays that are not statutory holidays (元旦, Friday 1 January 2100, is one).
+    assert not is_working_day(date(2100, 1, 1)) and not is_working_day(date(2100, 1, 2))  # 元旦, Saturday
+    assert is_working_day(date(2100, 1, 4)) and is_working_day(date(2100, 1, 8))  # Monday, Friday
+    assert add_days(date(2100, 1, 7), 1, working=True) == date(2100, 1, 8)
+    assert add_days(date(2100, 1, 8), 1, working=True) == date(2100, 1, 11)  # Friday to the next Monday
