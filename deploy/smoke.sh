@@ -57,7 +57,10 @@ step "migrate, demo data, static files (collected once, as at install)"
 "$BIN/gonghui" migrate --noinput -v0
 "$BIN/gonghui" demo >/dev/null
 "$BIN/gonghui" collectstatic --noinput -v0
-chmod 755 "$WORK" "$WORK/var"; chmod -R a+rX "$WORK/var/static" "$ROOT/deploy/nginx"  # nginx's workers read them
+# nginx's workers (www-data) must read what they serve, and the checkout may live in a folder only its owner can
+# enter (a home directory or `mktemp -d`, mode 700): serve copies placed in $WORK, never files inside the checkout.
+mkdir -p "$WORK/deploy/nginx" && cp "$ROOT/deploy/nginx/maintenance.html" "$WORK/deploy/nginx/"
+chmod 755 "$WORK" "$WORK/var" "$WORK/deploy" "$WORK/deploy/nginx"; chmod -R a+rX "$WORK/var/static" "$WORK/deploy/nginx"
 
 step "gonghui serve (gunicorn) on 127.0.0.1:$APP_PORT, gonghui worker on RQ, nginx on :$HTTPS_PORT"
 "$BIN/gonghui" serve --host 127.0.0.1 --port "$APP_PORT" --workers 3 --no-collectstatic --no-worker \
@@ -65,7 +68,7 @@ step "gonghui serve (gunicorn) on 127.0.0.1:$APP_PORT, gonghui worker on RQ, ngi
 "$BIN/gonghui" worker >"$WORK/worker.log" 2>&1 & pids+=($!)
 sed -e "s|@APP@|127.0.0.1:$APP_PORT|" -e "s|@HTTP@|127.0.0.1:$HTTP_PORT|" -e "s|@HTTPS@|127.0.0.1:$HTTPS_PORT|" \
     -e "s|@HTTPS_PORT@|$HTTPS_PORT|" -e "s|@SERVER_NAME@|localhost|" -e "s|@CERT@|$WORK/cert.pem|" \
-    -e "s|@KEY@|$WORK/key.pem|" -e "s|@STATIC_ROOT@|$WORK/var/static|" -e "s|@DEPLOY@|$ROOT/deploy|" \
+    -e "s|@KEY@|$WORK/key.pem|" -e "s|@STATIC_ROOT@|$WORK/var/static|" -e "s|@DEPLOY@|$WORK/deploy|" \
     -e "s|@ACCESS_LOG@|$WORK/nginx-access.log|" \
     "$ROOT/deploy/nginx/gonghui.conf" >"$WORK/site.conf"
 mkdir -p "$WORK/nginx-tmp"
