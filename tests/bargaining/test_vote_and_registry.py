@@ -10,9 +10,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gonghui.core.deadlines import period_end
 from gonghui.bargaining import rules, selectors, services
 from gonghui.bargaining.models import Ballot, Bargaining, Clause, Contract, Reach, Vote, Voter
+from gonghui.core.deadlines import period_end
 from gonghui.core.models import AuditEvent
 from gonghui.orgs.models import Enterprise, User
 from tests.bargaining.conftest import fresh, told
