@@ -33,7 +33,7 @@ from gonghui.bargaining.models import (
     WageGuideline,
 )
 from gonghui.core import excel, pdf, ratelimit
-from gonghui.core.deadlines import local_date
+from gonghui.core.deadlines import PROVISIONAL_NOTE, local_date, year_basis
 from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Level, Unit, User, subtree_q
@@ -71,6 +71,12 @@ def _enterprises_in(user: Any, unit: Unit) -> list[Enterprise]:
 
 # --- the union's desk ---
 
+def _provisional_years(dates: list[date | None]) -> set[int]:
+    """The years among a list's due dates whose holiday arrangement is provisional: one look-up per distinct year,
+    so a list shows the |deadline note without a query per row (bargaining/_due.html)."""
+    return {year for year in {d.year for d in dates if d} if year_basis(year) == "provisional"}
+
+
 @official_required
 def overview_view(request: HttpRequest) -> HttpResponse:
     unit = _unit_in_scope(request)
@@ -79,8 +85,11 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         .order_by("answer_due_on")[:50]
     pending = selectors.contract_list(request.user).filter(
         state__in=(Contract.State.SIGNED, Contract.State.SUBMITTED, Contract.State.OBJECTED)).order_by("submit_due_on")[:50]
+    open_, pending = list(open_), list(pending)
+    due = [b.answer_due_on for b in open_] + [c.submit_due_on for c in pending]
     return render(request, "bargaining/overview.html", {
         "unit": unit, "open": open_, "pending": pending, "today": today,
+        "provisional": _provisional_years(due), "provisional_note": PROVISIONAL_NOTE,
         "expiring": selectors.expiring(request.user, today=today)[:50],
         "wage_due": selectors.wage_talks_due(request.user, unit, today=today)[:100]})
 
@@ -143,10 +152,13 @@ def start_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def mine_view(request: HttpRequest) -> HttpResponse:
     """An employer's representative's bargainings, a voter's ballots, a worker's contracts in force."""
-    bargainings = scoping.bargainings.filter(request.user).prefetch_related("enterprises").order_by("-requested_at")[:50]
+    bargainings = list(scoping.bargainings.filter(request.user).prefetch_related("enterprises")
+                       .order_by("-requested_at")[:50])
     votes = Vote.objects.filter(roll__user=request.user, state=Vote.State.OPEN).select_related("bargaining")
     return render(request, "bargaining/mine.html", {
         "official": request.user.is_official, "bargainings": bargainings, "votes": votes,
+        "provisional": _provisional_years([b.answer_due_on for b in bargainings]),
+        "provisional_note": PROVISIONAL_NOTE,
         "contracts": selectors.contracts_for_worker(request.user)[:20],
         "is_employer": bool(request.user.represented_enterprise_ids())})
 
@@ -397,7 +409,8 @@ def contract_view(request: HttpRequest, contract_id: int) -> HttpResponse:
         "official": request.user.is_official, "c": contract, "is_union": is_union, "is_employer": is_employer,
         "coverage": contract.coverage.select_related("enterprise__unit"), "today": today,
         "renewal_open": contract.expires_on is not None and rules.renewal_open(contract.expires_on, today),
-        "review_ends": rules.in_force_from(contract.received_on) if contract.received_on else None,
+        "review_ends": (rules.in_force_on(contract.review_ends_on) if contract.review_ends_on
+                        else rules.in_force_from(contract.received_on) if contract.received_on else None),
         "renewals": contract.renewals.all(), "renewed_by": contract.renewed_by.all()})
 
 
