@@ -17,7 +17,6 @@ from gonghui.core.models import CalendarDay
 from gonghui.orgs.models import Enterprise, Person, User
 from tests.bargaining.conftest import fresh
 
-
 # --- the clocks (rules) -------------------------------------------------------------------------------------------
 
 def test_an_answer_due_in_the_spring_festival_rolls_to_the_first_working_day() -> None:

@@ -714,7 +714,8 @@ def record_review(*, actor: Any, contract: Contract, objection: str = "", approv
     today = _today()
     if objection.strip():
         # 劳动合同法 第五十四条: silence for the 15 days puts the contract in force; an objection after them is late.
-        review_ended = contract.review_ends_on or rules.review_ends(contract.received_on)
+        received = _present(contract.received_on, _("合同报送并被收到后才有审查结果。"))
+        review_ended = contract.review_ends_on or rules.review_ends(received)
         _require(rules.objection_in_time(review_ended, today),
                  _("审查期限已于 %(d)s 届满，合同已依法生效，不能再记录异议（劳动合同法第五十四条）。") % {"d": review_ended})
         contract.objection, contract.state = objection.strip(), Contract.State.OBJECTED
