@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.bargaining import rules, scoping, selectors, services
+from gonghui.bargaining import congress, rules, scoping, selectors, services
 from gonghui.bargaining.models import (
     Area,
     Ballot,
@@ -277,8 +277,14 @@ def act_view(request: HttpRequest, bargaining_id: int) -> HttpResponse:
         wanted = {form_id(v) for v in post.getlist("voters")}
         voters = [u for u in _voter_candidates(bargaining) if u.pk in wanted]
         services.open_vote(actor=actor, bargaining=bargaining, body=post.get("body", ""), voters=voters,
+                           paper_voters=_int(post.get("paper_voters"), _("书面表决人数"), required=False) or 0,
                            opens_at=form_moment(post.get("opens_at"), _("开始时间")) if post.get("opens_at") else timezone.now(),
                            closes_at=form_moment(post.get("closes_at"), _("截止时间")))
+    elif action == "paper_ballots":
+        congress.record_paper_ballots(
+            actor=actor, bargaining=bargaining, yes=_int(post.get("paper_yes"), _("书面同意票")) or 0,
+            no=_int(post.get("paper_no"), _("书面不同意票")) or 0,
+            abstain=_int(post.get("paper_abstain"), _("书面弃权票")) or 0, signed_record=post.get("signed_record", ""))
     elif action == "tally":
         services.tally_vote(actor=actor, bargaining=bargaining)
     elif action == "sign":
