@@ -267,3 +267,41 @@ def test_due_dates_in_a_provisional_year_carry_the_note(new_bargaining, client, 
     client.force_login(chair)
     page = client.get(f"/bargaining/{bargaining.pk}/").content.decode()
     assert "2100-03-23" in page and str(PROVISIONAL_NOTE) in page
+
+
+# --- pages and API ------------------------------------------------------------------------------------------------------
+
+def test_congress_page_registers_lists_and_audits(client, chair: User, hotel: Enterprise, persona) -> None:  # noqa: ANN001
+    client.force_login(chair)
+    url = f"/bargaining/congress/{hotel.pk}/"
+    page = client.get(url).content.decode()
+    assert "第3届" in page and str(congress.headcount(hotel)) in page
+    client.post(url, {"action": "register", "term": "4", "registered_size": "1", "elected_on": "2024-05-06",
+                      "evidence_note": "第四届选举报告"})
+    later = Congress.objects.get(enterprise=hotel, term=4)
+    client.post(url, {"action": "delegate", "congress": str(later.pk), "name": "王秀兰", "front_line": "1"})
+    assert later.delegates.get().front_line
+    client.post(url, {"action": "audit", "congress": str(later.pk)})
+    assert not fresh(later).audited  # the registrar may not audit
+    client.force_login(persona("beiyuanmen"))
+    client.post(url, {"action": "audit", "congress": str(later.pk)})
+    assert fresh(later).audited
+    client.force_login(persona("qingnianlu"))  # another street's union: not theirs
+    assert client.get(url).status_code == 404
+
+
+def test_paper_ballots_through_the_page_and_the_api(talking, client, chair: User, voters: list[User]) -> None:  # noqa: ANN001
+    from gonghui.orgs.services import issue_api_token
+
+    bargaining = _hall_vote(talking, chair, voters)
+    _, raw = issue_api_token(user=chair)
+    api = client.__class__(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    answer = api.post(f"/api/v1/bargaining/bargainings/{bargaining.pk}/vote/paper",
+                      {"yes": 3, "no": 0, "abstain": 0, "signed_record": "记录"}, content_type="application/json")
+    assert answer.status_code in (400, 422)  # 3 paper ballots for 2 paper voters
+    client.force_login(chair)
+    client.post(f"/bargaining/{bargaining.pk}/act/", {"action": "paper_ballots", "paper_yes": "1", "paper_no": "0",
+                                                       "paper_abstain": "1", "signed_record": "监票人签字记录第5号"})
+    vote = Vote.objects.get(bargaining=bargaining)
+    assert (vote.paper_yes, vote.paper_abstain, vote.paper_record) == (1, 1, "监票人签字记录第5号")
+    assert "监票人签字记录第5号" in client.get(f"/bargaining/{bargaining.pk}/").content.decode()
