@@ -66,8 +66,11 @@ def recompute(year: int) -> list[ClockChange]:
                 state=Contract.State.SUBMITTED, received_on__range=(first, last)).select_related("unit"):
             assert contract.received_on is not None
             new = rules.review_ends(contract.received_on)
-            if new != contract.review_ends_on:
-                old, contract.review_ends_on = contract.review_ends_on or new, new
+            if contract.review_ends_on is None:  # submitted before the field existed: filled in, nothing moved
+                contract.review_ends_on = new
+                contract.save(update_fields=["review_ends_on"])
+            elif new != contract.review_ends_on:
+                old, contract.review_ends_on = contract.review_ends_on, new
                 contract.save(update_fields=["review_ends_on"])
                 changes.append(ClockChange(
                     what=_("集体合同 %(n)s：审查期限（无异议则次日生效）") % {"n": contract.number},
