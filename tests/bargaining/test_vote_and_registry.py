@@ -10,16 +10,17 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gonghui.core.deadlines import period_end
 from gonghui.bargaining import rules, selectors, services
 from gonghui.bargaining.models import Ballot, Bargaining, Clause, Contract, Reach, Vote, Voter
+from gonghui.core.deadlines import period_end
 from gonghui.core.models import AuditEvent
 from gonghui.orgs.models import Enterprise, User
 from tests.bargaining.conftest import fresh, told
 
 
-def _open(bargaining: Bargaining, chair: User, voters: list[User], hours: int = 2) -> Vote:
+def _open(bargaining: Bargaining, chair: User, voters: list[User], hours: int = 2, paper: int = 0) -> Vote:
     return services.open_vote(actor=chair, bargaining=bargaining, body=Vote.Body.CONGRESS, voters=voters,
+                              paper_voters=paper,
                               opens_at=timezone.now() - timedelta(minutes=1),
                               closes_at=timezone.now() + timedelta(hours=hours))
 
@@ -84,7 +85,9 @@ def test_only_the_roll_votes_and_only_in_the_window(talking, chair: User, voters
     from django.http import Http404
 
     bargaining = talking()
-    _open(bargaining, chair, voters[:-1])
+    _open(bargaining, chair, voters[:-1], paper=1)  # the fifth representative votes on paper in the hall
+    with pytest.raises(Http404):
+        services.cast_ballot(actor=voters[-1], bargaining=bargaining, choice="yes")
     with pytest.raises(Http404):
         services.cast_ballot(actor=persona("worker2"), bargaining=bargaining, choice="yes")
     with time_machine.travel(timezone.now() + timedelta(hours=3)), \

@@ -99,6 +99,10 @@ class VoteOut(Schema):
     opens_at: datetime
     closes_at: datetime
     electorate: int
+    paper_voters: int
+    paper_yes: int | None
+    paper_no: int | None
+    paper_abstain: int | None
     voted: int
     quorum_needed: int
     yes_needed: int
@@ -352,6 +356,7 @@ def act(request: HttpRequest, bargaining_id: int, payload: ActIn) -> Any:
 class VoteIn(Schema):
     body: Literal["congress", "all_staff"]
     voter_ids: list[Id] = Field(..., max_length=5000)
+    paper_voters: int = Field(0, ge=0, le=100000)  # representatives voting on paper in the hall (规定 第三十六条)
     opens_at: datetime | None = None
     closes_at: datetime
 
@@ -366,7 +371,25 @@ def open_vote(request: HttpRequest, bargaining_id: int, payload: VoteIn) -> Any:
     if len(voters) != len(set(payload.voter_ids)):
         raise ApiError(422, "invalid", "投票人须是涉及企业的职工。")
     return Status(201, services.open_vote(actor=request.user, bargaining=found, body=payload.body, voters=voters,
-                                          opens_at=payload.opens_at or timezone.now(), closes_at=payload.closes_at))
+                                          paper_voters=payload.paper_voters, opens_at=payload.opens_at or timezone.now(),
+                                          closes_at=payload.closes_at))
+
+
+class PaperIn(Schema):
+    yes: int = Field(..., ge=0, le=100000)
+    no: int = Field(..., ge=0, le=100000)
+    abstain: int = Field(..., ge=0, le=100000)
+    signed_record: str = Field(..., max_length=300)
+
+
+@router.post("/bargainings/{bargaining_id}/vote/paper", response=VoteOut,
+             summary="Enter the count of the paper ballots cast in the hall, with the signed record")
+def paper_ballots(request: HttpRequest, bargaining_id: int, payload: PaperIn) -> Any:
+    from gonghui.bargaining import congress
+
+    found = scoping.bargainings.get_or_404(request.user, bargaining_id, action=scoping.CHANGE)
+    return congress.record_paper_ballots(actor=request.user, bargaining=found, yes=payload.yes, no=payload.no,
+                                         abstain=payload.abstain, signed_record=payload.signed_record)
 
 
 @router.get("/bargainings/{bargaining_id}/vote", response=VoteOut, summary="The vote: turnout live, result after")

@@ -8,4 +8,4 @@ class BargainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gonghui.bargaining import navigation, scoping  # noqa: F401 - console section, scoping policies
+        from gonghui.bargaining import clocks, navigation, scoping  # noqa: F401 - clock recomputer, console, scoping

@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from gonghui.bargaining import services
+from gonghui.bargaining import congress, services
 from gonghui.bargaining.models import Bargaining, Clause, Reach, Vote, WageGuideline
 from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Person, Role, Unit, User
@@ -86,8 +86,16 @@ def build() -> dict[str, int]:
                             agenda="一、停业期间工资支付标准；二、复工后工资调整幅度。",
                             meeting_url="https://meeting.example.cn/j/610104001001")
     _agree(chair, wages, ["pay", "hours", "rest"])
+    representatives = _voters(admin, hotel, worker1, 5)
+    # The hotel's congress: 5 representatives, elected and audited, all with accounts (规定 第三十六条's base).
+    hall = congress.register_congress(actor=chair, enterprise=hotel, term=3, registered_size=len(representatives),
+                                      elected_on=today - timedelta(days=300),
+                                      evidence_note="第三届职工代表大会代表选举结果报告（各部门差额选举，2019年）。")
+    for person in Person.objects.filter(user__in=representatives).order_by("id"):
+        congress.add_delegate(actor=chair, congress=hall, person=person, front_line=True)
+    congress.audit_congress(actor=admin, congress=hall)
     services.open_vote(actor=chair, bargaining=wages, body=Vote.Body.CONGRESS,
-                       voters=_voters(admin, hotel, worker1, 5), opens_at=timezone.now() - timedelta(hours=1),
+                       voters=representatives, opens_at=timezone.now() - timedelta(hours=1),
                        closes_at=timezone.now() + timedelta(days=2))
 
     # 北院门 — a comprehensive contract in force at the hotel, and the street's regional catering contract.

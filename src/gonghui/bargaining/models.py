@@ -312,7 +312,19 @@ class Vote(models.Model):
     draft_text = models.TextField()
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"))
+    # 规定 第三十六条: the base is the congress's registered size, or the enterprise's headcount for all staff —
+    # never the length of a smaller list. `electorate` is that base: the online roll plus `paper_voters`.
     electorate = models.PositiveIntegerField(_("应到人数"))
+    congress = models.ForeignKey("Congress", verbose_name=_("职工代表大会"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="votes")
+    paper_voters = models.PositiveIntegerField(_("在会场书面表决的人数"), default=0)
+    paper_yes = models.PositiveIntegerField(_("书面同意票"), null=True, blank=True)
+    paper_no = models.PositiveIntegerField(_("书面不同意票"), null=True, blank=True)
+    paper_abstain = models.PositiveIntegerField(_("书面弃权票"), null=True, blank=True)
+    paper_record = models.CharField(_("书面表决记录（签字）"), max_length=300, blank=True)
+    paper_entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+")
+    paper_entered_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     present = models.PositiveIntegerField(null=True, blank=True)
     yes = models.PositiveIntegerField(null=True, blank=True)
@@ -326,7 +338,9 @@ class Vote(models.Model):
     class Meta:
         ordering = ["-opens_at"]
         constraints = [models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")),
-                                              name="vote_window_forward")]
+                                              name="vote_window_forward"),
+                       models.CheckConstraint(condition=Q(paper_voters__lte=models.F("electorate")),
+                                              name="vote_paper_within_base")]
 
     def __str__(self) -> str:
         return f"{self.get_body_display()} {self.opens_at:%Y-%m-%d}"
@@ -394,6 +408,9 @@ class Contract(models.Model):
     submit_due_on = models.DateField(_("报送期限"))
     submitted_on = models.DateField(_("报送日期"), null=True, blank=True)
     received_on = models.DateField(_("劳动保障行政部门收到日期"), null=True, blank=True)
+    # 劳动合同法 第五十四条: the 15 days of review from receipt, their last day rolled (rules.review_ends);
+    # stored so an objection recorded after it is refused and a loaded calendar year can move it.
+    review_ends_on = models.DateField(_("审查期限届满日"), null=True, blank=True)
     review_authority = models.CharField(_("审查机关"), max_length=100, blank=True)
     objection = models.TextField(_("审查意见（异议）"), blank=True)
     effective_from = models.DateField(_("生效日期"), null=True, blank=True)
@@ -431,3 +448,53 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}:{self.enterprise_id}"
+
+
+class Congress(models.Model):
+    """An enterprise's workers' congress for one term, with the size it was registered with (规定 第三十六条:
+    the vote's base is this number). Its election is evidenced by a note and an attachment and audited by the
+    union before a vote may rely on it."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+")
+    term = models.PositiveSmallIntegerField(_("届次"))
+    registered_size = models.PositiveIntegerField(_("职工代表人数（登记）"))
+    elected_on = models.DateField(_("选举日期"))
+    evidence_note = models.TextField(_("选举情况说明"), blank=True)
+    audited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    audited_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("职工代表大会")
+        verbose_name_plural = _("职工代表大会")
+        ordering = ["enterprise", "-term"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "term"], name="congress_term_once"),
+                       models.CheckConstraint(condition=Q(registered_size__gte=1), name="congress_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise.name} 第{self.term}届职工代表大会"
+
+    @property
+    def audited(self) -> bool:
+        return self.audited_at is not None
+
+
+class Delegate(models.Model):
+    """A representative elected to a congress (with their file when they have one: then they may vote online)."""
+
+    congress = models.ForeignKey(Congress, on_delete=models.CASCADE, related_name="delegates")
+    person = models.ForeignKey(Person, verbose_name=_("职工档案"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    name = models.CharField(_("姓名"), max_length=50)
+    elected = models.BooleanField(_("当选"), default=True)
+    front_line = models.BooleanField(_("一线职工"), default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["congress", "person"], condition=Q(person__isnull=False),
+                                               name="delegate_once_per_congress")]
+
+    def __str__(self) -> str:
+        return self.name

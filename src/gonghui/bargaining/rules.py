@@ -3,6 +3,14 @@
 Sources: 集体合同规定 (劳动和社会保障部令第22号, 2004; cited "规定"), 工资集体协商试行办法 (劳动和社会保障部令
 第9号, 2000; cited "工资办法"), 劳动合同法 第五十一至五十四条. "以上" includes the number itself (民法典 第一千
 二百五十九条), so "two thirds or more" and "half or more" are compared with >=, in whole people.
+
+Statute texts: 劳动合同法 was read in LawRefBook/Laws (社会法/劳动合同法.md, 第五十一至五十四条). 集体合同规定,
+工资集体协商试行办法 and 企业民主管理规定 are NOT in the stored reference corpus (searched for their titles and
+phrases of their articles): the article numbers below are those of the published texts as this module has always
+cited them, not re-read here — check them against the gazette before amending a rule.
+
+Every statutory clock is `period_end`/`add_days` (民法典 第二百零一至二百零三条): counted from the day after the
+event, a last day on a rest day rolls to the first working day.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from gonghui.core.deadlines import add_days, add_months
+from gonghui.core.deadlines import add_days, add_months, calendar_days_after
 
 ANSWER_DAYS = 20  # 规定 第三十二条: a written answer within 20 days of receiving the request
 VACANCY_DAYS = 15  # 规定 第三十一条: a vacant seat is filled within 15 days
@@ -83,9 +91,26 @@ def submission_due(signed_on: date, *, wage_agreement: bool) -> date:
     return add_days(signed_on, WAGE_SUBMIT_DAYS if wage_agreement else SUBMIT_DAYS)
 
 
+def review_ends(received_on: date) -> date:
+    """The last day the labour administration may object: 15 days from receipt (劳动合同法 第五十四条; 规定
+    第四十七条), counted from the day after and rolled past a rest day."""
+    return add_days(received_on, REVIEW_DAYS)
+
+
+def in_force_on(review_ended: date) -> date:
+    """劳动合同法 第五十四条 "即行生效": in force the day after the review's last day. That day is not the end of a
+    period — the contract binds from it whatever the calendar — so it is plain arithmetic and never rolls."""
+    return calendar_days_after(review_ended, 1)
+
+
 def in_force_from(received_on: date) -> date:
-    """劳动合同法 第五十四条: no objection within the 15 days that follow receipt → in force the day after them."""
-    return add_days(received_on, REVIEW_DAYS) + timedelta(days=1)
+    """No objection within the 15 days that follow receipt → in force the day after them."""
+    return in_force_on(review_ends(received_on))
+
+
+def objection_in_time(review_ended: date, recorded_on: date) -> bool:
+    """An objection counts only within the review (劳动合同法 第五十四条): on its last day, not the day after."""
+    return recorded_on <= review_ended
 
 
 def contract_ends_inside(contract_end: date | None, bargaining_start: date, bargaining_end: date | None) -> bool:
@@ -121,6 +146,20 @@ def quorum_needed(electorate: int) -> int:
 def majority_needed(electorate: int) -> int:
     """规定 第三十六条: half or more of ALL the representatives (or staff) approve, not of those present."""
     return -(-electorate // 2)
+
+
+def roll_problem(*, base: int, roll: int) -> str:
+    """Why a roll may not be put to the vote (empty = it may). 规定 第三十六条 counts attendance and approval over
+    ALL the representatives (or staff): the registered size of the congress, or the enterprise's headcount — a
+    shorter list would lower both thresholds."""
+    if base <= 0:
+        return "应到人数未知：请先登记职工代表大会的代表人数，或企业职工人数（集体合同规定第三十六条）。"
+    if roll < base:
+        return (f"投票名单 {roll} 人少于应到人数 {base} 人：出席和同意人数按全体职工代表（或全体职工）计算，"
+                f"请将全部代表列入名单，在会场书面表决的填写人数（集体合同规定第三十六条）。")
+    if roll > base:
+        return f"投票名单 {roll} 人多于应到人数 {base} 人：名单只能列入登记的职工代表（或本企业职工）。"
+    return ""
 
 
 def vote_result(*, electorate: int, present: int, yes: int) -> VoteResult:

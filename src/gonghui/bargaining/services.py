@@ -501,8 +501,11 @@ def set_term(*, actor: Any, bargaining: Bargaining, term_months: int) -> Bargain
 
 @transaction.atomic
 def open_vote(*, actor: Any, bargaining: Bargaining, body: str, voters: list[User], opens_at: datetime,
-              closes_at: datetime) -> Vote:
-    """Put the draft agreed by both sides to the workers' congress or all staff, online."""
+              closes_at: datetime, paper_voters: int = 0) -> Vote:
+    """Put the draft agreed by both sides to the workers' congress or all staff: online for those on the roll,
+    on paper in the hall for `paper_voters` more. Together they are the whole base (规定 第三十六条,
+    `congress.check_roll`): the congress's registered size, or the enterprise's headcount."""
+    from gonghui.bargaining import congress as congress_rules
     from gonghui.bargaining.selectors import draft_text
 
     bargaining = _as_union(actor, bargaining)
@@ -516,12 +519,13 @@ def open_vote(*, actor: Any, bargaining: Bargaining, body: str, voters: list[Use
     _require(not open_titles, _("以下条款尚未达成一致，不能提交审议：%(t)s") % {"t": "、".join(open_titles)})
     _require(bool(bargaining.employer_signed_at is None), _("该草案已签字。"))
     voters = list({u.pk: u for u in voters}.values())
-    _require(len(voters) >= 3, _("请列出全部职工代表（或全体职工）作为投票人。"))
+    _require(len(voters) + paper_voters >= 3, _("请列出全部职工代表（或全体职工）作为投票人。"))
+    base = congress_rules.check_roll(bargaining, body, voters, paper_voters)
     _require(closes_at > opens_at, _("截止时间须晚于开始时间。"))
     _require(closes_at > timezone.now(), _("截止时间已经过去。"))
     vote = Vote.objects.create(bargaining=bargaining, body=body, draft_version=bargaining.draft_version,
                                draft_text=draft_text(bargaining), opens_at=opens_at, closes_at=closes_at,
-                               electorate=len(voters))
+                               electorate=base.size, congress=base.congress, paper_voters=paper_voters)
     Voter.objects.bulk_create([Voter(vote=vote, user=u, name=(u.display_name or u.get_username())[:50])
                                for u in voters])
     _step(bargaining, actor, "vote_open", _("提交%(body)s审议，应到 %(n)s 人，投票截止 %(at)s") % {
@@ -586,15 +590,22 @@ def tally_digest(lines: list[str]) -> str:
 @transaction.atomic
 def tally_vote(*, actor: Any, bargaining: Bargaining) -> Vote:
     """Count after the window (or once everyone has voted): quorum of two thirds, approval by half of ALL
-    (规定 第三十六条). The counted ballots and their digest are kept so anyone may recount."""
+    (规定 第三十六条) — the online ballots plus the paper ballots the union entered from the hall. The counted
+    ballots and their digest are kept so anyone may recount."""
+    from gonghui.bargaining import congress as congress_rules
+
     bargaining = _as_union(actor, bargaining) if actor is not None else _locked(bargaining)
     vote = _present(Vote.objects.select_for_update().filter(bargaining=bargaining, state=Vote.State.OPEN).first(),
                     _("没有进行中的投票。"))
     voted = vote.roll.filter(voted=True).count()
-    _require(timezone.now() >= vote.closes_at or voted == vote.electorate, _("投票尚未截止。"))
-    counts = {c: vote.ballots.filter(choice=c).count() for c in Ballot.Choice.values}
+    _require(not congress_rules.paper_pending(vote), _("请先录入会场书面表决的结果。"))
+    online_roll = vote.electorate - vote.paper_voters
+    _require(timezone.now() >= vote.closes_at or voted == online_roll, _("投票尚未截止。"))
+    online = {c: vote.ballots.filter(choice=c).count() for c in Ballot.Choice.values}
+    _require(sum(online.values()) == voted, _("票数与投票人数不符，请联系系统管理员。"))
+    paper = congress_rules.paper_counts(vote)
+    counts = {c: online[c] + paper[c] for c in Ballot.Choice.values}
     present = sum(counts.values())
-    _require(present == voted, _("票数与投票人数不符，请联系系统管理员。"))
     result = rules.vote_result(electorate=vote.electorate, present=present, yes=counts["yes"])
     vote.present, vote.yes, vote.no, vote.abstain = present, counts["yes"], counts["no"], counts["abstain"]
     vote.tally_digest = tally_digest(tally_lines(vote))
@@ -683,6 +694,7 @@ def record_submission(*, actor: Any, contract: Contract, submitted_on: date, rec
     received_on = received_on or submitted_on
     _require(submitted_on <= received_on <= today, _("收到日期应在报送日期和今天之间。"))
     contract.submitted_on, contract.received_on = submitted_on, received_on
+    contract.review_ends_on = rules.review_ends(received_on)  # 劳动合同法 第五十四条
     contract.review_authority = authority.strip()[:100]
     contract.state = Contract.State.SUBMITTED
     contract.save()
@@ -701,6 +713,11 @@ def record_review(*, actor: Any, contract: Contract, objection: str = "", approv
              _("合同报送并被收到后才有审查结果。"))
     today = _today()
     if objection.strip():
+        # 劳动合同法 第五十四条: silence for the 15 days puts the contract in force; an objection after them is late.
+        received = _present(contract.received_on, _("合同报送并被收到后才有审查结果。"))
+        review_ended = contract.review_ends_on or rules.review_ends(received)
+        _require(rules.objection_in_time(review_ended, today),
+                 _("审查期限已于 %(d)s 届满，合同已依法生效，不能再记录异议（劳动合同法第五十四条）。") % {"d": review_ended})
         contract.objection, contract.state = objection.strip(), Contract.State.OBJECTED
         contract.save(update_fields=["objection", "state"])
         _contract_audit(actor, contract, {"review": "objection"}, reason=objection.strip())
@@ -764,6 +781,7 @@ def register_contract(*, actor: Any, unit: Unit, kind: str, reach: str, title: s
         worker_chief=worker_chief.strip()[:50], employer_chief=employer_chief.strip()[:50], signed_on=signed_on,
         submit_due_on=rules.submission_due(signed_on, wage_agreement=kind == Kind.WAGES), term_months=term_months,
         submitted_on=submitted_on, received_on=submitted_on,
+        review_ends_on=rules.review_ends(submitted_on) if submitted_on else None,
         state=Contract.State.SUBMITTED if submitted_on else Contract.State.SIGNED)
     seen: dict[int, Covered] = {c.enterprise.pk: c for c in covered}
     Coverage.objects.bulk_create([Coverage(contract=contract, enterprise=c.enterprise, workers=max(0, c.workers))
@@ -827,6 +845,10 @@ def run_clocks(*, today: date | None = None) -> ClockRun:
                                                                    "（集体合同规定第三十一条）。") % {"name": seat.name},
                                     url=_url(seat.bargaining), key=f"bargaining:vacancy:{seat.pk}")
     for vote in Vote.objects.filter(state=Vote.State.OPEN, closes_at__lte=timezone.now()).select_related("bargaining"):
+        if vote.paper_voters and vote.paper_entered_at is None:  # the hall's count is still to be entered
+            notify(union_users(vote.bargaining), _("《%(t)s》投票已截止，请录入会场书面表决的结果后计票。") % {
+                "t": vote.bargaining.title}, url=_url(vote.bargaining), key=f"bargaining:paper_due:{vote.pk}")
+            continue
         tally_vote(actor=None, bargaining=vote.bargaining)
         run.tallied += 1
     for contract in Contract.objects.filter(state=Contract.State.SIGNED, submit_due_on__lt=today):
@@ -838,7 +860,8 @@ def run_clocks(*, today: date | None = None) -> ClockRun:
     for contract in Contract.objects.filter(state=Contract.State.SUBMITTED, received_on__isnull=False):
         if contract.received_on is None:
             continue
-        start = rules.in_force_from(contract.received_on)
+        review_ended = contract.review_ends_on or rules.review_ends(contract.received_on)
+        start = rules.in_force_on(review_ended)
         if start <= today:  # 劳动合同法 第五十四条: 15 days without objection
             with transaction.atomic():
                 submitted = Contract.objects.select_for_update().get(pk=contract.pk)

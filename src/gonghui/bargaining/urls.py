@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gonghui.bargaining import views
+from gonghui.bargaining import views, views_congress
 
 app_name = "bargaining"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("bargaining/contracts/<int:contract_id>/", views.contract_view, name="contract"),
     path("bargaining/contracts/<int:contract_id>/act/", views.contract_act_view, name="contract_act"),
     path("bargaining/contracts/<int:contract_id>.pdf", views.contract_pdf_view, name="contract_pdf"),
+    path("bargaining/congress/<int:enterprise_id>/", views_congress.congress_view, name="congress"),
     path("bargaining/coverage/", views.coverage_view, name="coverage"),
     path("bargaining/coverage.xlsx", views.coverage_export_view, name="coverage_export"),
 ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.bargaining import rules, scoping, selectors, services
+from gonghui.bargaining import congress, rules, scoping, selectors, services
 from gonghui.bargaining.models import (
     Area,
     Ballot,
@@ -33,7 +33,7 @@ from gonghui.bargaining.models import (
     WageGuideline,
 )
 from gonghui.core import excel, pdf, ratelimit
-from gonghui.core.deadlines import local_date
+from gonghui.core.deadlines import PROVISIONAL_NOTE, local_date, year_basis
 from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Level, Unit, User, subtree_q
@@ -71,6 +71,12 @@ def _enterprises_in(user: Any, unit: Unit) -> list[Enterprise]:
 
 # --- the union's desk ---
 
+def _provisional_years(dates: list[date | None]) -> set[int]:
+    """The years among a list's due dates whose holiday arrangement is provisional: one look-up per distinct year,
+    so a list shows the |deadline note without a query per row (bargaining/_due.html)."""
+    return {year for year in {d.year for d in dates if d} if year_basis(year) == "provisional"}
+
+
 @official_required
 def overview_view(request: HttpRequest) -> HttpResponse:
     unit = _unit_in_scope(request)
@@ -79,8 +85,11 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         .order_by("answer_due_on")[:50]
     pending = selectors.contract_list(request.user).filter(
         state__in=(Contract.State.SIGNED, Contract.State.SUBMITTED, Contract.State.OBJECTED)).order_by("submit_due_on")[:50]
+    open_, pending = list(open_), list(pending)
+    due = [b.answer_due_on for b in open_] + [c.submit_due_on for c in pending]
     return render(request, "bargaining/overview.html", {
         "unit": unit, "open": open_, "pending": pending, "today": today,
+        "provisional": _provisional_years(due), "provisional_note": PROVISIONAL_NOTE,
         "expiring": selectors.expiring(request.user, today=today)[:50],
         "wage_due": selectors.wage_talks_due(request.user, unit, today=today)[:100]})
 
@@ -143,10 +152,13 @@ def start_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def mine_view(request: HttpRequest) -> HttpResponse:
     """An employer's representative's bargainings, a voter's ballots, a worker's contracts in force."""
-    bargainings = scoping.bargainings.filter(request.user).prefetch_related("enterprises").order_by("-requested_at")[:50]
+    bargainings = list(scoping.bargainings.filter(request.user).prefetch_related("enterprises")
+                       .order_by("-requested_at")[:50])
     votes = Vote.objects.filter(roll__user=request.user, state=Vote.State.OPEN).select_related("bargaining")
     return render(request, "bargaining/mine.html", {
         "official": request.user.is_official, "bargainings": bargainings, "votes": votes,
+        "provisional": _provisional_years([b.answer_due_on for b in bargainings]),
+        "provisional_note": PROVISIONAL_NOTE,
         "contracts": selectors.contracts_for_worker(request.user)[:20],
         "is_employer": bool(request.user.represented_enterprise_ids())})
 
@@ -265,8 +277,14 @@ def act_view(request: HttpRequest, bargaining_id: int) -> HttpResponse:
         wanted = {form_id(v) for v in post.getlist("voters")}
         voters = [u for u in _voter_candidates(bargaining) if u.pk in wanted]
         services.open_vote(actor=actor, bargaining=bargaining, body=post.get("body", ""), voters=voters,
+                           paper_voters=_int(post.get("paper_voters"), _("书面表决人数"), required=False) or 0,
                            opens_at=form_moment(post.get("opens_at"), _("开始时间")) if post.get("opens_at") else timezone.now(),
                            closes_at=form_moment(post.get("closes_at"), _("截止时间")))
+    elif action == "paper_ballots":
+        congress.record_paper_ballots(
+            actor=actor, bargaining=bargaining, yes=_int(post.get("paper_yes"), _("书面同意票")) or 0,
+            no=_int(post.get("paper_no"), _("书面不同意票")) or 0,
+            abstain=_int(post.get("paper_abstain"), _("书面弃权票")) or 0, signed_record=post.get("signed_record", ""))
     elif action == "tally":
         services.tally_vote(actor=actor, bargaining=bargaining)
     elif action == "sign":
@@ -397,7 +415,8 @@ def contract_view(request: HttpRequest, contract_id: int) -> HttpResponse:
         "official": request.user.is_official, "c": contract, "is_union": is_union, "is_employer": is_employer,
         "coverage": contract.coverage.select_related("enterprise__unit"), "today": today,
         "renewal_open": contract.expires_on is not None and rules.renewal_open(contract.expires_on, today),
-        "review_ends": rules.in_force_from(contract.received_on) if contract.received_on else None,
+        "review_ends": (rules.in_force_on(contract.review_ends_on) if contract.review_ends_on
+                        else rules.in_force_from(contract.received_on) if contract.received_on else None),
         "renewals": contract.renewals.all(), "renewed_by": contract.renewed_by.all()})
 
 
