@@ -17,8 +17,8 @@ Ages are full years (周岁) on a given day (`rules.age_on`), never "today" impl
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 

@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, excel, jobs
 from gonghui.core.crypto import hasher, lookup_hash, sealer
+from gonghui.core.deadlines import local_date
 from gonghui.core.masking import mask_phone
 from gonghui.core.models import AuditEvent, Job
 from gonghui.core.phone import InvalidPhone, normalise_mobile
-from gonghui.core.deadlines import local_date
 from gonghui.orgs import ages, rules, scoping
 from gonghui.orgs.models import Enterprise, Industry, Person, Tag, Unit, User
 

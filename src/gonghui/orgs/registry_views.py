@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import excel
-from gonghui.core.http import handles_bad_input
 from gonghui.core.deadlines import local_date
+from gonghui.core.http import handles_bad_input
 from gonghui.core.models import Job
 from gonghui.orgs import ages, exports, imports, person_sections, scoping, selectors, services
 from gonghui.orgs.forms import EnterpriseForm, ImportForm, OwnContactForm, PersonForm

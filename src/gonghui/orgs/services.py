@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.crypto import lookup_hash
+from gonghui.core.deadlines import local_date
 from gonghui.core.masking import mask_phone, shown
 from gonghui.core.phone import InvalidPhone, normalise_mobile
-from gonghui.core.deadlines import local_date
 from gonghui.orgs import ages, rules, scoping
 from gonghui.orgs.auth import phone_hash
 from gonghui.orgs.models import (
