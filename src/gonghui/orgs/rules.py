@@ -83,7 +83,7 @@ def parse_id_number(raw: str | None) -> Identity:
     if id_type == ID_RESIDENT and number[:2] not in PROVINCE_CODES:
         raise InvalidNumber("身份证号的地区码不存在。")
     if id_type == ID_FOREIGN_PERMANENT and number[1:3] not in PROVINCE_CODES:
-        raise InvalidNumber("外国人永久居留身份证号的受理地代码不存在。")
+        raise InvalidNumber("外国人永久居留身份证号的受理地区码不存在。")
     # The county table of python-stdnum lacks codes created since (611002 商州区, for one), so
     # only the province is checked against a list; checksum and birth date are checked fully.
     if _check_character(number) != number[-1]:
