@@ -15,8 +15,8 @@ from gonghui.core.deadlines import local_date
 from gonghui.core.models import AuditEvent, Notification
 from gonghui.orgs import ages, rules, services
 from gonghui.orgs.models import Enterprise, GuardianConsent, Person
-from tests.registry.sheets import people_file, valid_id
 from tests.conftest import PASSWORD
+from tests.registry.sheets import people_file, valid_id
 
 DAY = dt.date(2026, 6, 15)
 

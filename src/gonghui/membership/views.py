@@ -97,9 +97,6 @@ def join_view(request: HttpRequest) -> HttpResponse:
             return render(request, "membership/join.html", context)
         # Abuse limit per person (the account, or for a visitor the number typed) and per address; counted
         # only when the application went in (not reindented into a `with`, to keep this block readable).
-        if post.get("wages_main_source") not in ("yes", "no"):
-            messages.error(request, _("请回答：工资收入是否是您的主要生活来源（工会法第三条）。"))
-            return render(request, "membership/join.html", context)
         limit_who = ratelimit.who_of(request) or f"phone:{auth.phone_hash(post.get('phone', '').strip())[:32]}"
         try:
             ratelimit.check("membership.application", who=limit_who, ip=client_ip(request))
