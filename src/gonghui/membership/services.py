@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from gonghui.core import audit
 from gonghui.core.deadlines import add_days, local_date
+from gonghui.membership import ages as member_ages
 from gonghui.membership import rules
 from gonghui.membership.models import (
     NEW_FORMS,
@@ -106,31 +107,6 @@ def _step(*, actor: User | None, action: str, unit: Unit | None, reason: str = "
                                reason=reason)
 
 
-def join_age_reason(age: int) -> str:
-    return _("未满16周岁（%(age)d周岁）不能申请加入工会：工会会员是以工资收入为主要生活来源的劳动者（工会法第三条），"
-             "而用人单位不得招用未满十六周岁的未成年人（劳动法第十五条）。") % {"age": age}
-
-
-def check_join_age(birth: date, day: date) -> None:
-    """Applicants under 16 are refused, with the reason."""
-    age = org_ages.age_on(birth, day)
-    if age < rules.MIN_JOIN_AGE:
-        raise ValidationError(join_age_reason(age))
-
-
-def retirement_flag(*, birth: date, gender: str, day: date) -> str:
-    """The note for the deciding union when the applicant has reached a statutory retirement age on `day`
-    (the 2024 decision's schedule, membership/rules.py), or "" when not."""
-    if not rules.has_reached_any(birth, gender, day):
-        return ""
-    parts = [_("%(who)s的法定退休年龄为%(age)s（%(day)s 达到）") % {
-        "who": rules.CATEGORY_LABELS[c], "age": rules.format_age(rules.retirement_age_months(birth, c)),
-        "day": rules.retirement_date(birth, c).isoformat()} for c in rules.categories_for(gender)]
-    return (_("申请人已达到法定退休年龄：") + "；".join(parts)
-            + _("。退休人员可保留会籍；新领取养老金者的工作多为劳务关系，请核实是否以工资收入为主要生活来源"
-                "（工会法第三条）后决定。"))[:300]
-
-
 @transaction.atomic
 def apply_to_join(*, actor: User, person: Person, employer: Enterprise | None = None, new_form: str = "",
                   place: Unit | None = None, job: str = "", consent: bool = False, note: str = "",
@@ -140,13 +116,13 @@ def apply_to_join(*, actor: User, person: Person, employer: Enterprise | None = 
     Under 16 refused (劳动法 第十五条); at or past the statutory retirement age flagged for the deciding union.
     """
     today = _today()
-    check_join_age(person.birth_date, today)
+    member_ages.check_join_age(person.birth_date, today)
     if not consent:
         raise ValidationError({"consent": _("请阅读并同意个人信息处理告知，才能提交入会申请。")})
     if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
         raise ValidationError(_("您已经是工会会员，无需重复申请；换了单位请办理转会。"))
     target = route(employer=employer, new_form=new_form, place=place)
-    age_note = retirement_flag(birth=person.birth_date, gender=person.gender, day=today)
+    age_note = member_ages.retirement_flag(birth=person.birth_date, gender=person.gender, day=today)
     if wages_main_source is False:
         age_note = (_("申请人表示工资收入不是其主要生活来源（工会法第三条）。") + age_note)[:300]
     application = JoinApplication(
@@ -416,7 +392,7 @@ def join_online(*, name: str, id_number: str, phone: str, code: str, employer: E
         else:
             try:
                 with transaction.atomic():
-                    _refuse_child(id_number=id_number, employer=employer)
+                    member_ages.refuse_child(id_number=id_number, employer=employer, day=_today())
                     number = orgs_services._normalised_phone(phone)
                     existed = User.objects.filter(phone_hash=auth.phone_hash(number)).exists()
                     user, person = orgs_services.self_register(name=name, id_number=id_number, phone=phone,
@@ -441,21 +417,6 @@ def join_online(*, name: str, id_number: str, phone: str, code: str, employer: E
         raise refused
     return user, application, not existed
 
-
-def _refuse_child(*, id_number: str, employer: Enterprise | None) -> None:
-    """Under 16: the join is refused with its reason before anything is written; naming an employer also
-    alerts that enterprise's unions (劳动法 第十五条), after the rollback (join_online)."""
-    try:
-        birth = org_rules.parse_id_number(id_number).birth_date
-    except org_rules.InvalidNumber:
-        return  # self_register gives the reason
-    age = org_ages.age_on(birth, _today())
-    if age >= rules.MIN_JOIN_AGE:
-        return
-    if employer is not None:
-        raise org_ages.ChildEmploymentRefused(enterprise=employer, age=age, channel="join", actor=None,
-                                              message=join_age_reason(age), field="")
-    raise ValidationError(join_age_reason(age))
 
 
 # --- fixing one's own data: re-binding a file's login number ---
