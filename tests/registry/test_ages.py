@@ -263,3 +263,32 @@ def test_the_form_page_records_the_guardian(persona, unit, client_for) -> None: 
                                                            guardian_consented_on=today().isoformat()))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert GuardianConsent.objects.filter(person__name="页页", guardian_name="页母").exists()
+
+
+@pytest.mark.django_db
+def test_the_api_records_a_guardians_consent_for_a_child_and_refuses_without_one(enterprise) -> None:  # noqa: ANN001
+    token = Client().post("/api/v1/auth/token", {"username": "beiyuanmen", "password": PASSWORD},
+                          content_type="application/json").json()["token"]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    child = {"name": "接口娃", "id_number": number_born(years_before(today(), 10), seq="131"),
+             "unit_id": enterprise.unit_id}
+    response = api.post("/api/v1/people", child, content_type="application/json")
+    assert response.status_code == 422 and "第三十一条" in str(response.json())
+    response = api.post("/api/v1/people", dict(child, guardian_name="接口母", guardian_relation="mother",
+                                                guardian_consented_on=today().isoformat()),
+                        content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert GuardianConsent.objects.filter(person_id=response.json()["id"], guardian_name="接口母").exists()
+
+
+@pytest.mark.django_db
+def test_correcting_an_employees_id_number_to_a_15_year_olds_is_refused_and_alerted(persona, unit, enterprise) -> None:  # noqa: ANN001
+    official = persona("beiyuanmen")
+    person = services.create_person(actor=official, id_number=number_born(years_before(today(), 30), seq="141"),
+                                    name="改号", unit=unit("610104001001"), employer=enterprise)
+    with pytest.raises(ValidationError, match="劳动法第十五条"):
+        services.correct_identity(actor=official, person=person, reason="录错",
+                                  id_number=number_born(years_before(today(), 15), seq="141"))
+    person.refresh_from_db()
+    assert person.birth_date == years_before(today(), 30)
+    assert _alerts("meilihao") == {"meilihao": 1}
