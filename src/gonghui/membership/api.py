@@ -37,6 +37,9 @@ class JoinApplicationOut(Schema):
     new_form: str
     due_on: date
     escalated: bool
+    wages_main_source: bool | None = None
+    over_retirement_age: bool = False
+    age_note: str = ""
     membership_number: str | None = None
     submitted_at: datetime
 
@@ -51,6 +54,7 @@ class ApplyIn(Schema):
     place_unit_id: int | None = Field(None, description="the street where a new-form worker works")
     job: str = Field("", max_length=100)
     consent: bool = False
+    wages_main_source: bool | None = Field(None, description="工会法 第三条: are wages the applicant's main source of living?")
 
 
 @router.post("/applications", response={201: JoinApplicationOut}, summary="Apply to join (a signed-in worker)")
@@ -64,7 +68,7 @@ def apply(request: HttpRequest, payload: ApplyIn) -> Any:
         try:
             application = services.apply_to_join(actor=request.user, person=person, employer=employer,
                                                  new_form=payload.new_form, place=place, job=payload.job,
-                                                 consent=payload.consent)
+                                                 consent=payload.consent, wages_main_source=payload.wages_main_source)
         except ValidationError as error:
             raise _refuse(error) from error
     return Status(201, application)
@@ -250,7 +254,8 @@ def join(request: HttpRequest, payload: JoinIn) -> Any:
     try:
         _user, application, _new = services.join_online(
             name=payload.name, id_number=payload.id_number, phone=payload.phone, code=payload.code, employer=employer,
-            new_form=payload.new_form, place=place, job=payload.job, consent=payload.consent)
+            new_form=payload.new_form, place=place, job=payload.job, consent=payload.consent,
+            wages_main_source=payload.wages_main_source)
     except ValidationError as error:
         raise _refuse(error) from error
     ratelimit.note("membership.application", who=limit_who, ip=ip)

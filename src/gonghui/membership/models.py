@@ -83,6 +83,12 @@ class JoinApplication(models.Model):
     new_form = models.CharField(_("新就业形态"), max_length=20, choices=list(NEW_FORMS.items()), blank=True)
     job = models.CharField(_("岗位"), max_length=100, blank=True)
     route_reason = models.CharField(_("受理依据"), max_length=200)
+    # 工会法 第三条: the applicant's own answer to "are wages your main source of living?" (None: not asked).
+    wages_main_source = models.BooleanField(_("工资收入是主要生活来源"), null=True, blank=True)
+    # At or past the statutory retirement age when applying (membership/rules.py): advice for the deciding
+    # union — a retiree keeps membership through 保留会籍, a new pensioner's work is usually 劳务.
+    over_retirement_age = models.BooleanField(_("已达法定退休年龄"), default=False)
+    age_note = models.CharField(_("年龄提示"), max_length=300, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.SUBMITTED)
     due_on = models.DateField(_("办理期限"))
     escalated = models.BooleanField(default=False)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from gonghui.core import audit
 from gonghui.core.deadlines import add_days, local_date
+from gonghui.membership import ages as member_ages
+from gonghui.membership import rules
 from gonghui.membership.models import (
     NEW_FORMS,
     CorrectionRequest,
@@ -24,6 +26,8 @@ from gonghui.membership.models import (
     Step,
     Transfer,
 )
+from gonghui.orgs import ages as org_ages
+from gonghui.orgs import rules as org_rules
 from gonghui.orgs import services as orgs_services
 from gonghui.orgs.models import Enterprise, Level, Person, Unit, User
 from gonghui.orgs.scoping import acts_for, acts_itself
@@ -105,18 +109,27 @@ def _step(*, actor: User | None, action: str, unit: Unit | None, reason: str = "
 
 @transaction.atomic
 def apply_to_join(*, actor: User, person: Person, employer: Enterprise | None = None, new_form: str = "",
-                  place: Unit | None = None, job: str = "", consent: bool = False, note: str = "") -> JoinApplication:
-    """A worker's application to join, routed to the union that decides it."""
+                  place: Unit | None = None, job: str = "", consent: bool = False, note: str = "",
+                  wages_main_source: bool | None = None) -> JoinApplication:
+    """A worker's application to join, routed to the union that decides it.
+
+    Under 16 refused (劳动法 第十五条); at or past the statutory retirement age flagged for the deciding union.
+    """
+    today = _today()
+    member_ages.check_join_age(person.birth_date, today)
     if not consent:
         raise ValidationError({"consent": _("请阅读并同意个人信息处理告知，才能提交入会申请。")})
     if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
         raise ValidationError(_("您已经是工会会员，无需重复申请；换了单位请办理转会。"))
     target = route(employer=employer, new_form=new_form, place=place)
-    today = _today()
+    age_note = member_ages.retirement_flag(birth=person.birth_date, gender=person.gender, day=today)
+    if wages_main_source is False:
+        age_note = (_("申请人表示工资收入不是其主要生活来源（工会法第三条）。") + age_note)[:300]
     application = JoinApplication(
         person=person, applicant=actor, unit=target.unit, current_unit=target.unit, province_id=target.unit.province_id,
         employer=employer, employer_name=employer.name if employer else "", new_form=new_form, job=job[:100],
-        route_reason=target.reason, due_on=due_date(today), note=note)
+        route_reason=target.reason, due_on=due_date(today), note=note, wages_main_source=wages_main_source,
+        over_retirement_age=rules.has_reached_any(person.birth_date, person.gender, today), age_note=age_note)
     try:
         with transaction.atomic():
             application.save()
@@ -127,7 +140,9 @@ def apply_to_join(*, actor: User, person: Person, employer: Enterprise | None = 
                                      wording_version=PRIVACY_VERSION, channel="app")
     _step(actor=actor, action="submit", unit=target.unit, reason=target.reason, application=application)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=application, unit_path=target.unit.path,
-                 subject_user_id=person.user_id, changes={"unit": target.unit.name, "new_form": new_form})
+                 subject_user_id=person.user_id, changes={"unit": target.unit.name, "new_form": new_form,
+                                                          "over_retirement_age": application.over_retirement_age,
+                                                          "wages_main_source": wages_main_source})
     return application
 
 
@@ -354,7 +369,7 @@ REBINDS_BEFORE_REVIEW = 2  # a third re-binding within the window waits for an o
 
 def join_online(*, name: str, id_number: str, phone: str, code: str, employer: Enterprise | None = None,
                 new_form: str = "", place: Unit | None = None, job: str = "", consent: bool = False,
-                note: str = "") -> tuple[User, JoinApplication, bool]:
+                note: str = "", wages_main_source: bool | None = None) -> tuple[User, JoinApplication, bool]:
     """Join from a phone without an account: the mobile proved by a joining code, the file found or opened
     (orgs.services.self_register: an existing file needs a proof, never a name and an ID number), the
     application submitted.
@@ -377,6 +392,7 @@ def join_online(*, name: str, id_number: str, phone: str, code: str, employer: E
         else:
             try:
                 with transaction.atomic():
+                    member_ages.refuse_child(id_number=id_number, employer=employer, day=_today())
                     number = orgs_services._normalised_phone(phone)
                     existed = User.objects.filter(phone_hash=auth.phone_hash(number)).exists()
                     user, person = orgs_services.self_register(name=name, id_number=id_number, phone=phone,
@@ -384,7 +400,8 @@ def join_online(*, name: str, id_number: str, phone: str, code: str, employer: E
                                                                           place=place).unit,
                                                                job=job, employer=employer)
                     application = apply_to_join(actor=user, person=person, employer=employer, new_form=new_form,
-                                                place=place, job=job, consent=consent, note=note)
+                                                place=place, job=job, consent=consent, note=note,
+                                                wages_main_source=wages_main_source)
             except ValidationError as error:
                 refused = error
                 transaction.set_rollback(True)  # the code's use is undone with everything else
@@ -392,8 +409,14 @@ def join_online(*, name: str, id_number: str, phone: str, code: str, employer: E
         raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
     if refused is not None:
         auth.count_refusal(phone=phone, purpose=auth.Purpose.JOIN)
+        if isinstance(refused, org_ages.ChildEmploymentRefused):
+            # Told after the rollback, so that the alert stays while nothing of the child does.
+            with transaction.atomic():
+                org_ages.alert_child_employment(enterprise=refused.enterprise, age=refused.age,
+                                                channel=refused.channel, actor=None)
         raise refused
     return user, application, not existed
+
 
 
 # --- fixing one's own data: re-binding a file's login number ---
@@ -405,7 +428,6 @@ REBIND_ANSWER = gettext_lazy("已受理。如姓名、身份证号与档案相�
 def _find_file(name: str, id_number: str) -> Person | None:
     """The file named by an ID number and a name, or None: the caller is never told which of the two failed."""
     from gonghui.core.crypto import lookup_hash
-    from gonghui.orgs import rules as org_rules
 
     try:
         parsed = org_rules.parse_id_number(id_number)

@@ -105,12 +105,14 @@ def join_view(request: HttpRequest) -> HttpResponse:
                 user, application, new_account = services.join_online(
                     name=post.get("name", ""), id_number=post.get("id_number", ""), phone=post.get("phone", ""),
                     code=post.get("code", ""), employer=employer, new_form=post.get("new_form", ""), place=place,
-                    job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""))
+                    job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""),
+                    wages_main_source=_wages_answer(post))
             else:
                 new_account = False
                 application = services.apply_to_join(
                     actor=user, person=person, employer=employer, new_form=post.get("new_form", ""), place=place,
-                    job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""))
+                    job=post.get("job", ""), consent=post.get("consent") == "1", note=post.get("note", ""),
+                    wages_main_source=_wages_answer(post))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -430,3 +432,8 @@ def figures_export_view(request: HttpRequest) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename=membership-figures.xlsx"
     return response
+
+
+def _wages_answer(post: Any) -> bool | None:
+    """The joining form's question of 工会法 第三条: are wages the applicant's main source of living?"""
+    return {"yes": True, "no": False}.get(post.get("wages_main_source", ""))

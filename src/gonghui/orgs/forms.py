@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.forms import SealedFieldsForm, StyledForm
 from gonghui.orgs import rules
-from gonghui.orgs.models import Enterprise, Industry, Level, Person, Role, Tag, Unit
+from gonghui.orgs.models import Enterprise, GuardianConsent, Industry, Level, Person, Role, Tag, Unit
 
 
 class NameField(forms.CharField):
@@ -150,6 +150,15 @@ class PersonForm(SealedFieldsForm, StyledForm, forms.Form):
                                     error_messages={"invalid": _("银行账号应为12到30位数字。")})
     basis = forms.ChoiceField(label=_("处理个人信息的依据"), choices=Person.Basis.choices)
     basis_note = forms.CharField(label=_("依据说明"), max_length=200, required=False)
+    # 个人信息保护法 第三十一条: a child under 14 is filed only with a parent's or guardian's consent.
+    guardian_name = NameField(label=_("监护人姓名"), max_length=50, required=False,
+                              help_text=_("不满14周岁的未成年人须填写：其父母或者其他监护人同意登记其个人信息（个人信息保护法第三十一条）。"))
+    guardian_relation = forms.ChoiceField(label=_("监护人与未成年人的关系"), required=False,
+                                          choices=[("", "—"), *GuardianConsent.Relation.choices])
+    guardian_consented_on = forms.DateField(label=_("监护人同意日期"), required=False,
+                                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    GUARDIAN_FIELDS = ("guardian_name", "guardian_relation", "guardian_consented_on")
 
     def __init__(self, *args: Any, units: Any, enterprises: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -157,6 +166,17 @@ class PersonForm(SealedFieldsForm, StyledForm, forms.Form):
         self.fields["employer"].queryset = enterprises
         if editing:
             del self.fields["id_number"]
+            for name in self.GUARDIAN_FIELDS:
+                del self.fields[name]
+
+    def pop_guardian(self, data: dict[str, Any]) -> Any:
+        """The guardian's consent typed on the form (or None when left blank), taken out of `data`."""
+        from gonghui.orgs.ages import Guardian
+
+        name, relation, day = (data.pop(f, None) for f in self.GUARDIAN_FIELDS)
+        if not (name or relation or day):
+            return None
+        return Guardian(name=name or "", relation=relation or "", consented_on=day)
 
 
 class EnterpriseForm(StyledForm, forms.Form):

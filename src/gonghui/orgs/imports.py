@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, excel, jobs
 from gonghui.core.crypto import hasher, lookup_hash, sealer
+from gonghui.core.deadlines import local_date
 from gonghui.core.masking import mask_phone
 from gonghui.core.models import AuditEvent, Job
 from gonghui.core.phone import InvalidPhone, normalise_mobile
-from gonghui.orgs import rules, scoping
+from gonghui.orgs import ages, rules, scoping
 from gonghui.orgs.models import Enterprise, Industry, Person, Tag, Unit, User
 
 BATCH = 5000  # rows checked and written together (one transaction when written)
@@ -241,6 +242,8 @@ class PeoplePlanner(Planner):
                     .prefetch_related("tags")} if found else {}
         allowed_units = self.allowed_units
         planned = []
+        today = local_date(timezone.now())
+        refused: dict[int, list[Any]] = {}
         for digest, row in hashes.items():
             values = row.values
             header = self.sheet.column
@@ -263,6 +266,20 @@ class PeoplePlanner(Planner):
                                                   _("入会日期不能早于 1900-01-01，请核对年份。")))
             unit = units.get(values.get("unit_code") or "", self.target)
             person = existing.get(digest)
+            birth = rules.parse_id_number(values["id_number"]).birth_date
+            age = ages.age_on(birth, today)
+            employer_row = employers.get(values.get("employer_code") or "")
+            if employer_row is not None and age < ages.WORKING_AGE and (
+                    person is None or person.employer_id != employer_row.pk):
+                # 劳动法 第十五条: refused, and the enterprise's union and street are told (once per job and enterprise).
+                row.problems.append(excel.Problem(row.number, header("employer_code").header, values["employer_code"],
+                                                  ages.child_employment_reason(age)))
+                refused.setdefault(employer_row.pk, [employer_row, []])[1].append(age)
+            if person is None and age < ages.GUARDIAN_AGE:
+                row.problems.append(excel.Problem(row.number, header("id_number").header,
+                                                  rules.parse_id_number(values["id_number"]).masked,
+                                                  _("不满14周岁的未成年人，须取得监护人同意才能登记（个人信息保护法第三十一条），"
+                                                    "不能批量导入：请在“新建职工档案”页面登记并填写监护人同意。")))
             if person is not None and person.unit_id not in allowed_units:
                 row.problems.append(excel.Problem(row.number, header("id_number").header,
                                                   rules.parse_id_number(values["id_number"]).masked,
@@ -287,6 +304,7 @@ class PeoplePlanner(Planner):
                 identity = rules.parse_id_number(values["id_number"])
                 phone = fields["phone"]
                 new = dict(fields, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
+                           id_type=identity.id_type,
                            gender=identity.gender, birth_date=identity.birth_date, unit_id=unit.pk,
                            province_id=unit.province_id, employer_id=employer.pk if employer else None,
                            source_job_id=self.job.pk, name_initials=rules.initials(fields["name"]),
@@ -308,6 +326,11 @@ class PeoplePlanner(Planner):
             person.unit, person.province_id, person.employer = unit, unit.province_id, employer
             person.name_initials = rules.initials(person.name)
             planned.append((row, "updated", (person, tag_objects, changes)))
+        for enterprise, refused_ages in refused.values():
+            with transaction.atomic():
+                ages.alert_child_employment(enterprise=enterprise, age=min(refused_ages), channel="import",
+                                            actor=self.actor, count=len(refused_ages),
+                                            key=f"child-employment-job{self.job.pk}-e{enterprise.pk}")
         return planned
 
     def apply(self, planned: list[tuple[excel.ParsedRow, str, Any]]) -> None:

@@ -420,6 +420,10 @@ class Person(models.Model):
     id_number = EncryptedTextField(_("身份证号"))
     id_hash = models.CharField(max_length=64, unique=True, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=18, db_index=True, editable=False)
+    # What the number is (orgs/rules.py id_type_of): resident ID, HK/Macao/Taiwan permit, foreigner's PR card.
+    id_type = models.CharField(_("证件类型"), max_length=12, editable=False, default="resident",
+                               choices=[("resident", _("居民身份证")), ("hmt_permit", _("港澳台居民居住证")),
+                                        ("foreign_pr", _("外国人永久居留身份证"))])
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     phone = EncryptedTextField(_("手机号"), blank=True, default="")
@@ -486,6 +490,35 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.purpose}"
+
+
+class GuardianConsent(models.Model):
+    """The consent of a parent or other guardian to keep a child's data (个人信息保护法 第三十一条: under 14).
+
+    Recorded with the child's file, in the same transaction: without it the file is never opened.
+    """
+
+    class Relation(models.TextChoices):
+        FATHER = "father", _("父亲")
+        MOTHER = "mother", _("母亲")
+        OTHER = "other", _("其他监护人")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardian_consents")
+    guardian_name = models.CharField(_("监护人姓名"), max_length=50)
+    relation = models.CharField(_("与未成年人的关系"), max_length=10, choices=Relation.choices)
+    consented_on = models.DateField(_("同意日期"))
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), null=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("监护人同意")
+        verbose_name_plural = _("监护人同意")
+        ordering = ["-recorded_at"]
+        constraints = [models.CheckConstraint(condition=~Q(guardian_name=""), name="guardian_consent_has_name")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.guardian_name}"
 
 
 # --- Identity proofing: what proves that the person at the keyboard is the person of a file ---

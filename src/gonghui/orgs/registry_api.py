@@ -19,7 +19,7 @@ from gonghui.api.types import HEADS_MAX
 from gonghui.core import excel
 from gonghui.core.models import Job
 from gonghui.core.pagecache import cached_read
-from gonghui.orgs import exports, imports, scoping, selectors, services
+from gonghui.orgs import ages, exports, imports, scoping, selectors, services
 from gonghui.orgs.models import Enterprise, Person, Tag, Unit
 
 people_router = Router(tags=["people"])
@@ -32,6 +32,7 @@ class PersonOut(Schema):
     id: int
     name: str
     id_number: str = Field(..., alias="id_masked", description="masked: 6101**********123X")
+    id_type: str = Field(..., description="resident | hmt_permit (港澳台居民居住证) | foreign_pr (外国人永久居留身份证)")
     gender: str
     birth_date: date
     phone: str = Field(..., alias="phone_masked")
@@ -67,6 +68,11 @@ class PersonIn(Schema):
     hukou: str = Field("", max_length=200)
     residence: str = Field("", max_length=200)
     basis: Person.Basis = Person.Basis.DUTY
+    employer_id: int | None = None
+    # 个人信息保护法 第三十一条: required when the person is under 14.
+    guardian_name: str = Field("", max_length=50)
+    guardian_relation: str = Field("", max_length=10, description="father | mother | other")
+    guardian_consented_on: date | None = None
 
 
 class PersonPatch(Schema):
@@ -78,6 +84,7 @@ class PersonPatch(Schema):
     tags: list[str] | None = None
     hukou: str | None = Field(None, max_length=200)
     residence: str | None = Field(None, max_length=200)
+    employer_id: int | None = None
 
 
 class EnterpriseOut(Schema):
@@ -221,7 +228,11 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     data = payload.dict()
     unit = scoping.units.get_or_404(request.auth, data.pop("unit_id"), action=scoping.CHANGE)
     tags = _tags(data.pop("tags"))
-    return Status(201, services.create_person(actor=request.auth, unit=unit, tags=tags, **data))
+    employer = _employer(request, data.pop("employer_id"))
+    guardian_fields = (data.pop("guardian_name"), data.pop("guardian_relation"), data.pop("guardian_consented_on"))
+    guardian = ages.Guardian(*guardian_fields) if any(guardian_fields) else None
+    return Status(201, services.create_person(actor=request.auth, unit=unit, tags=tags, employer=employer,
+                                              guardian=guardian, channel="api", **data))
 
 
 @people_router.patch("/{person_id}", response=PersonOut, summary="修改职工档案")
@@ -230,7 +241,16 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> 
     data = payload.dict(exclude_unset=True)
     tags = _tags(data.pop("tags")) if data.get("tags") is not None else None
     data.pop("tags", None)
-    return services.update_person(actor=request.auth, person=person, tags=tags, **data)
+    if "employer_id" in data:
+        data["employer"] = _employer(request, data.pop("employer_id"))
+    return services.update_person(actor=request.auth, person=person, tags=tags, channel="api", **data)
+
+
+def _employer(request: HttpRequest, employer_id: int | None) -> Enterprise | None:
+    """The employer named by id, among the enterprises the caller may see (404 otherwise)."""
+    if employer_id is None:
+        return None
+    return scoping.enterprises.get_or_404(request.auth, employer_id, action=scoping.VIEW)
 
 
 # --- enterprises ---

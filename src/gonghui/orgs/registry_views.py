@@ -12,13 +12,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import excel
+from gonghui.core.deadlines import local_date
 from gonghui.core.http import handles_bad_input
 from gonghui.core.models import Job
-from gonghui.orgs import exports, imports, person_sections, scoping, selectors, services
+from gonghui.orgs import ages, exports, imports, person_sections, scoping, selectors, services
 from gonghui.orgs.forms import EnterpriseForm, ImportForm, OwnContactForm, PersonForm
 from gonghui.orgs.models import Consent, Enterprise, Person, Role, Tag
 from gonghui.orgs.views import _apply_errors, official_required
@@ -87,8 +89,10 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, units=exports.unit_choices(request.user),
                       enterprises=selectors.enterprise_list(request.user), initial={"basis": "duty"})
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        guardian = form.pop_guardian(data)
         try:
-            person = services.create_person(actor=request.user, **form.cleaned_data)
+            person = services.create_person(actor=request.user, guardian=guardian, channel="page", **data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -129,6 +133,9 @@ def person_detail_view(request: HttpRequest, person_id: int) -> HttpResponse:
         "can_reveal": scoping.people.can(request.user, "reveal", person),
         "consents": person.consents.all(),
         "sections": person_sections.for_person(request.user, person),
+        "age": ages.age_on(person.birth_date, local_date(timezone.now())),
+        "age_flags": ages.file_flags(person.birth_date, local_date(timezone.now())),
+        "guardian_consents": person.guardian_consents.select_related("recorded_by"),
     })
 
 

@@ -29,19 +29,48 @@ PROVINCE_CODES = frozenset({
 })
 
 
+# What kind of number it is. All three are 18 characters with the GB 11643 check character.
+ID_RESIDENT = "resident"  # 居民身份证 (mainland)
+ID_HK_MACAO_TAIWAN = "hmt_permit"  # 港澳台居民居住证: address code 810000 Hong Kong, 820000 Macao, 830000 Taiwan
+ID_FOREIGN_PERMANENT = "foreign_pr"  # 外国人永久居留身份证 (2023 version): the first digit is 9
+ID_TYPES = {
+    ID_RESIDENT: "居民身份证",
+    ID_HK_MACAO_TAIWAN: "港澳台居民居住证",
+    ID_FOREIGN_PERMANENT: "外国人永久居留身份证",
+}
+PERMIT_ADDRESS_CODES = frozenset({"810000", "820000", "830000"})
+# The oldest age a birth date may give: a number saying more is a typing slip, not a person.
+MAX_AGE = 120
+
+
 class Identity(NamedTuple):
     number: str
     gender: str  # "M" / "F"
     birth_date: dt.date
     masked: str
+    id_type: str = ID_RESIDENT
+
+
+def id_type_of(number: str) -> str:
+    """The kind of an 18-character number (its shape already checked)."""
+    if number[0] == "9":
+        return ID_FOREIGN_PERMANENT
+    if number[:6] in PERMIT_ADDRESS_CODES:
+        return ID_HK_MACAO_TAIWAN
+    return ID_RESIDENT
 
 
 @lru_cache(maxsize=8192)
 def parse_id_number(raw: str | None) -> Identity:
-    """A 居民身份证 number (GB 11643): 18 characters, checksum and birth date verified.
+    """An identity number of 18 characters: checksum and birth date verified, its kind in `id_type`.
 
+    Accepted: the 居民身份证 (GB 11643); the 港澳台居民居住证, which carries the address code 810000,
+    820000 or 830000 and is otherwise built the same way; the 2023 外国人永久居留身份证, whose first
+    digit is 9 (then the province of issue and the nationality code) with the birth date in the same
+    place (digits 7–14), the same sequence digit for gender and the same check character.
     Full-width digits and a lower-case x are accepted; gender and birth date come from the
-    number (the 17th digit is odd for men), never typed twice.
+    number (the 17th digit is odd for men), never typed twice. A birth date after today, or more than
+    120 years ago, is refused.
     """
     raw = raw or ""
     number = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
@@ -50,8 +79,11 @@ def parse_id_number(raw: str | None) -> Identity:
         raise InvalidNumber("身份证号应为18位。")
     if not ID_SHAPE.match(number):
         raise InvalidNumber("身份证号前17位应为数字，末位为数字或X。")
-    if number[:2] not in PROVINCE_CODES:
+    id_type = id_type_of(number)
+    if id_type == ID_RESIDENT and number[:2] not in PROVINCE_CODES:
         raise InvalidNumber("身份证号的地区码不存在。")
+    if id_type == ID_FOREIGN_PERMANENT and number[1:3] not in PROVINCE_CODES:
+        raise InvalidNumber("外国人永久居留身份证号的受理地区码不存在。")
     # The county table of python-stdnum lacks codes created since (611002 商州区, for one), so
     # only the province is checked against a list; checksum and birth date are checked fully.
     if _check_character(number) != number[-1]:
@@ -60,12 +92,25 @@ def parse_id_number(raw: str | None) -> Identity:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise InvalidNumber("身份证号中的出生日期无效。") from exc
-    if birth.year < 1850:
-        raise InvalidNumber("身份证号中的出生日期无效。")
-    if birth > _today():
-        raise InvalidNumber("身份证号中的出生日期晚于今天。")
+    today = _today()
+    if birth > today:
+        raise InvalidNumber("身份证号中的出生日期晚于今天，请核对。")
+    if age_on(birth, today) > MAX_AGE:
+        raise InvalidNumber(f"身份证号中的出生日期（{birth.isoformat()}）意味着年龄超过{MAX_AGE}周岁，不合常理，请核对。")
     gender = "M" if int(number[16]) % 2 == 1 else "F"
-    return Identity(number=number, gender=gender, birth_date=birth, masked=mask_id_number(number))
+    return Identity(number=number, gender=gender, birth_date=birth, masked=mask_id_number(number), id_type=id_type)
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Full years of age (周岁) on `day`: the age goes up on the birthday itself.
+
+    Someone born on 29 February has their birthday on 1 March in a common year (they are not a year
+    older on 28 February). Plain calendar arithmetic: an age is not a statutory period and never rolls.
+    """
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years
 
 
 def _check_character(number: str) -> str:

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.crypto import lookup_hash
+from gonghui.core.deadlines import local_date
 from gonghui.core.masking import mask_phone, shown
 from gonghui.core.phone import InvalidPhone, normalise_mobile
-from gonghui.orgs import rules, scoping
+from gonghui.orgs import ages, rules, scoping
 from gonghui.orgs.auth import phone_hash
 from gonghui.orgs.models import (
     ENTERPRISE_ROLES,
@@ -567,30 +568,47 @@ def _seal(person: Person) -> None:
         raise ValidationError({"member_since": _("会籍为“会员”时必须填写入会日期。")})
 
 
+def _today() -> date:
+    return local_date(timezone.now())
+
+
+@ages.alerting_child_employment
 @transaction.atomic
 def create_person(*, actor: User, id_number: str, name: str, unit: Unit, tags: Any = (),
-                  employer: Enterprise | None = None, **fields: Any) -> Person:
-    """Open a person's file. The ID number is the identity: one file per person."""
+                  employer: Enterprise | None = None, guardian: ages.Guardian | None = None, channel: str = "page",
+                  **fields: Any) -> Person:
+    """Open a person's file. The ID number is the identity: one file per person.
+
+    Refused, keeping nothing of the person: under 16 with an employer (劳动法 第十五条; the unions are alerted),
+    under 14 without a guardian's consent (个人信息保护法 第三十一条), which is kept with the file.
+    """
     unit = scoping.units.get_or_404(actor, unit.pk, action=scoping.CHANGE)
     try:
         identity = rules.parse_id_number(id_number)
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
+    today = _today()
+    ages.check_employment(birth=identity.birth_date, enterprise=employer, day=today, channel=channel, actor=actor)
+    guardian = ages.check_guardian(birth=identity.birth_date, day=today, guardian=guardian)
     digest = lookup_hash(identity.number, "id")
     if Person.objects.filter(id_hash=digest).exists():
         raise ValidationError({"id_number": _("此身份证号已建档，请搜索后修改原档案。")})
     person = Person(name=name, id_number=identity.number, id_hash=digest, id_masked=identity.masked,
-                    gender=identity.gender, birth_date=identity.birth_date, unit=unit, province_id=unit.province_id,
-                    employer=employer, **{k: v for k, v in fields.items() if k in PERSON_FIELDS and v is not None})
+                    id_type=identity.id_type, gender=identity.gender, birth_date=identity.birth_date, unit=unit,
+                    province_id=unit.province_id, employer=employer,
+                    **{k: v for k, v in fields.items() if k in PERSON_FIELDS and v is not None})
     _check_person(person)
     _seal(person)
     person.save()
     person.tags.set(tags)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=person, unit_path=unit.path,
                  changes=_person_snapshot(person))
+    if guardian is not None:
+        ages.record_guardian_consent(actor=actor, person=person, guardian=guardian)
     return person
 
 
+@ages.alerting_child_employment
 @transaction.atomic
 def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purpose: str, phone: str = "",
                      employer: Enterprise | None = None) -> Person | PersonLink:
@@ -619,9 +637,14 @@ def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purp
         if person.name != name:
             raise ValidationError({"name": _("姓名与该身份证号的档案不一致，请核对。")})
         return person
+    # A new file: nobody under 16 as an employee (劳动法 第十五条), and no child under 14 without a guardian's
+    # consent (个人信息保护法 第三十一条), which a service's desk cannot record: the file is not opened.
+    today = _today()
+    ages.check_employment(birth=parsed.birth_date, enterprise=employer, day=today, channel="service", actor=actor)
+    ages.check_guardian(birth=parsed.birth_date, day=today, guardian=None)
     person = Person(name=name, id_number=parsed.number, id_hash=digest, id_masked=parsed.masked,
-                    gender=parsed.gender, birth_date=parsed.birth_date, unit=unit, province_id=unit.province_id,
-                    phone=phone, employer=employer, basis=Person.Basis.DUTY)
+                    id_type=parsed.id_type, gender=parsed.gender, birth_date=parsed.birth_date, unit=unit,
+                    province_id=unit.province_id, phone=phone, employer=employer, basis=Person.Basis.DUTY)
     _seal(person)
     person.save()
     audit.record(actor=actor, action=audit.Action.CREATE, obj=person, unit_path=unit.path,
@@ -629,9 +652,10 @@ def file_for_service(*, actor: User, id_number: str, name: str, unit: Unit, purp
     return person
 
 
+@ages.alerting_child_employment
 @transaction.atomic
 def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit | None = None,
-                  employer: Any = "unchanged", **fields: Any) -> Person:
+                  employer: Any = "unchanged", channel: str = "page", **fields: Any) -> Person:
     person = scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE,
                                        queryset=Person.objects.select_for_update())
     before = _person_snapshot(person)
@@ -643,6 +667,9 @@ def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit |
         unit = scoping.units.get_or_404(actor, unit.pk, action=scoping.CHANGE)
         person.unit, person.province_id = unit, unit.province_id
     if employer != "unchanged":
+        if employer is not None and employer.pk != person.employer_id:
+            ages.check_employment(birth=person.birth_date, enterprise=employer, day=_today(), channel=channel,
+                                  actor=actor)
         person.employer = employer
     _check_person(person)
     _seal(person)
@@ -816,6 +843,9 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
     except rules.InvalidNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
     name = clean_name(name)
+    today = _today()
+    ages.check_employment(birth=parsed.birth_date, enterprise=employer, day=today, channel="join", actor=None)
+    ages.check_guardian(birth=parsed.birth_date, day=today, guardian=None)
     phone = _normalised_phone(phone)
     if not phone:
         raise ValidationError({"phone": _("请输入正确的11位手机号码。")})
@@ -851,8 +881,9 @@ def self_register(*, name: str, id_number: str, phone: str, unit: Unit, job: str
         RoleAssignment.objects.create(user=user, role=Role.WORKER, unit=unit, granted_by=None)
     if person is None:
         person = Person(name=name, id_number=parsed.number, id_hash=digest, id_masked=parsed.masked,
-                        gender=parsed.gender, birth_date=parsed.birth_date, unit=unit, province_id=unit.province_id,
-                        phone=phone, job=job[:100], employer=employer, basis=Person.Basis.CONSENT, user=user)
+                        id_type=parsed.id_type, gender=parsed.gender, birth_date=parsed.birth_date, unit=unit,
+                        province_id=unit.province_id, phone=phone, job=job[:100], employer=employer,
+                        basis=Person.Basis.CONSENT, user=user)
         _seal(person)
         person.save()
         audit.record(actor=user, action=audit.Action.CREATE, obj=person, unit_path=unit.path, subject_user_id=user.pk,
@@ -911,6 +942,7 @@ def bind_phone(*, actor: Any, user: User, person: Person | None, phone: str, rea
     return user
 
 
+@ages.alerting_child_employment
 @transaction.atomic
 def correct_identity(*, actor: User, person: Person, name: str | None = None, id_number: str | None = None,
                      reason: str) -> Person:
@@ -924,8 +956,13 @@ def correct_identity(*, actor: User, person: Person, name: str | None = None, id
         digest = lookup_hash(identity.number, "id")
         if Person.objects.filter(id_hash=digest).exclude(pk=person.pk).exists():
             raise ValidationError({"id_number": _("这个身份证号已有另一份档案：请合并两份档案，而不是更正。")})
+        today = _today()
+        ages.check_employment(birth=identity.birth_date, enterprise=person.employer, day=today, channel="correction",
+                              actor=actor)
+        if not person.guardian_consents.exists():
+            ages.check_guardian(birth=identity.birth_date, day=today, guardian=None)
         person.id_number, person.id_hash, person.id_masked = identity.number, digest, identity.masked
-        person.gender, person.birth_date = identity.gender, identity.birth_date
+        person.id_type, person.gender, person.birth_date = identity.id_type, identity.gender, identity.birth_date
     if name is not None:
         person.name = clean_name(name)
     _seal(person)

@@ -158,6 +158,12 @@ class HouseholdMember(models.Model):
     schooling = models.CharField(_("就学"), max_length=30, blank=True)
     employment = models.CharField(_("就业"), max_length=30, blank=True)
     monthly_income = models.DecimalField(_("月收入"), default=Decimal("0"), **MONEY)
+    # 个人信息保护法 第三十一条: a member under 14 is recorded only with a parent's or guardian's consent —
+    # who consented and their relation to the child (required then; relief/services _write_household).
+    GUARDIAN_RELATIONS = ("父亲", "母亲", "祖父母", "外祖父母", "其他监护人")
+    guardian_name = models.CharField(_("同意登记的监护人"), max_length=50, blank=True)
+    guardian_relation = models.CharField(_("监护人与成员的关系"), max_length=10, blank=True,
+                                         choices=[(r, r) for r in GUARDIAN_RELATIONS])
 
     class Meta:
         verbose_name = _("家庭成员")

@@ -37,7 +37,7 @@ def purge(now: datetime, dry_run: bool) -> int:
         return count
     ids = list(files.values_list("id", flat=True))
     HouseholdMember.objects.filter(file_id__in=ids).update(name=ANONYMOUS, health="", schooling="", employment="",
-                                                           person=None)
+                                                           guardian_name="", person=None)
     HardshipFile.objects.filter(id__in=ids).update(category_reason="", proposal_reason="", exit_reason="")
     from gonghui.relief.models import Application
 

@@ -142,7 +142,9 @@ def _members_from(request: HttpRequest) -> list[services.MemberData]:
             serious_illness=str(index) in post.getlist("member_illness"),
             disability=_pick(post.getlist("member_disability"), index, ""),
             employment=_pick(post.getlist("member_employment"), index, "")[:30],
-            schooling=_pick(post.getlist("member_schooling"), index, "")[:30]))
+            schooling=_pick(post.getlist("member_schooling"), index, "")[:30],
+            guardian_name=_pick(post.getlist("member_guardian_name"), index, "")[:50],
+            guardian_relation=_pick(post.getlist("member_guardian_relation"), index, "")))
     return members
 
 
@@ -177,7 +179,8 @@ def file_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已为 %(name)s 建立困难职工档案。") % {"name": person.name})
             return redirect("relief:file_detail", file_id=file.pk)
     context = {"person": person, "candidates": selectors.people_for_new_file(request.user, request.GET.get("q", ""))
-               if person is None else [], "relations": HouseholdMember.RELATIONS, "causes": HardshipFile.CAUSES,
+               if person is None else [], "relations": HouseholdMember.RELATIONS,
+               "guardian_relations": HouseholdMember.GUARDIAN_RELATIONS, "causes": HardshipFile.CAUSES,
                "income_kinds": IncomeSource.KINDS, "disability": HouseholdMember.DISABILITY, "q": request.GET.get("q", ""),
                "rows": ["本人", "配偶", "子女", "子女"], "income_rows": range(2),
                "person_age": (local_date(timezone.now()) - person.birth_date).days // 365 if person else ""}

@@ -19,6 +19,7 @@ from gonghui.core import attachments, audit, ledger
 from gonghui.core.deadlines import add_days, add_months, local_date
 from gonghui.core.models import AccountChange, PaymentEntry
 from gonghui.core.money import yuan
+from gonghui.orgs.ages import GUARDIAN_AGE
 from gonghui.orgs.models import Level, Person, Unit, User
 from gonghui.relief import rules
 from gonghui.relief.models import (
@@ -142,6 +143,8 @@ class MemberData:
     schooling: str = ""
     employment: str = ""
     person: Person | None = None
+    guardian_name: str = ""  # required under 14 (个人信息保护法 第三十一条)
+    guardian_relation: str = ""
 
 
 def _sync_edge_flag(file: HardshipFile) -> None:
@@ -162,13 +165,23 @@ def _write_household(file: HardshipFile, members: Sequence[MemberData], incomes:
         raise ValidationError(_("请至少登记一名家庭成员（本人）。"))
     if sum(1 for m in members if m.relation == "本人") != 1:
         raise ValidationError(_("家庭成员中须有且只有一位“本人”。"))
+    for m in members:
+        # 个人信息保护法 第三十一条: nothing of a child under 14 is kept without a guardian's consent.
+        if m.age < GUARDIAN_AGE and (not m.guardian_name.strip()
+                                     or m.guardian_relation not in HouseholdMember.GUARDIAN_RELATIONS):
+            raise ValidationError({"members": _(
+                "家庭成员“%(name)s”不满14周岁：须填写同意登记其信息的监护人姓名及与其关系（个人信息保护法第三十一条），"
+                "否则不能登记。") % {"name": m.name}})
     file.members.all().delete()
     file.income_sources.all().delete()
     for m in members:
+        guardian = m.age < GUARDIAN_AGE
         HouseholdMember.objects.create(
             file=file, name=m.name, relation=m.relation, age=m.age, health=m.health, serious_illness=m.serious_illness,
             disability=m.disability, schooling=m.schooling, employment=m.employment,
-            monthly_income=_money(m.monthly_income, "members"), person=m.person)
+            monthly_income=_money(m.monthly_income, "members"), person=m.person,
+            guardian_name=m.guardian_name.strip()[:50] if guardian else "",
+            guardian_relation=m.guardian_relation if guardian else "")
     for kind, monthly, note in incomes:
         if kind not in IncomeSource.KINDS:
             raise ValidationError(_("未知的收入来源“%(kind)s”。") % {"kind": kind})
