@@ -79,6 +79,21 @@ def test_a_birth_date_in_the_future_is_refused() -> None:
     assert rules.parse_id_number(number_born(rules._today())).birth_date == rules._today()
 
 
+def test_the_date_limits_are_judged_on_the_day_of_each_check_not_the_day_a_number_was_first_parsed() -> None:
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 6, 15, 9, tzinfo=dt.UTC), tick=False):
+        oldest = number_born(years_before(DAY, 121) + dt.timedelta(days=1))  # 120 today, 121 tomorrow
+        unborn = number_born(DAY + dt.timedelta(days=1))
+        assert rules.parse_id_number(oldest)
+        with pytest.raises(rules.InvalidNumber, match="晚于今天"):
+            rules.parse_id_number(unborn)
+    with time_machine.travel(dt.datetime(2026, 6, 16, 9, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(rules.InvalidNumber, match="超过120周岁"):
+            rules.parse_id_number(oldest)
+        assert rules.parse_id_number(unborn).birth_date == dt.date(2026, 6, 16)
+
+
 # --- ages ---
 
 def test_age_goes_up_on_the_birthday_and_a_leap_day_birthday_on_1_march() -> None:

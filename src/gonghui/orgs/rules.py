@@ -60,7 +60,6 @@ def id_type_of(number: str) -> str:
     return ID_RESIDENT
 
 
-@lru_cache(maxsize=8192)
 def parse_id_number(raw: str | None) -> Identity:
     """An identity number of 18 characters: checksum and birth date verified, its kind in `id_type`.
 
@@ -72,7 +71,20 @@ def parse_id_number(raw: str | None) -> Identity:
     number (the 17th digit is odd for men), never typed twice. A birth date after today, or more than
     120 years ago, is refused.
     """
-    raw = raw or ""
+    identity = _parse_id_shape(raw or "")
+    # Checked on every call, outside the cache: a number parsed yesterday is judged against today.
+    today = _today()
+    if identity.birth_date > today:
+        raise InvalidNumber("身份证号中的出生日期晚于今天，请核对。")
+    if age_on(identity.birth_date, today) > MAX_AGE:
+        raise InvalidNumber(f"身份证号中的出生日期（{identity.birth_date.isoformat()}）意味着年龄超过{MAX_AGE}周岁，"
+                            "不合常理，请核对。")
+    return identity
+
+
+@lru_cache(maxsize=8192)
+def _parse_id_shape(raw: str) -> Identity:
+    """What a number says whatever the day: shape, region, check character, birth date, gender, kind."""
     number = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
     number = number.strip().upper().replace(" ", "")
     if len(number) != 18:
@@ -92,11 +104,6 @@ def parse_id_number(raw: str | None) -> Identity:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise InvalidNumber("身份证号中的出生日期无效。") from exc
-    today = _today()
-    if birth > today:
-        raise InvalidNumber("身份证号中的出生日期晚于今天，请核对。")
-    if age_on(birth, today) > MAX_AGE:
-        raise InvalidNumber(f"身份证号中的出生日期（{birth.isoformat()}）意味着年龄超过{MAX_AGE}周岁，不合常理，请核对。")
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return Identity(number=number, gender=gender, birth_date=birth, masked=mask_id_number(number), id_type=id_type)
 
