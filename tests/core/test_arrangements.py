@@ -204,18 +204,22 @@ def test_deadline_command_exits_2_on_bad_input(argv: list[str]) -> None:
 # -- The console page and the November warning ---------------------------------------------------------------
 
 def test_the_calendar_page_is_the_system_administrators(client_for) -> None:  # noqa: ANN001
-    assert client_for("beiyuanmen").get("/console/calendar/2027/").status_code == 404
-    assert client_for("worker1").get("/console/calendar/2027/").status_code == 404
-    page = client_for("admin").get("/console/calendar/2027/").content.decode()
+    assert client_for("beiyuanmen").get("/console/calendar/?year=2027").status_code == 404
+    assert client_for("worker1").get("/console/calendar/?year=2027").status_code == 404
+    page = client_for("admin").get("/console/calendar/?year=2027").content.decode()
     assert 'data-basis="provisional"' in page and "劳动节补假" in page
+    assert client_for("admin").get("/console/calendar/?year=abc").status_code == 404
+    assert client_for("admin").get("/console/calendar/?year=1800").status_code == 404
+    with time_machine.travel("2026-06-01 09:00 +0800", tick=False):
+        assert 'data-basis="published"' in client_for("admin").get("/console/calendar/").content.decode()
 
 
 def test_the_page_refuses_a_day_both_rest_and_working(client_for) -> None:  # noqa: ANN001
     text = "年份,2027\n2027-10-01~2027-10-07,休,国庆节\n2027-10-02,班,调休\n"
-    page = client_for("admin").post("/console/calendar/2027/", {"text": text}).content.decode()
+    page = client_for("admin").post("/console/calendar/?year=2027", {"text": text}).content.decode()
     assert "不能既是休息日又是工作日" in page
     assert not CalendarYear.objects.filter(year=2027).exists()
-    page = client_for("admin").post("/console/calendar/2028/", {"text": ARRANGEMENT_2027}).content.decode()
+    page = client_for("admin").post("/console/calendar/?year=2028", {"text": ARRANGEMENT_2027}).content.decode()
     assert "本页是2028年" in page
 
 
@@ -223,7 +227,7 @@ def test_the_page_loads_an_upload_and_lists_the_recomputed_clocks(client_for, st
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("2027.txt", ARRANGEMENT_2027.encode())
-    page = client_for("admin").post("/console/calendar/2027/", {"upload": upload}).content.decode()
+    page = client_for("admin").post("/console/calendar/?year=2027", {"upload": upload}).content.decode()
     assert 'data-testid="calendar-loaded"' in page and 'data-basis="loaded"' in page
     assert "测试期限 T-1</a>：2027-10-06 → 2027-10-08" in page
     assert stored_clock.due == date(2027, 10, 8)

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,14 +59,13 @@ def _superuser(request: HttpRequest) -> None:
 
 
 @login_required
-def calendar_index(request: HttpRequest) -> HttpResponse:
+def calendar_year(request: HttpRequest) -> HttpResponse:
+    """`/console/calendar/?year=2027` (this year without it)."""
     _superuser(request)
-    return redirect("core:calendar_year", year=timezone.localdate().year)
-
-
-@login_required
-def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
-    _superuser(request)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError as exc:
+        raise Http404 from exc
     if not 1950 <= year <= 2199:
         raise Http404
     result = None

@@ -50,4 +50,4 @@ def calendar_warning(context: template.Context) -> str:
     return format_html(
         '<div class="alert alert-warning small" data-testid="calendar-warning">{} <a href="{}">{}</a></div>',
         gettext("%(year)d年的国务院放假安排尚未导入：跨入%(year)d年的期限目前按法定节假日推算。") % {"year": year},
-        reverse("core:calendar_year", args=[year]), gettext("导入放假安排"))
+        f"{reverse('core:calendar')}?year={year}", gettext("导入放假安排"))
