@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -163,6 +164,7 @@ def _package_knows(year: int) -> bool:
 class _RequestCache(threading.local):
     active = False
     version = -1
+    started = 0.0
     years: frozenset[int] | None = None
     days: dict[int, dict[date, bool]]
 
@@ -172,6 +174,7 @@ class _RequestCache(threading.local):
 
 _cache = _RequestCache()
 _VERSION = 0
+_CACHE_SECONDS = 30
 
 
 def forget_calendar(**_kwargs: object) -> None:
@@ -182,6 +185,7 @@ def forget_calendar(**_kwargs: object) -> None:
 
 def _request_started(**_kwargs: object) -> None:
     _cache.active, _cache.years, _cache.days, _cache.version = True, None, {}, _VERSION
+    _cache.started = time.monotonic()
 
 
 def _request_finished(**_kwargs: object) -> None:
@@ -195,6 +199,10 @@ request_finished.connect(_request_finished, dispatch_uid="gonghui.core.deadlines
 def _fresh_cache() -> bool:
     if not _cache.active:
         return False
+    # A request whose request_finished never came (a server that does not send it) keeps nothing for long: another
+    # process may load an arrangement, which this process's version counter does not see.
+    if time.monotonic() - _cache.started > _CACHE_SECONDS:
+        _cache.years, _cache.days, _cache.started = None, {}, time.monotonic()
     if _cache.version != _VERSION:
         _cache.years, _cache.days, _cache.version = None, {}, _VERSION
     return True
