@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("gonghui.core.urls")),
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.relief.urls")),
     path("", include("gonghui.membership.urls")),

@@ -26,7 +26,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 class CalendarDayAdmin(admin.ModelAdmin):
     """节假日调整: local holidays and next year's 调休, which every working-day deadline then follows."""
 
-    list_display = ("day", "working", "note", "created_by", "created_at")
+    list_display = ("day", "working", "note", "arrangement", "created_by", "created_at")
+    list_filter = ("arrangement",)
+    # A loaded year's days come from its arrangement and are replaced as a whole (`gonghui calendar load
+    # --replace`, /console/calendar/); here an official enters a local holiday.
     fields = ("day", "working", "note")
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001

@@ -8,4 +8,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Every process (web, worker, command) counts its writes for the page cache, from its first connection.
-        from gonghui.core import pagecache  # noqa: F401
+        from django.db.models.signals import post_delete, post_save
+
+        from gonghui.core import navigation, pagecache  # noqa: F401 - the console's calendar entry
+        from gonghui.core.deadlines import forget_calendar
+        from gonghui.core.models import CalendarDay, CalendarYear
+
+        # What a request remembered of the calendar is dropped when the calendar is written (core.deadlines).
+        for model in (CalendarDay, CalendarYear):
+            post_save.connect(forget_calendar, sender=model, dispatch_uid=f"forget_calendar_save_{model.__name__}")
+            post_delete.connect(forget_calendar, sender=model, dispatch_uid=f"forget_calendar_delete_{model.__name__}")

@@ -354,6 +354,10 @@ class CalendarDay(models.Model):
     day = models.DateField(_("日期"), unique=True)
     working = models.BooleanField(_("是否工作日"))
     note = models.CharField(_("说明"), max_length=100)
+    # The loaded State Council arrangement this day comes from (`gonghui calendar load`); empty for a day an
+    # official entered by hand (a local holiday). Loading the year again with --replace replaces these rows.
+    arrangement = models.ForeignKey("CalendarYear", verbose_name=_("放假安排"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="days")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
