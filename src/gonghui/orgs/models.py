@@ -421,7 +421,8 @@ class Person(models.Model):
     id_hash = models.CharField(max_length=64, unique=True, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=18, db_index=True, editable=False)
     # What the number is (orgs/rules.py id_type_of): resident ID, HK/Macao/Taiwan permit, foreigner's PR card.
-    id_type = models.CharField(_("证件类型"), max_length=12, editable=False, default="resident",
+    # db_default too: the bulk writers that insert rows in SQL (relief batch benchmarks, imports) get it as well.
+    id_type = models.CharField(_("证件类型"), max_length=12, editable=False, default="resident", db_default="resident",
                                choices=[("resident", _("居民身份证")), ("hmt_permit", _("港澳台居民居住证")),
                                         ("foreign_pr", _("外国人永久居留身份证"))])
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, editable=False)

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='id_type',
-            field=models.CharField(choices=[('resident', '居民身份证'), ('hmt_permit', '港澳台居民居住证'), ('foreign_pr', '外国人永久居留身份证')], default='resident', editable=False, max_length=12, verbose_name='证件类型'),
+            field=models.CharField(choices=[('resident', '居民身份证'), ('hmt_permit', '港澳台居民居住证'), ('foreign_pr', '外国人永久居留身份证')], db_default='resident', default='resident', editable=False, max_length=12, verbose_name='证件类型'),
         ),
         migrations.RunPython(type_permits, migrations.RunPython.noop),
         migrations.CreateModel(
