@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, audit
-from gonghui.core.deadlines import add_days, local_date
+from gonghui.core.deadlines import add_days, calendar_days_after, local_date
 from gonghui.core.money import BadAmount, positive_yuan
 from gonghui.core.notify import notify
 from gonghui.mediation import rules, scoping
@@ -205,7 +205,7 @@ def request_negotiation(*, actor: Any, person: Person, employer: Enterprise, cat
     negotiation = Negotiation.objects.create(
         person=person, requested_by=actor, employer=employer, unit=employer.unit, province_id=employer.province_id,
         category=category, claims=claims.strip(), union_assist=union_assist,
-        # 协商调解规定 第十条: an employer that does not answer within 5 days is taken to refuse.
+        # 协商调解规定: an employer that does not answer within 5 days is taken to refuse (rolled end).
         reply_due_on=add_days(today, rules.NEGOTIATION_REPLY_DAYS))
     audit.record(actor=actor, action=audit.Action.CREATE, obj=negotiation, unit_path=employer.unit.path,
                  subject_user_id=actor.pk, changes={"employer": employer.name, "union_assist": union_assist})
@@ -276,7 +276,7 @@ def write_settlement(*, actor: Any, negotiation: Negotiation, terms: str) -> Neg
 
 @transaction.atomic
 def sign_settlement(*, actor: Any, negotiation: Negotiation) -> Negotiation:
-    """Each side signs; with both signatures the settlement binds both (协商调解规定 第十一条)."""
+    """Each side signs; with both signatures the settlement binds both (协商调解规定)."""
     negotiation, side = _negotiation_party(actor, negotiation)
     _require(negotiation.state == Negotiation.State.TALKING and bool(negotiation.settlement),
              _("还没有可签署的和解协议。"))
@@ -379,7 +379,7 @@ def _open_case(*, actor: Any, body: MediationBody, employer: Enterprise, categor
         number=number, body=body, unit=body.unit, province_id=body.province_id, employer=employer, category=category,
         channel=channel, claims=claims.strip(), facts=facts.strip(), amount_claimed=amount, knew_on=knew_on,
         employment_ended_on=employment_ended_on, negotiation=negotiation, received_at=now,
-        # 协商调解规定 第二十一条: decide within 3 working days of receiving the application.
+        # 协商调解规定: decide within 3 working days of receiving the application.
         accept_due_on=add_days(now, rules.ACCEPTANCE_WORKING_DAYS, working=True),
         # 调解仲裁法 第十四条第三款: 15 days from receipt without agreement opens arbitration.
         arbitration_open_on=rules.arbitration_open_on(add_days(now, rules.STATUTE_DAYS)),
@@ -561,7 +561,7 @@ def answer_mediation(*, actor: Any, case: Case, agree: bool, note: str = "") -> 
 @transaction.atomic
 def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "", in_scope: bool = False,
                       employer_checked: bool = False) -> Case:
-    """协商调解规定 第二十一条: accept a labour dispute in scope that both parties agree to mediate, within 3
+    """协商调解规定: accept a labour dispute in scope that both parties agree to mediate, within 3
     working days; otherwise record why and tell the applicant in writing.
 
     A case against an employer other than the applicant's own is accepted only once the body confirms
@@ -579,8 +579,8 @@ def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "",
                  _("申请人针对的用人单位不是其档案登记的单位，申请人所述理由：“%(why)s”。请核实后勾选“已核实”再受理。")
                  % {"why": case.employer_reason})
         case.accepted_on = today
-        # 协商调解规定 第二十五条: mediation ends 15 days after acceptance unless both parties agree to extend.
-        case.mediation_ends_on = add_days(today, rules.MEDIATION_DAYS)
+        # 协商调解规定: mediation ends 15 days after acceptance unless both parties agree to extend.
+        case.mediation_ends_on = rules.mediation_ends_on(today)
         case.decision_reason = reason.strip() or _("属于劳动争议受理范围，双方同意调解")
         case.save(update_fields=["accepted_on", "mediation_ends_on", "decision_reason"])
         checked = _("；已核实申请人针对该用人单位的理由") if case.employer_reason else ""
@@ -714,7 +714,7 @@ def post_message(*, actor: Any, case: Case, text: str, audience: str = Message.A
 
 @transaction.atomic
 def propose_extension(*, actor: Any, case: Case, days: int) -> Extension:
-    """A party or the mediator proposes more days; it applies only once both parties agree (第二十五条)."""
+    """A party or the mediator proposes more days; it applies only once both parties agree (协商调解规定)."""
     sides: set[str] = set()
     if scoping.cases.can(actor, scoping.CHANGE, case):
         case = _locked(case)
@@ -749,7 +749,10 @@ def agree_extension(*, actor: Any, case: Case) -> Case:
         extension.employer_agreed_at = extension.employer_agreed_at or now
     if extension.worker_agreed_at and extension.employer_agreed_at:
         extension.applied_at = now
-        case.mediation_ends_on = ends_on + timedelta(days=extension.days)
+        # Counted on from the current (rolled) last day; the new last day rolls too (民法典 第二百零三条).
+        agreed_before = list(case.extensions.filter(applied_at__isnull=False).values_list("days", flat=True))
+        case.mediation_ends_on = rules.mediation_ends_on(_present(case.accepted_on, _("案件不在调解中。")),
+                                                         [*agreed_before, extension.days])
         case.save(update_fields=["mediation_ends_on"])
         _step(case, actor, A.EXTENDED, reason=_("延长 %(n)d 天，至 %(end)s")
               % {"n": extension.days, "end": case.mediation_ends_on})
@@ -920,7 +923,7 @@ def end_not_mediated(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 def _close_not_mediated(case: Case, actor: Any, reason: str) -> None:
-    # 协商调解规定 第二十五条第二款 / 第二十九条: not agreed in the period — not mediated; tell the parties in
+    # 协商调解规定: not agreed in the period — not mediated; tell the parties in
     # writing that they may apply for arbitration.
     case.closed_at, case.close_reason = timezone.now(), reason
     case.save(update_fields=["closed_at", "close_reason"])
@@ -1002,7 +1005,8 @@ def run_clocks(today: date | None = None) -> dict[str, int]:
                                | Q(state=S.AGREED, agreement__payments__paid_on__isnull=True,
                                    agreement__payments__due_on__lt=today)
                                | Q(state=S.NOT_MEDIATED, arbitration_open_on__lte=today,
-                                   arbitration_open_on__gte=today - timedelta(days=7))).distinct()
+                                   # The app's own sweep window (a week of late notices), not a period: no roll.
+                                   arbitration_open_on__gte=calendar_days_after(today, -7))).distinct()
     for case in live.iterator():
         for what in apply_clocks(case, today):
             counts[what] = counts.get(what, 0) + 1

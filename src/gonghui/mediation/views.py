@@ -341,7 +341,7 @@ def document_view(request: HttpRequest, case_id: int, kind: str) -> HttpResponse
             p.reported_unpaid_at and rules.payment_order_open(kind=p.kind, due_on=p.due_on, paid_on=p.paid_on, today=today)
             for p in agreement.payments.all()),
         "review-request": agreement is not None and agreement.effective_at is not None
-        and today <= add_days(agreement.effective_at, rules.REVIEW_DAYS),  # 协商调解规定 第二十七条
+        and today <= add_days(agreement.effective_at, rules.REVIEW_DAYS),  # 协商调解规定 (joint review within 15 days)
     }
     if not ready[kind]:
         raise Http404
