@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gonghui.core import attachments, excel, pdf, ratelimit
 from gonghui.core.deadlines import add_days, local_date
 from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
-from gonghui.mediation import rules, scoping, selectors, services
+from gonghui.mediation import rules, scoping, selectors, services, suspensions
 from gonghui.mediation.models import (
     AgreedPayment,
     Agreement,
     Case,
     Category,
+    LimitationInterruption,
     MediationBody,
     MediatorSeat,
     Message,
@@ -218,6 +219,8 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
         if staff else [],
         "audiences": Message.Audience.choices, "modes": Session.Mode.choices, "payment_kinds": AgreedPayment.Kind.choices,
         "warning": getattr(case, "warning", None) if staff else None,
+        "suspensions": case.suspensions.all(), "interruptions": case.interruptions.all(),
+        "interruption_kinds": LimitationInterruption.Kind.choices,
     })
 
 
@@ -310,6 +313,21 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
         services.end_not_mediated(actor=actor, case=case, reason=post.get("reason", ""))
     elif action == "acknowledge":
         services.acknowledge_warning(actor=actor, case=case)
+    elif action == "record_suspension":
+        suspensions.record_suspension(actor=actor, case=case, reason=post.get("reason", ""),
+                                      starts_on=form_date(post.get("starts_on"), _("中止开始之日")),
+                                      ends_on=form_date(post.get("ends_on"), "", required=False),
+                                      evidence=post.get("evidence", ""))
+        done = _("已登记时效中止。")
+    elif action == "end_suspension":
+        suspensions.end_suspension(actor=actor, case=case, suspension_id=form_id(post.get("suspension")),
+                                   ends_on=form_date(post.get("ends_on"), _("中止原因消除之日")))
+        done = _("已登记中止原因消除，时效继续计算。")
+    elif action == "record_interruption":
+        suspensions.record_interruption(actor=actor, case=case, kind=post.get("kind", ""),
+                                        occurred_on=form_date(post.get("occurred_on"), _("中断之日")),
+                                        evidence=post.get("evidence", ""))
+        done = _("已登记时效中断。")
     else:
         raise Http404
     messages.success(request, done)
