@@ -243,7 +243,8 @@ def test_clocks_on_a_provisional_year_move_when_the_arrangement_is_loaded(accept
     with time_machine.travel("2031-03-03 09:00 +0800", tick=False):
         case = accepted(knew_on=date(2031, 2, 20))
         page = client_for("tiaojie").get(f"/mediation/cases/{case.pk}/").content.decode()
-    assert str(PROVISIONAL_NOTE) in page
+        listed = client_for("tiaojie").get("/mediation/cases/").content.decode()
+    assert str(PROVISIONAL_NOTE) in page and str(PROVISIONAL_NOTE) in listed
     assert (case.mediation_ends_on, case.arbitration_open_on) == (date(2031, 3, 18), date(2031, 3, 19))
     assert [c for c in recompute_open_clocks(2031) if "/mediation/" in c.url] == []  # nothing moved yet
     CalendarDay.objects.create(day=date(2031, 3, 18), working=False, note="2031年放假安排（测试）")

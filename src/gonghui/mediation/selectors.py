@@ -90,6 +90,16 @@ def whole_calendar() -> Calendar:
     return Calendar.between(date.min, date.max)
 
 
+def provisional_years() -> frozenset[int]:
+    """The years without a published or loaded arrangement, read once for a list page.
+
+    A list shows its due dates through `mediation/_due.html` with this set rather than `|deadline`, which reads
+    the loaded years once per date (one query per row).
+    """
+    calendar = Calendar.between(date.min, date.min)
+    return frozenset(year for year in range(2000, 2101) if calendar.basis(year) == "provisional")
+
+
 def limitation_of(case: Case, today: date, calendar: Calendar | None = None) -> rules.Limitation:
     """调解仲裁法 第二十七条, with this case's application (and the negotiation before it), the recorded
     interruptions and the recorded suspensions."""

@@ -435,7 +435,8 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         "open": selectors.case_list(request.user, state="open")[:100],
         "overdue": selectors.overdue(request.user, today), "warnings": selectors.warnings(request.user)[:50],
         "assisting": selectors.negotiations_for(request.user).filter(union_assist=True, state__in=Negotiation.OPEN)[:50],
-        "today": today, "bodies": selectors.bodies_for(request.user)[:50]})
+        "today": today, "bodies": selectors.bodies_for(request.user)[:50],
+        "provisional_years": selectors.provisional_years()})
 
 
 @official_required
@@ -445,7 +446,8 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
                                 query=request.GET.get("q", "").strip()[:50])
     return render(request, "mediation/case_list.html", {
         "cases": cases[:200], "states": Case.State.choices, "categories": Category.choices,
-        "bodies": selectors.bodies_for(request.user), "get": request.GET})
+        "bodies": selectors.bodies_for(request.user), "get": request.GET,
+        "provisional_years": selectors.provisional_years()})
 
 
 @official_required
@@ -528,7 +530,8 @@ def body_view(request: HttpRequest, body_id: int) -> HttpResponse:
     return render(request, "mediation/body.html", {
         "body": body, "can_change": can_change,
         "seats": body.seats.filter(active=True).select_related("user", "employer"),
-        "cases": selectors.case_list(request.user, body_id=body.pk)[:50]})
+        "cases": selectors.case_list(request.user, body_id=body.pk)[:50],
+        "provisional_years": selectors.provisional_years()})
 
 
 @official_required
