@@ -379,6 +379,7 @@ def document_view(request: HttpRequest, case_id: int, kind: str) -> HttpResponse
         "unpaid": [p for p in agreement.payments.all() if p.reported_unpaid_at and p.paid_on is None and
                    p.kind in rules.PAYMENT_ORDER_KINDS] if agreement else [],
         "review_until": add_days(agreement.effective_at, rules.REVIEW_DAYS) if kind == "review-request" else None,
+        "provisional_years": selectors.provisional_years(),
     })
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename={case.number}-{kind}.pdf"
