@@ -126,7 +126,7 @@ def test_a_mediator_employed_by_the_employer_must_step_aside(accepted, mediator,
 
 def test_the_joint_review_request_prints_for_fifteen_days_after_effect(accepted, mediator, worker1, hr1,
                                                                        client_for) -> None:  # noqa: ANN001
-    # 协商调解规定 第二十七条: effective 3 March 2025 → the last day to ask jointly is 18 March.
+    # 协商调解规定: effective 3 March 2025 → the last day to ask jointly is 18 March.
     with time_machine.travel("2025-03-03 09:00 +0800", tick=False):
         case = accepted(knew_on=date(2025, 2, 20))
         _draft(case, mediator, date(2025, 3, 10))

@@ -103,10 +103,15 @@ def test_the_mediator_is_reminded_on_days_ten_and_thirteen(accepted, mediator) -
 
 def test_the_case_page_warns_when_the_year_runs_out(new_case, client_for) -> None:  # noqa: ANN001
     with time_machine.travel("2025-03-03 09:00 +0800", tick=False):
-        late = new_case(knew_on=date(2024, 3, 2), category="termination")  # the year ended 2025-03-02
+        # The year from 28 Feb 2024 ended Friday 28 Feb 2025. (From 2 March 2024 it would end Sunday 2 March
+        # 2025, which rolls to Monday 3 March — still in time that day: 民法典 第二百零三条.)
+        late = new_case(knew_on=date(2024, 2, 28), category="termination")
+        in_time = new_case(knew_on=date(2024, 3, 2), category="termination")
         near = new_case(knew_on=date(2024, 3, 20), category="termination")
     with time_machine.travel("2025-03-03 10:00 +0800", tick=False):
         page = client_for("worker1").get(f"/mediation/cases/{late.pk}/").content.decode()
         assert "可能已超过一年的仲裁时效" in page
+        rolled = client_for("worker1").get(f"/mediation/cases/{in_time.pk}/").content.decode()
+        assert "可能已超过一年的仲裁时效" not in rolled
         fine = client_for("worker1").get(f"/mediation/cases/{near.pk}/").content.decode()
         assert 'data-testid="limitation"' not in fine  # the application itself restarted the year

@@ -7,26 +7,32 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gonghui.core.deadlines import Calendar
 from gonghui.mediation import rules
 
-KNEW = date(2025, 3, 1)  # one year later: 2026-03-01 is the last day
+# The calendar without the database: the State Council's arrangements (chinese-calendar), else provisional.
+CAL = Calendar()
+KNEW = date(2025, 3, 1)  # one year later: 2026-03-01 is a Sunday, so the last day is Monday 2 March 2026
 
 
 def status(today: date, **kwargs) -> rules.Limitation:  # noqa: ANN003
     arguments = {"knew_on": KNEW, "interruptions": [], "category": "termination", "employment_ended_on": None}
     arguments.update(kwargs)
-    return rules.limitation(today=today, **arguments)
+    return rules.limitation(today=today, calendar=CAL, **arguments)
 
 
-def test_the_year_ends_on_the_same_date_next_year_and_expires_the_day_after() -> None:
-    assert status(date(2026, 3, 1)).ends_on == date(2026, 3, 1)
-    assert status(date(2026, 3, 1)).state == "near"  # the last day: still in time
-    assert status(date(2026, 3, 2)).state == "expired"
+def test_the_year_ends_on_the_same_date_next_year_rolled_past_a_weekend_and_expires_the_day_after() -> None:
+    assert status(date(2026, 3, 2)).ends_on == date(2026, 3, 2)  # 民法典 第二百零三条: Sunday 1 March rolls
+    assert status(date(2026, 3, 2)).state == "near"  # the last day: still in time
+    assert status(date(2026, 3, 3)).state == "expired"
+    # A year ending on a working day does not move: 3 March 2025 → Tuesday 3 March 2026.
+    plain = status(date(2026, 3, 3), knew_on=date(2025, 3, 3))
+    assert plain.ends_on == date(2026, 3, 3) and plain.state == "near"
 
 
 def test_a_warning_thirty_days_before_not_thirty_one() -> None:
-    assert status(date(2026, 1, 30)).state == "near"  # 30 days left
-    assert status(date(2026, 1, 29)).state == "ok"  # 31 days left
+    assert status(date(2026, 1, 31)).state == "near"  # 30 days left
+    assert status(date(2026, 1, 30)).state == "ok"  # 31 days left
 
 
 def test_a_claim_inside_the_year_restarts_it() -> None:
@@ -36,16 +42,20 @@ def test_a_claim_inside_the_year_restarts_it() -> None:
 
 
 def test_a_claim_after_the_year_ran_out_does_not_revive_it() -> None:
-    result = status(date(2026, 6, 1), interruptions=[date(2026, 3, 2)])
-    assert result.ends_on == date(2026, 3, 1) and result.state == "expired"
+    result = status(date(2026, 6, 1), interruptions=[date(2026, 3, 3)])
+    assert result.ends_on == date(2026, 3, 2) and result.state == "expired"
+    # On the rolled last day the year still runs, so a claim that day restarts it.
+    revived = status(date(2026, 6, 1), interruptions=[date(2026, 3, 2)])
+    assert revived.ends_on == date(2027, 3, 2) and revived.state == "ok"
 
 
 def test_wage_arrears_during_employment_have_no_limit_until_it_ends() -> None:
     during = status(date(2030, 1, 1), category="wages", knew_on=date(2020, 1, 1))
     assert during.state == "none" and during.ends_on is None
-    ended = status(date(2030, 1, 1), category="wages", knew_on=date(2020, 1, 1), employment_ended_on=date(2029, 6, 30))
-    assert ended.ends_on == date(2030, 6, 30) and ended.state == "ok"
-    assert status(date(2030, 7, 1), category="shutdown_wages", employment_ended_on=date(2029, 6, 30)).state == "expired"
+    ended = status(date(2030, 1, 1), category="wages", knew_on=date(2020, 1, 1), employment_ended_on=date(2029, 6, 28))
+    assert ended.ends_on == date(2030, 6, 28) and ended.state == "ok"  # a Friday
+    assert status(date(2030, 6, 28), category="shutdown_wages", employment_ended_on=date(2029, 6, 28)).state == "near"
+    assert status(date(2030, 6, 29), category="shutdown_wages", employment_ended_on=date(2029, 6, 28)).state == "expired"
 
 
 def test_a_leap_day_maps_to_the_last_day_of_february() -> None:
@@ -64,19 +74,26 @@ def test_limitation_properties(knew: date, gaps: list[int], offset: int) -> None
         interruptions.append(day)
     today = knew + timedelta(days=offset)
     result = rules.limitation(knew_on=knew, interruptions=interruptions, category="injury", employment_ended_on=None,
-                              today=today)
+                              today=today, calendar=CAL)
     assert result.ends_on is not None
-    # Never shorter than a year from knowing; never longer than a year from the last claim.
+    # Never shorter than a year from knowing; never longer than a year (and a rest of at most 9 days) from the
+    # last claim.
     assert (result.ends_on - knew).days >= 365
-    assert result.ends_on <= max([knew, *interruptions]) + timedelta(days=366)
-    # Each claim made while the year still ran pushes the end to a year after it.
-    chained, end = knew, knew.replace(year=knew.year + 1) if (knew.month, knew.day) != (2, 29) else date(knew.year + 1, 2, 28)
-    for claim in interruptions:
-        if chained < claim <= end:
-            chained = claim
-            end = claim.replace(year=claim.year + 1) if (claim.month, claim.day) != (2, 29) else date(claim.year + 1, 2, 28)
-    assert result.ends_on == end
-    assert (result.state == "expired") == (today > end)
+    assert result.ends_on <= max([knew, *interruptions]) + timedelta(days=366 + 9)
+
+    def year_after(event: date) -> date:  # 民法典 第二百零二条: the corresponding day, 29 Feb → 28 Feb
+        return event.replace(year=event.year + 1) if (event.month, event.day) != (2, 29) else date(event.year + 1, 2, 28)
+
+    # Each claim made while the year still ran (up to its rolled last day) restarts it from the claim.
+    nominal = year_after(knew)
+    for claim in interruptions:  # strictly after the previous start, by construction
+        if claim <= CAL.next_working_day(nominal):
+            nominal = year_after(claim)
+    # The last day is the nominal one, or the first working day after it: a working day, with none between.
+    assert CAL.is_working_day(result.ends_on) and result.ends_on >= nominal
+    gap = (result.ends_on - nominal).days
+    assert not any(CAL.is_working_day(nominal + timedelta(days=n)) for n in range(gap))
+    assert (result.state == "expired") == (today > result.ends_on)
 
 
 @given(kind=st.sampled_from(["wages", "injury_medical", "compensation", "damages", "other"]),

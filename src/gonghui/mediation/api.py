@@ -74,12 +74,26 @@ class CaseOut(Schema):
         return obj.employer.name
 
     @staticmethod
-    def resolve_limitation_state(obj: Case) -> str:
-        return selectors.limitation_of(obj, local_date(datetime.now().astimezone())).state
+    def resolve_limitation_state(obj: Case, context: Any = None) -> str:
+        return _limitation(obj, context).state
 
     @staticmethod
-    def resolve_limitation_ends_on(obj: Case) -> date | None:
-        return selectors.limitation_of(obj, local_date(datetime.now().astimezone())).ends_on
+    def resolve_limitation_ends_on(obj: Case, context: Any = None) -> date | None:
+        return _limitation(obj, context).ends_on
+
+
+def _limitation(obj: Case, context: Any) -> Any:
+    """The case's limitation, once per case; the calendar is read once per request (a list stays flat)."""
+    found = getattr(obj, "_limitation", None)
+    if found is None:
+        request = (context or {}).get("request")
+        calendar = getattr(request, "_mediation_calendar", None)
+        if calendar is None:
+            calendar = selectors.whole_calendar()
+            if request is not None:
+                request._mediation_calendar = calendar
+        found = obj._limitation = selectors.limitation_of(obj, local_date(datetime.now().astimezone()), calendar)
+    return found
 
 
 class PartyOut(Schema):

@@ -10,7 +10,7 @@ class MediationConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext as _
 
-        from gonghui.mediation import navigation, scoping  # noqa: F401 - console section, scoping policies
+        from gonghui.mediation import clocks, navigation, scoping  # noqa: F401 - clock recomputer, console, scoping
         from gonghui.mediation.models import Case, Party
         from gonghui.mediation.services import attach_party_link
         from gonghui.orgs import identity

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import timedelta
+from datetime import timedelta  # demo data only: sample dates, not clocks
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password

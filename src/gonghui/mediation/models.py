@@ -20,6 +20,7 @@ from gonghui.orgs.models import Enterprise, Person, Unit
 class Category(models.TextChoices):
     WAGES = "wages", _("拖欠工资")
     SHUTDOWN_WAGES = "shutdown_wages", _("停工停产期间工资")
+    OVERTIME_PAY = "overtime_pay", _("加班费")
     SOCIAL_INSURANCE = "social_insurance", _("社会保险")
     TERMINATION = "termination", _("解除终止与经济补偿")
     HOURS = "hours", _("工作时间与休息休假")
@@ -351,7 +352,7 @@ class Message(models.Model):
 
 
 class Extension(models.Model):
-    """Both parties agree to extend the mediation period (协商调解规定 第二十五条)."""
+    """Both parties agree to extend the mediation period (协商调解规定)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveSmallIntegerField(_("延长天数"))
@@ -449,3 +450,52 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.workers}人"
+
+
+class LimitationSuspension(models.Model):
+    """仲裁时效中止 (调解仲裁法 第二十七条第三款): force majeure or another proper reason kept the worker from applying.
+
+    The period stops on `starts_on` and runs on from `ends_on`, the day the cause was removed (empty while it lasts).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspensions")
+    reason = models.CharField(_("中止事由"), max_length=200)
+    starts_on = models.DateField(_("中止开始之日"))
+    ends_on = models.DateField(_("中止原因消除之日"), null=True, blank=True)
+    evidence = models.TextField(_("证据说明"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("仲裁时效中止")
+        verbose_name_plural = _("仲裁时效中止")
+        ordering = ["starts_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                                              name="mediation_suspension_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.starts_on}–{self.ends_on or ''}"
+
+
+class LimitationInterruption(models.Model):
+    """仲裁时效中断 (调解仲裁法 第二十七条第二款) other than this case's own application: the year restarts that day."""
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", _("向对方当事人主张权利")
+        DEPARTMENT = "department", _("向有关部门请求权利救济")
+        AGREED = "agreed", _("对方当事人同意履行义务")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interruptions")
+    kind = models.CharField(_("中断事由"), max_length=12, choices=Kind.choices)
+    occurred_on = models.DateField(_("中断之日"))
+    evidence = models.TextField(_("证据说明"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("仲裁时效中断")
+        verbose_name_plural = _("仲裁时效中断")
+        ordering = ["occurred_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.occurred_on}"

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from gonghui.core.deadlines import add_days, local_date
+from gonghui.core.deadlines import Calendar, add_days, local_date
 from gonghui.mediation import rules, scoping
 from gonghui.mediation.models import (
     AgreedPayment,
@@ -27,7 +27,8 @@ S = Case.State
 
 
 def case_list(user: Any, *, state: str = "", category: str = "", body_id: int = 0, query: str = "") -> QuerySet[Case]:
-    cases = scoping.cases.filter(user).select_related("body", "employer", "mediator", "negotiation")
+    cases = scoping.cases.filter(user).select_related("body", "employer", "mediator", "negotiation") \
+        .prefetch_related(*LIMITATION_PREFETCH)
     if state == "open":
         cases = cases.filter(state__in=Case.OPEN)
     elif state in S.values:
@@ -70,21 +71,51 @@ def warnings(user: Any) -> QuerySet[EarlyWarning]:
     return EarlyWarning.objects.filter(q).select_related("case__employer", "case__body", "unit").order_by("-raised_at")
 
 
-def limitation_of(case: Case, today: date) -> rules.Limitation:
-    """调解仲裁法 第二十七条, with this case's application (and the negotiation before it) as interruptions."""
-    interruptions = [local_date(case.received_at)]
+def _limitation_facts(case: Case, until: date) -> tuple[list[date], list[tuple[date, date | None]]]:
+    """The interruptions (第二十七条第二款) and suspensions (第三款) of `case` on or before `until` (prefetched
+    with `LIMITATION_PREFETCH` in a list)."""
+    interruptions = [i.occurred_on for i in case.interruptions.all() if i.occurred_on <= until]
     if case.negotiation_id:
         interruptions.append(local_date(case.negotiation.requested_at))
+    suspensions = [(s.starts_on, s.ends_on if s.ends_on is None or s.ends_on <= until else None)
+                   for s in case.suspensions.all() if s.starts_on <= until]
+    return interruptions, suspensions
+
+
+LIMITATION_PREFETCH = ("interruptions", "suspensions")
+
+
+def whole_calendar() -> Calendar:
+    """Every entered day and loaded year, read once, for rolling many cases' limitations in one list."""
+    return Calendar.between(date.min, date.max)
+
+
+def provisional_years() -> frozenset[int]:
+    """The years without a published or loaded arrangement, read once for a list page.
+
+    A list shows its due dates through `mediation/_due.html` with this set rather than `|deadline`, which reads
+    the loaded years once per date (one query per row).
+    """
+    calendar = Calendar.between(date.min, date.min)
+    return frozenset(year for year in range(2000, 2101) if calendar.basis(year) == "provisional")
+
+
+def limitation_of(case: Case, today: date, calendar: Calendar | None = None) -> rules.Limitation:
+    """调解仲裁法 第二十七条, with this case's application (and the negotiation before it), the recorded
+    interruptions and the recorded suspensions."""
+    interruptions, suspensions = _limitation_facts(case, today)
+    interruptions.append(local_date(case.received_at))
     return rules.limitation(knew_on=case.knew_on, interruptions=interruptions, category=case.category,
-                            employment_ended_on=case.employment_ended_on, today=today)
+                            employment_ended_on=case.employment_ended_on, today=today, suspensions=suspensions,
+                            calendar=calendar)
 
 
 def limitation_before_application(case: Case) -> rules.Limitation:
     """Whether the year had already run out when the application came in (then the application cannot restart it)."""
     received = local_date(case.received_at)
-    interruptions = [local_date(case.negotiation.requested_at)] if case.negotiation_id else []
+    interruptions, suspensions = _limitation_facts(case, received)
     return rules.limitation(knew_on=case.knew_on, interruptions=interruptions, category=case.category,
-                            employment_ended_on=case.employment_ended_on, today=received)
+                            employment_ended_on=case.employment_ended_on, today=received, suspensions=suspensions)
 
 
 def bodies_for(user: Any) -> QuerySet[MediationBody]:

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gonghui.core import attachments, excel, pdf, ratelimit
 from gonghui.core.deadlines import add_days, local_date
 from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
-from gonghui.mediation import rules, scoping, selectors, services
+from gonghui.mediation import rules, scoping, selectors, services, suspensions
 from gonghui.mediation.models import (
     AgreedPayment,
     Agreement,
     Case,
     Category,
+    LimitationInterruption,
     MediationBody,
     MediatorSeat,
     Message,
@@ -218,6 +219,8 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
         if staff else [],
         "audiences": Message.Audience.choices, "modes": Session.Mode.choices, "payment_kinds": AgreedPayment.Kind.choices,
         "warning": getattr(case, "warning", None) if staff else None,
+        "suspensions": case.suspensions.all(), "interruptions": case.interruptions.all(),
+        "interruption_kinds": LimitationInterruption.Kind.choices,
     })
 
 
@@ -310,6 +313,21 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
         services.end_not_mediated(actor=actor, case=case, reason=post.get("reason", ""))
     elif action == "acknowledge":
         services.acknowledge_warning(actor=actor, case=case)
+    elif action == "record_suspension":
+        suspensions.record_suspension(actor=actor, case=case, reason=post.get("reason", ""),
+                                      starts_on=form_date(post.get("starts_on"), _("中止开始之日")),
+                                      ends_on=form_date(post.get("ends_on"), "", required=False),
+                                      evidence=post.get("evidence", ""))
+        done = _("已登记时效中止。")
+    elif action == "end_suspension":
+        suspensions.end_suspension(actor=actor, case=case, suspension_id=form_id(post.get("suspension")),
+                                   ends_on=form_date(post.get("ends_on"), _("中止原因消除之日")))
+        done = _("已登记中止原因消除，时效继续计算。")
+    elif action == "record_interruption":
+        suspensions.record_interruption(actor=actor, case=case, kind=post.get("kind", ""),
+                                        occurred_on=form_date(post.get("occurred_on"), _("中断之日")),
+                                        evidence=post.get("evidence", ""))
+        done = _("已登记时效中断。")
     else:
         raise Http404
     messages.success(request, done)
@@ -341,7 +359,7 @@ def document_view(request: HttpRequest, case_id: int, kind: str) -> HttpResponse
             p.reported_unpaid_at and rules.payment_order_open(kind=p.kind, due_on=p.due_on, paid_on=p.paid_on, today=today)
             for p in agreement.payments.all()),
         "review-request": agreement is not None and agreement.effective_at is not None
-        and today <= add_days(agreement.effective_at, rules.REVIEW_DAYS),  # 协商调解规定 第二十七条
+        and today <= add_days(agreement.effective_at, rules.REVIEW_DAYS),  # 协商调解规定 (joint review within 15 days)
     }
     if not ready[kind]:
         raise Http404
@@ -361,6 +379,7 @@ def document_view(request: HttpRequest, case_id: int, kind: str) -> HttpResponse
         "unpaid": [p for p in agreement.payments.all() if p.reported_unpaid_at and p.paid_on is None and
                    p.kind in rules.PAYMENT_ORDER_KINDS] if agreement else [],
         "review_until": add_days(agreement.effective_at, rules.REVIEW_DAYS) if kind == "review-request" else None,
+        "provisional_years": selectors.provisional_years(),
     })
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename={case.number}-{kind}.pdf"
@@ -417,7 +436,8 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         "open": selectors.case_list(request.user, state="open")[:100],
         "overdue": selectors.overdue(request.user, today), "warnings": selectors.warnings(request.user)[:50],
         "assisting": selectors.negotiations_for(request.user).filter(union_assist=True, state__in=Negotiation.OPEN)[:50],
-        "today": today, "bodies": selectors.bodies_for(request.user)[:50]})
+        "today": today, "bodies": selectors.bodies_for(request.user)[:50],
+        "provisional_years": selectors.provisional_years()})
 
 
 @official_required
@@ -427,7 +447,8 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
                                 query=request.GET.get("q", "").strip()[:50])
     return render(request, "mediation/case_list.html", {
         "cases": cases[:200], "states": Case.State.choices, "categories": Category.choices,
-        "bodies": selectors.bodies_for(request.user), "get": request.GET})
+        "bodies": selectors.bodies_for(request.user), "get": request.GET,
+        "provisional_years": selectors.provisional_years()})
 
 
 @official_required
@@ -510,7 +531,8 @@ def body_view(request: HttpRequest, body_id: int) -> HttpResponse:
     return render(request, "mediation/body.html", {
         "body": body, "can_change": can_change,
         "seats": body.seats.filter(active=True).select_related("user", "employer"),
-        "cases": selectors.case_list(request.user, body_id=body.pk)[:50]})
+        "cases": selectors.case_list(request.user, body_id=body.pk)[:50],
+        "provisional_years": selectors.provisional_years()})
 
 
 @official_required

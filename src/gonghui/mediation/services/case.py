@@ -1,15 +1,12 @@
-"""Every write of mediation, one function per use case, each atomic, audited and stamped on the timeline.
-
-Statute: 劳动争议调解仲裁法 ("调解仲裁法"); enterprise rules: 企业劳动争议协商调解规定 ("协商调解规定").
-"""
+"""The case: applying, acceptance, mediators, sessions, the thread, the extension of the period, ending it, and its clocks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,16 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import attachments, audit
-from gonghui.core.deadlines import add_days, local_date
+from gonghui.core.deadlines import add_days, calendar_days_after, local_date
 from gonghui.core.money import BadAmount, positive_yuan
 from gonghui.core.notify import notify
 from gonghui.mediation import rules, scoping
 from gonghui.mediation.models import (
     AgreedPayment,
-    Agreement,
     Assignment,
     Case,
-    Category,
     EarlyWarning,
     Extension,
     MediationBody,
@@ -39,271 +34,30 @@ from gonghui.mediation.models import (
     Party,
     Session,
     Side,
-    Step,
-    WorkerConfirmation,
 )
+from gonghui.mediation.services._common import (
+    MAX_EXTENSION_DAYS,
+    A,
+    S,
+    _case_url,
+    _check_category,
+    _holders,
+    _locked,
+    _party_case,
+    _present,
+    _require,
+    _staff_case,
+    _step,
+    _tell_parties,
+    _today,
+    district_of,
+    employer_users,
+    staff_users,
+    worker_users,
+)
+from gonghui.mediation.services.negotiation import _expire_negotiation
 from gonghui.orgs import services as orgs_services
-from gonghui.orgs.models import Enterprise, Level, Person, Role, Unit, User
-
-S = Case.State
-A = Step.Action
-T = TypeVar("T")
-MAX_EXTENSION_DAYS = 30
-
-
-def _today() -> date:
-    return local_date(timezone.now())
-
-
-def _step(case: Case, actor: Any, action: str, *, to: str = "", reason: str = "") -> None:
-    from_state = case.state
-    if to:
-        case.state = to
-    Step.objects.create(case=case, actor=actor if getattr(actor, "is_authenticated", False) else None,
-                        action=action, from_state=from_state if to else "", to_state=to, reason=reason)
-    audit.record(actor=actor, action=audit.Action.TRANSITION if to else audit.Action.UPDATE, obj=case,
-                 unit_path=case.unit.path, reason=reason,
-                 changes={"action": action, **({"state": [from_state, to]} if to else {})})
-
-
-def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related("unit", "body", "employer").get(pk=case.pk)
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
-
-
-def _present(value: T | None, message: str) -> T:
-    if value is None:
-        raise ValidationError(message)
-    return value
-
-
-def _staff_case(actor: Any, case: Case) -> Case:
-    """The case, for the body's staff (its officials, chair and mediators); others get the one 404."""
-    scoping.cases.get_or_404(actor, case.pk, action=scoping.CHANGE)
-    return _locked(case)
-
-
-def _party_case(actor: Any, case: Case) -> tuple[Case, set[str]]:
-    scoping.cases.get_or_404(actor, case.pk, action=scoping.PARTY)
-    case = _locked(case)
-    return case, scoping.party_sides(actor, case)
-
-
-def _case_url(case: Case) -> str:
-    return reverse("mediation:case", args=[case.pk])
-
-
-def _holders(roles: Iterable[str], **where: Any) -> list[User]:
-    """The active accounts holding one of `roles` where (unit=…, enterprise_id=…) — in one role assignment."""
-    return list(User.objects.filter(is_active=True, role_assignments__revoked_at__isnull=True,
-                                    role_assignments__role__in=tuple(roles),
-                                    **{f"role_assignments__{key}": value for key, value in where.items()}).distinct())
-
-
-def worker_users(case: Case) -> list[User]:
-    """The accounts of the worker side: the workers themselves and their agents."""
-    users = []
-    for party in case.parties.filter(side=Side.WORKER, kind__in=(Party.Kind.WORKER, Party.Kind.AGENT)) \
-            .select_related("person__user", "user"):
-        users.append(party.user or (party.person.user if party.person else None))
-    return [u for u in users if u is not None]
-
-
-def employer_users(case_or_enterprise: Case | Enterprise | Negotiation) -> list[User]:
-    enterprise_id = case_or_enterprise.pk if isinstance(case_or_enterprise, Enterprise) \
-        else case_or_enterprise.employer_id
-    return _holders((Role.EMPLOYER_REP,), enterprise_id=enterprise_id)
-
-
-def staff_users(case: Case) -> list[User]:
-    """The assigned mediator, or, before one is, the body's officials and mediators."""
-    if case.mediator is not None:
-        return [case.mediator]
-    return _holders((Role.OFFICIAL, Role.CHAIR, Role.MEDIATOR), unit=case.unit)
-
-
-def _tell_parties(case: Case, text: str, *, key: str = "") -> None:
-    notify(worker_users(case) + employer_users(case), text, url=_case_url(case), key=key)
-
-
-def district_of(unit: Unit) -> Unit:
-    """The county-level union (区县总工会) above a unit: where labour-relations warnings go."""
-    if unit.level <= Level.COUNTY:
-        return unit
-    return Unit.objects.filter(id__in=unit.ancestor_ids, level=Level.COUNTY).first() or unit
-
-
-# --- mediation bodies and their rosters ---
-
-@transaction.atomic
-def create_body(*, actor: Any, unit: Unit, name: str, kind: str, arbitration_commission: str,
-                enterprise: Enterprise | None = None, address: str = "", phone: str = "") -> MediationBody:
-    from gonghui.orgs import scoping as org_scoping
-
-    unit = org_scoping.units.get_or_404(actor, unit.pk, action=org_scoping.CHANGE)
-    if kind not in MediationBody.Kind.values:
-        raise ValidationError({"kind": _("请选择调解组织的类型。")})
-    if not name.strip() or not arbitration_commission.strip():
-        raise ValidationError(_("请填写调解组织名称和管辖的劳动人事争议仲裁委员会。"))
-    if kind == MediationBody.Kind.ENTERPRISE and enterprise is None:
-        raise ValidationError({"enterprise": _("企业劳动争议调解委员会须指明所在企业。")})
-    body = MediationBody.objects.create(unit=unit, province_id=unit.province_id, name=name.strip()[:100], kind=kind,
-                                        enterprise=enterprise, arbitration_commission=arbitration_commission.strip()[:100],
-                                        address=address[:200], phone=phone[:30])
-    audit.record(actor=actor, action=audit.Action.CREATE, obj=body, unit_path=unit.path,
-                 changes={"name": body.name, "kind": kind})
-    return body
-
-
-@transaction.atomic
-def add_mediator(*, actor: Any, body: MediationBody, user: User, employer: Enterprise | None = None) -> MediatorSeat:
-    """Put a mediator on the roster. They must hold a role at the body's union, so that they reach its cases."""
-    body = scoping.bodies.get_or_404(actor, body.pk, action=scoping.CHANGE)
-    if not user.active_roles() or not any(
-            a.role in scoping.STAFF and body.unit.path.startswith(a.unit.path) for a in user.active_roles()):
-        raise ValidationError(_("%(name)s 在本调解组织所在工会没有调解员或干部角色，请先授予“调解员”角色。")
-                              % {"name": user})
-    seat, _created = MediatorSeat.objects.update_or_create(body=body, user=user,
-                                                          defaults={"employer": employer, "active": True})
-    audit.record(actor=actor, action=audit.Action.UPDATE, obj=body, unit_path=body.unit.path,
-                 changes={"mediator_added": user.get_username()})
-    return seat
-
-
-@transaction.atomic
-def set_seal(*, actor: Any, body: MediationBody, upload: Any) -> MediationBody:
-    body = scoping.bodies.get_or_404(actor, body.pk, action=scoping.CHANGE)
-    try:
-        content_type, _ext = attachments.check(upload)
-    except attachments.AttachmentRefused as exc:
-        raise ValidationError(str(exc)) from exc
-    if not content_type.startswith("image/") or content_type == "image/heic":
-        raise ValidationError(_("印章请上传 PNG 或 JPG 图片（透明底的 PNG 最好）。"))
-    body.seal = attachments.save(actor=actor, upload=upload, owner_type="mediation.body", owner_id=body.pk,
-                                 unit_path=body.unit.path, label="印章")
-    body.save(update_fields=["seal"])
-    audit.record(actor=actor, action=audit.Action.UPDATE, obj=body, unit_path=body.unit.path,
-                 changes={"seal": body.seal.sha256[:12]})
-    return body
-
-
-# --- negotiation before mediation (协商) ---
-
-@transaction.atomic
-def request_negotiation(*, actor: Any, person: Person, employer: Enterprise, category: str, claims: str,
-                        union_assist: bool = False) -> Negotiation:
-    """调解仲裁法 第四条: the worker asks the employer to negotiate, alone or with the union's help."""
-    if getattr(person, "user_id", None) != actor.pk:
-        raise Http404
-    _check_category(category)
-    _require(bool(claims.strip()), _("请写明协商请求。"))
-    today = _today()
-    negotiation = Negotiation.objects.create(
-        person=person, requested_by=actor, employer=employer, unit=employer.unit, province_id=employer.province_id,
-        category=category, claims=claims.strip(), union_assist=union_assist,
-        # 协商调解规定 第十条: an employer that does not answer within 5 days is taken to refuse.
-        reply_due_on=add_days(today, rules.NEGOTIATION_REPLY_DAYS))
-    audit.record(actor=actor, action=audit.Action.CREATE, obj=negotiation, unit_path=employer.unit.path,
-                 subject_user_id=actor.pk, changes={"employer": employer.name, "union_assist": union_assist})
-    url = reverse("mediation:negotiation", args=[negotiation.pk])
-    notify(employer_users(employer), _("职工%(name)s请求就“%(cat)s”与贵单位协商，请于 %(due)s 前回应；逾期视为不愿协商。")
-           % {"name": person.name, "cat": negotiation.get_category_display(), "due": negotiation.reply_due_on}, url=url)
-    if union_assist:
-        notify(_holders((Role.OFFICIAL, Role.CHAIR), unit=employer.unit),
-               _("职工%(name)s请工会参与与%(employer)s的协商。") % {"name": person.name, "employer": employer.name}, url=url)
-    return negotiation
-
-
-def _negotiation_party(actor: Any, negotiation: Negotiation) -> tuple[Negotiation, str]:
-    scoping.negotiations.get_or_404(actor, negotiation.pk, action=scoping.PARTY)
-    negotiation = Negotiation.objects.select_for_update(of=("self",)).select_related("person", "employer") \
-        .get(pk=negotiation.pk)
-    if negotiation.employer_id in actor.represented_enterprise_ids():
-        return negotiation, Side.EMPLOYER
-    return negotiation, Side.WORKER
-
-
-def _expire_negotiation(negotiation: Negotiation, today: date) -> bool:
-    if negotiation.state == Negotiation.State.REQUESTED and today > negotiation.reply_due_on:
-        negotiation.state = Negotiation.State.DEEMED_REFUSED
-        negotiation.save(update_fields=["state"])
-        return True
-    return False
-
-
-def answer_negotiation(*, actor: Any, negotiation: Negotiation, agree: bool, answer: str = "") -> Negotiation:
-    with transaction.atomic():  # a late answer finds the request already deemed refused, and that stays
-        late, side = _negotiation_party(actor, negotiation)
-        expired = _expire_negotiation(late, _today())
-    if expired:
-        raise ValidationError(_("回应期限（%(due)s）已过，已视为不愿协商。") % {"due": late.reply_due_on})
-    _require(side == Side.EMPLOYER, _("只有用人单位一方可以回应协商请求。"))
-    return _answer_negotiation(actor, negotiation, agree, answer)
-
-
-@transaction.atomic
-def _answer_negotiation(actor: Any, negotiation: Negotiation, agree: bool, answer: str) -> Negotiation:
-    negotiation, _side = _negotiation_party(actor, negotiation)
-    _require(negotiation.state == Negotiation.State.REQUESTED, _("该协商请求已经回应过。"))
-    negotiation.state = Negotiation.State.TALKING if agree else Negotiation.State.REFUSED
-    negotiation.answered_at, negotiation.answer = timezone.now(), answer.strip()
-    negotiation.save(update_fields=["state", "answered_at", "answer"])
-    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=negotiation, unit_path=negotiation.unit.path,
-                 changes={"state": negotiation.state})
-    notify([negotiation.requested_by], _("%(employer)s%(what)s协商。") % {
-        "employer": negotiation.employer.name, "what": _("同意") if agree else _("不同意")},
-        url=reverse("mediation:negotiation", args=[negotiation.pk]))
-    return negotiation
-
-
-@transaction.atomic
-def write_settlement(*, actor: Any, negotiation: Negotiation, terms: str) -> Negotiation:
-    """The settlement's text (和解协议); changing it voids the signatures given to the earlier text."""
-    negotiation, _side = _negotiation_party(actor, negotiation)
-    _require(negotiation.state == Negotiation.State.TALKING, _("只有协商中的事项可以拟定和解协议。"))
-    _require(bool(terms.strip()), _("请写明和解协议的内容。"))
-    negotiation.settlement = terms.strip()
-    negotiation.worker_signed_at = negotiation.employer_signed_at = None
-    negotiation.save(update_fields=["settlement", "worker_signed_at", "employer_signed_at"])
-    audit.record(actor=actor, action=audit.Action.UPDATE, obj=negotiation, unit_path=negotiation.unit.path,
-                 changes={"settlement": "drafted"})
-    return negotiation
-
-
-@transaction.atomic
-def sign_settlement(*, actor: Any, negotiation: Negotiation) -> Negotiation:
-    """Each side signs; with both signatures the settlement binds both (协商调解规定 第十一条)."""
-    negotiation, side = _negotiation_party(actor, negotiation)
-    _require(negotiation.state == Negotiation.State.TALKING and bool(negotiation.settlement),
-             _("还没有可签署的和解协议。"))
-    now = timezone.now()
-    if side == Side.EMPLOYER:
-        negotiation.employer_signed_at = negotiation.employer_signed_at or now
-    else:
-        negotiation.worker_signed_at = negotiation.worker_signed_at or now
-    if negotiation.worker_signed_at and negotiation.employer_signed_at:
-        negotiation.state, negotiation.settled_at = Negotiation.State.SETTLED, now
-    negotiation.save(update_fields=["worker_signed_at", "employer_signed_at", "state", "settled_at"])
-    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=negotiation, unit_path=negotiation.unit.path,
-                 changes={"signed_by": side, "state": negotiation.state})
-    return negotiation
-
-
-@transaction.atomic
-def end_negotiation(*, actor: Any, negotiation: Negotiation) -> Negotiation:
-    """Either side says the talks failed (协商不成): the worker may then apply for mediation."""
-    negotiation, _side = _negotiation_party(actor, negotiation)
-    _require(negotiation.state in Negotiation.OPEN, _("该协商已经结束。"))
-    negotiation.state = Negotiation.State.FAILED
-    negotiation.save(update_fields=["state"])
-    audit.record(actor=actor, action=audit.Action.TRANSITION, obj=negotiation, unit_path=negotiation.unit.path,
-                 changes={"state": negotiation.state})
-    return negotiation
-
+from gonghui.orgs.models import Enterprise, Role, Unit, User
 
 # --- applying ---
 
@@ -314,11 +68,6 @@ class Applicant:
     name: str
     id_number: str
     phone: str = ""
-
-
-def _check_category(category: str) -> None:
-    if category not in Category.values:
-        raise ValidationError({"category": _("请选择争议类别。")})
 
 
 def _check_dates(knew_on: date, employment_ended_on: date | None, today: date) -> None:
@@ -379,7 +128,7 @@ def _open_case(*, actor: Any, body: MediationBody, employer: Enterprise, categor
         number=number, body=body, unit=body.unit, province_id=body.province_id, employer=employer, category=category,
         channel=channel, claims=claims.strip(), facts=facts.strip(), amount_claimed=amount, knew_on=knew_on,
         employment_ended_on=employment_ended_on, negotiation=negotiation, received_at=now,
-        # 协商调解规定 第二十一条: decide within 3 working days of receiving the application.
+        # 协商调解规定: decide within 3 working days of receiving the application.
         accept_due_on=add_days(now, rules.ACCEPTANCE_WORKING_DAYS, working=True),
         # 调解仲裁法 第十四条第三款: 15 days from receipt without agreement opens arbitration.
         arbitration_open_on=rules.arbitration_open_on(add_days(now, rules.STATUTE_DAYS)),
@@ -561,7 +310,7 @@ def answer_mediation(*, actor: Any, case: Case, agree: bool, note: str = "") -> 
 @transaction.atomic
 def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "", in_scope: bool = False,
                       employer_checked: bool = False) -> Case:
-    """协商调解规定 第二十一条: accept a labour dispute in scope that both parties agree to mediate, within 3
+    """协商调解规定: accept a labour dispute in scope that both parties agree to mediate, within 3
     working days; otherwise record why and tell the applicant in writing.
 
     A case against an employer other than the applicant's own is accepted only once the body confirms
@@ -579,8 +328,8 @@ def decide_acceptance(*, actor: Any, case: Case, accept: bool, reason: str = "",
                  _("申请人针对的用人单位不是其档案登记的单位，申请人所述理由：“%(why)s”。请核实后勾选“已核实”再受理。")
                  % {"why": case.employer_reason})
         case.accepted_on = today
-        # 协商调解规定 第二十五条: mediation ends 15 days after acceptance unless both parties agree to extend.
-        case.mediation_ends_on = add_days(today, rules.MEDIATION_DAYS)
+        # 协商调解规定: mediation ends 15 days after acceptance unless both parties agree to extend.
+        case.mediation_ends_on = rules.mediation_ends_on(today)
         case.decision_reason = reason.strip() or _("属于劳动争议受理范围，双方同意调解")
         case.save(update_fields=["accepted_on", "mediation_ends_on", "decision_reason"])
         checked = _("；已核实申请人针对该用人单位的理由") if case.employer_reason else ""
@@ -710,11 +459,12 @@ def post_message(*, actor: Any, case: Case, text: str, audience: str = Message.A
     return message
 
 
+
 # --- extension of the mediation period ---
 
 @transaction.atomic
 def propose_extension(*, actor: Any, case: Case, days: int) -> Extension:
-    """A party or the mediator proposes more days; it applies only once both parties agree (第二十五条)."""
+    """A party or the mediator proposes more days; it applies only once both parties agree (协商调解规定)."""
     sides: set[str] = set()
     if scoping.cases.can(actor, scoping.CHANGE, case):
         case = _locked(case)
@@ -749,7 +499,10 @@ def agree_extension(*, actor: Any, case: Case) -> Case:
         extension.employer_agreed_at = extension.employer_agreed_at or now
     if extension.worker_agreed_at and extension.employer_agreed_at:
         extension.applied_at = now
-        case.mediation_ends_on = ends_on + timedelta(days=extension.days)
+        # Counted on from the current (rolled) last day; the new last day rolls too (民法典 第二百零三条).
+        agreed_before = list(case.extensions.filter(applied_at__isnull=False).values_list("days", flat=True))
+        case.mediation_ends_on = rules.mediation_ends_on(_present(case.accepted_on, _("案件不在调解中。")),
+                                                         [*agreed_before, extension.days])
         case.save(update_fields=["mediation_ends_on"])
         _step(case, actor, A.EXTENDED, reason=_("延长 %(n)d 天，至 %(end)s")
               % {"n": extension.days, "end": case.mediation_ends_on})
@@ -759,138 +512,6 @@ def agree_extension(*, actor: Any, case: Case) -> Case:
     extension.save()
     return case
 
-
-# --- the agreement ---
-
-@dataclass(frozen=True)
-class PaymentTerm:
-    kind: str
-    amount: Any
-    due_on: date
-
-
-@transaction.atomic
-def draft_agreement(*, actor: Any, case: Case, terms: str, payments: Iterable[PaymentTerm] = ()) -> Agreement:
-    """Write (or rewrite) the agreement. A new text needs everyone's confirmation again."""
-    case = _staff_case(actor, case)
-    _require(case.state == S.ACCEPTED, _("只有调解中的案件可以拟定调解协议。"))
-    _require(bool(terms.strip()), _("请写明协议内容。"))
-    rows = []
-    for term in payments:
-        _require(term.kind in AgreedPayment.Kind.values, _("请选择款项类别。"))
-        try:
-            amount = positive_yuan(term.amount)
-        except BadAmount as exc:
-            raise ValidationError(str(exc)) from exc
-        _require(term.due_on >= _today(), _("约定支付日期不能早于今天。"))
-        rows.append((term.kind, amount, term.due_on))
-    agreement = Agreement.objects.select_for_update().filter(case=case).first()
-    if agreement is None:
-        agreement = Agreement.objects.create(case=case, terms=terms.strip())
-    else:
-        _require(agreement.effective_at is None, _("协议已生效，不能修改。"))
-        agreement.terms, agreement.version = terms.strip(), agreement.version + 1
-        agreement.employer_confirmed_at = agreement.employer_confirmed_by = None
-        agreement.mediator_signed_at = agreement.mediator_signed_by = agreement.sealed_at = None
-        agreement.save()
-        agreement.payments.all().delete()
-    AgreedPayment.objects.bulk_create([AgreedPayment(agreement=agreement, kind=k, amount=a, due_on=d)
-                                       for k, a, d in rows])
-    _step(case, actor, A.DRAFT, reason=_("第 %(v)d 稿") % {"v": agreement.version})
-    _tell_parties(case, _("%(no)s：调解协议（第 %(v)d 稿）已拟定，请阅读后在线确认。") % {"no": case.number,
-                                                                           "v": agreement.version})
-    return agreement
-
-
-def required_worker_parties(case: Case) -> list[Party]:
-    """Who must confirm for the worker side: the chosen representatives if any (调解仲裁法 第七条), else every worker."""
-    workers = list(case.parties.filter(kind=Party.Kind.WORKER).select_related("person"))
-    chosen = [p for p in workers if p.representative]
-    return chosen or workers
-
-
-def worker_side_confirmed(agreement: Agreement) -> bool:
-    confirmed = set(agreement.worker_confirmations.filter(version=agreement.version).values_list("party_id", flat=True))
-    return all(p.pk in confirmed for p in required_worker_parties(agreement.case))
-
-
-@transaction.atomic
-def confirm_agreement(*, actor: Any, case: Case) -> Agreement:
-    """A party confirms the agreement's current text online (its signature, 调解仲裁法 第十四条)."""
-    case, sides = _party_case(actor, case)
-    _require(bool(sides), _("只有当事人可以确认调解协议。"))
-    _require(case.state == S.ACCEPTED, _("案件不在调解中。"))
-    agreement = _present(Agreement.objects.select_for_update().filter(case=case).first(), _("还没有调解协议。"))
-    now = timezone.now()
-    if Side.EMPLOYER in sides:
-        _require(agreement.employer_confirmed_at is None, _("用人单位已确认本稿。"))
-        agreement.employer_confirmed_at, agreement.employer_confirmed_by = now, actor
-        agreement.save(update_fields=["employer_confirmed_at", "employer_confirmed_by"])
-        who = _("用人单位")
-    else:
-        mine = _present(case.parties.filter(Q(user=actor) | Q(person__user=actor), kind=Party.Kind.WORKER).first(),
-                        _("只有申请人本人可以确认（代理人不能代为确认）。"))
-        _require(not agreement.worker_confirmations.filter(party=mine, version=agreement.version).exists(),
-                 _("您已确认本稿。"))
-        WorkerConfirmation.objects.create(agreement=agreement, party=mine, version=agreement.version, at=now)
-        who = mine.name
-    _step(case, actor, A.CONFIRM, reason=_("%(who)s 确认第 %(v)d 稿") % {"who": who, "v": agreement.version})
-    if agreement.employer_confirmed_at and worker_side_confirmed(agreement):
-        notify(staff_users(case), _("%(no)s：双方已确认调解协议，请调解员签名并加盖印章。") % {"no": case.number},
-               url=_case_url(case))
-    return agreement
-
-
-@transaction.atomic
-def sign_and_seal(*, actor: Any, case: Case) -> Agreement:
-    """调解仲裁法 第十四条: the agreement takes effect when both parties have signed, the mediator has signed and
-    the body's seal is applied. Here the mediator signs and seals once both parties have confirmed."""
-    case = _staff_case(actor, case)
-    _require(case.state == S.ACCEPTED, _("案件不在调解中。"))
-    _require(case.mediator_id == actor.pk, _("须由本案调解员签名。"))
-    agreement = _present(Agreement.objects.select_for_update().filter(case=case).first(), _("还没有调解协议。"))
-    _require(agreement.employer_confirmed_at is not None and worker_side_confirmed(agreement),
-             _("双方当事人尚未全部确认本稿协议，协议不能生效。"))
-    _require(case.body.seal_id is not None, _("调解组织尚未上传印章图片，无法加盖印章。"))
-    now = timezone.now()
-    agreement.mediator_signed_at, agreement.mediator_signed_by = now, actor
-    agreement.sealed_at = agreement.effective_at = now
-    agreement.save()
-    case.closed_at = now
-    case.save(update_fields=["closed_at"])
-    _step(case, actor, A.SEAL, to=S.AGREED)
-    case.save(update_fields=["state"])
-    review_until = add_days(now, rules.REVIEW_DAYS)
-    _tell_parties(case, _("调解协议 %(no)s 已生效，对双方具有约束力。双方可于 %(until)s 前共同申请仲裁审查。")
-                  % {"no": case.number, "until": review_until})
-    return agreement
-
-
-@transaction.atomic
-def report_payment(*, actor: Any, case: Case, payment_id: int, paid: bool, paid_on: date | None = None) -> AgreedPayment:
-    """The worker says whether an agreed sum was paid. Unpaid after its date, a payment order may follow
-    (调解仲裁法 第十六条)."""
-    case, sides = _party_case(actor, case)
-    _require(Side.WORKER in sides, _("由劳动者一方报告款项是否支付。"))
-    _require(case.state == S.AGREED, _("协议尚未生效。"))
-    payment = AgreedPayment.objects.select_for_update().filter(pk=payment_id, agreement__case=case).first()
-    if payment is None:
-        raise Http404
-    today = _today()
-    if paid:
-        paid_on = paid_on or today
-        _require(paid_on <= today, _("支付日期不能晚于今天。"))
-        payment.paid_on = paid_on
-        payment.save(update_fields=["paid_on"])
-        _step(case, actor, A.PAID, reason=f"{payment} {paid_on}")
-    else:
-        _require(payment.paid_on is None, _("该款项已报告支付。"))
-        _require(today > payment.due_on, _("约定的支付日期（%(due)s）未到。") % {"due": payment.due_on})
-        payment.reported_unpaid_at = timezone.now()
-        payment.save(update_fields=["reported_unpaid_at"])
-        _step(case, actor, A.UNPAID, reason=str(payment))
-        notify(staff_users(case), _("%(no)s：%(p)s 逾期未支付。") % {"no": case.number, "p": payment}, url=_case_url(case))
-    return payment
 
 
 # --- ending a case ---
@@ -920,7 +541,7 @@ def end_not_mediated(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 def _close_not_mediated(case: Case, actor: Any, reason: str) -> None:
-    # 协商调解规定 第二十五条第二款 / 第二十九条: not agreed in the period — not mediated; tell the parties in
+    # 协商调解规定: not agreed in the period — not mediated; tell the parties in
     # writing that they may apply for arbitration.
     case.closed_at, case.close_reason = timezone.now(), reason
     case.save(update_fields=["closed_at", "close_reason"])
@@ -943,6 +564,7 @@ def acknowledge_warning(*, actor: Any, case: Case) -> EarlyWarning:
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=warning.case, unit_path=warning.unit.path,
                  changes={"warning": "acknowledged"})
     return warning
+
 
 
 # --- the clocks (run daily by `gonghui mediation clocks`, and for one case when its page opens) ---
@@ -1002,7 +624,8 @@ def run_clocks(today: date | None = None) -> dict[str, int]:
                                | Q(state=S.AGREED, agreement__payments__paid_on__isnull=True,
                                    agreement__payments__due_on__lt=today)
                                | Q(state=S.NOT_MEDIATED, arbitration_open_on__lte=today,
-                                   arbitration_open_on__gte=today - timedelta(days=7))).distinct()
+                                   # The app's own sweep window (a week of late notices), not a period: no roll.
+                                   arbitration_open_on__gte=calendar_days_after(today, -7))).distinct()
     for case in live.iterator():
         for what in apply_clocks(case, today):
             counts[what] = counts.get(what, 0) + 1
