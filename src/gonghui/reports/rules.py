@@ -33,9 +33,17 @@ def due_at(period: dt.date, deadline: dt.time) -> dt.datetime:
     return dt.datetime.combine(period, deadline, tzinfo=SHANGHAI)
 
 
+def on_time_until(period: dt.date, deadline: dt.time) -> dt.datetime:
+    """The first moment a report is late: the end of the deadline minute (docs/reports.md, "the deadline minute").
+
+    The rule: a report is on time until the END of the deadline minute — for a 17:00 deadline, 17:00:59.999 is on
+    time and 17:01:00 is late. Seconds of the deadline are ignored (a deadline names a minute)."""
+    return due_at(period, deadline.replace(second=0, microsecond=0)) + dt.timedelta(minutes=1)
+
+
 def is_late(submitted_at: dt.datetime, period: dt.date, deadline: dt.time) -> bool:
-    """On time up to and including the deadline minute; late after it."""
-    return submitted_at > due_at(period, deadline)
+    """On time up to the end of the deadline minute (17:00:59.999 for 17:00); late from the next minute on."""
+    return submitted_at >= on_time_until(period, deadline)
 
 
 def locks_after(period: dt.date, lock_after_days: int) -> dt.date:

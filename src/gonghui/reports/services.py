@@ -336,9 +336,10 @@ def run_reminders(*, now: dt.datetime | None = None) -> int:
                                today):
             continue
         due = rules.due_at(today, assignment.deadline)
-        if due - dt.timedelta(hours=1) <= now < due:
+        late_from = rules.on_time_until(today, assignment.deadline)  # the end of the deadline minute
+        if due - dt.timedelta(hours=1) <= now < late_from:
             kind, text = "before", _("《%(f)s》今日 %(t)s 截止，贵单位尚未报送。")
-        elif due <= now < due + dt.timedelta(hours=1):
+        elif late_from <= now < late_from + dt.timedelta(hours=1):
             kind, text = "at", _("《%(f)s》今日 %(t)s 已截止，贵单位尚未报送，请尽快补报（将记为迟报）。")
         else:
             continue
