@@ -311,6 +311,8 @@ def exit_file(*, actor: User, file: HardshipFile, status: str, reason: str, on: 
     file.flags.filter(ends_on__isnull=True).exclude(kind="unstable_exit").update(ends_on=on)
     if status == HardshipFile.Status.EXITED:
         months = criteria_for(file.unit).unstable_months
+        # The app's own monitoring span (12 months after the exit), not a period anyone must act within: plain
+        # months, it does not roll past a rest day.
         Flag.objects.create(file=file, kind="unstable_exit", starts_on=on,
                             ends_on=add_months(on, months) - timedelta(days=1), automatic=True,
                             note=_("脱困后 %(n)d 个月内动态监测") % {"n": months})
@@ -762,6 +764,9 @@ def _final_approval(application: Application, actor: User, reason: str) -> None:
     Step.objects.create(application=application, actor=actor, unit=application.current_unit, action="approve",
                         from_state=S.SUBMITTED, to_state=S.SUBMITTED, reason=reason)
     if version.notice_days:
+        # The policy's public-notice period, counted from the day after approval as a period in days: its last
+        # day rolls past a rest day (core.deadlines.period_end, 民法典 第二百零一条至第二百零三条); recomputed by
+        # relief.clocks when a year's arrangement is loaded.
         application.notice_until = add_days(day, version.notice_days)
         _move(application, actor, "notice", S.NOTICE, _("公示至 %(d)s") % {"d": application.notice_until})
     else:
