@@ -35,6 +35,10 @@ def test_the_four_seed_forms_ship_and_are_valid(db) -> None:  # noqa: ANN001
 @pytest.fixture
 def observation(official: User, street: Unit):  # noqa: ANN001, ANN201
     template = FormTemplate.objects.get(code="medical_observation_daily")
+    # every enterprise of the street back at work before the assignment starts: all of them owe every period
+    # (who owes what when enterprises resume or are suspended: test_targets.py)
+    Enterprise.objects.filter(unit__path__startswith=street.path).exclude(status="closed").update(
+        status="resumed", resumed_on=DAY - dt.timedelta(days=10))
     return services.assign(actor=official, template=template, unit=street, start_on=DAY - dt.timedelta(days=5),
                            end_on=DAY + dt.timedelta(days=30), lock_after_days=3)
 

@@ -57,7 +57,8 @@ def sync_targets(*, assignment: Assignment, today: dt.date | None = None,
     `today`) the open stretch of each that is suspended, closed or out of scope. A finished assignment is left as
     it ended. Safe to run again: a second run changes nothing."""
     today = today or local_date(timezone.now())
-    if today > assignment.end_on:
+    made_on = local_date(assignment.created_at)
+    if today > assignment.end_on and today > made_on:  # over: left as it ended (an assignment made today is synced)
         return Synced()
     scope = in_scope(assignment)
     windows = Target.objects.select_for_update().filter(assignment=assignment)
@@ -87,7 +88,6 @@ def sync_targets(*, assignment: Assignment, today: dt.date | None = None,
         else:
             Target.objects.filter(pk=window.pk).update(until=last)
         closed += 1
-    made_on = local_date(assignment.created_at)
     new = []
     for enterprise_id, (unit_id, created_at, status, resumed_on) in at_work.items():
         if enterprise_id in open_by:
