@@ -142,7 +142,8 @@ def _members_from(request: HttpRequest) -> list[services.MemberData]:
             serious_illness=str(index) in post.getlist("member_illness"),
             disability=_pick(post.getlist("member_disability"), index, ""),
             employment=_pick(post.getlist("member_employment"), index, "")[:30],
-            schooling=_pick(post.getlist("member_schooling"), index, "")[:30]))
+            schooling=_pick(post.getlist("member_schooling"), index, "")[:30],
+            id_number=_pick(post.getlist("member_id_number"), index, "")[:30]))
     return members
 
 
