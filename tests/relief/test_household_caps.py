@@ -114,3 +114,25 @@ def test_the_migration_corrected_the_shipped_versions() -> None:
     for item in policies.SHIPPED:
         version = PolicyVersion.objects.get(policy__code=item["code"], number=1)
         assert version.spec["caps"] == item["spec"]["caps"], item["code"]
+
+
+@pytest.mark.django_db
+def test_the_migration_corrects_a_version_still_holding_the_old_caps_and_leaves_an_officials_own(persona) -> None:  # noqa: ANN001
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from gonghui.relief.models import PolicyVersion
+
+    migration = importlib.import_module("gonghui.relief.migrations.0005_household_caps")
+    other = PolicyVersion.objects.get(policy__code="cq-temp-other", number=1)
+    PolicyVersion.objects.filter(pk=other.pk).update(
+        spec={**other.spec, "caps": policies.SHIPPED_BEFORE_0005["cq-temp-other"]})
+    acute = PolicyVersion.objects.get(policy__code="cq-temp-acute", number=1)
+    own = {**acute.spec, "caps": [{"kind": "per_household_year", "value": "40000", "group": "cq-temp"}]}
+    PolicyVersion.objects.filter(pk=acute.pk).update(spec=own)
+    migration.correct_shipped_caps(django_apps, None)
+    other.refresh_from_db()
+    acute.refresh_from_db()
+    assert other.spec["caps"] == [{"kind": "per_application", "value": "2000"}]
+    assert acute.spec == own  # an official's own caps: theirs to change
