@@ -38,7 +38,7 @@ def handwritten(facts: dict) -> Decimal:
         return Decimal("0.00")
     income = Decimal(facts["household_annual_income"])
     self_paid = Decimal(facts["self_paid"])
-    paid = Decimal(facts["paid_this_year"]["cq-temp"])
+    paid = Decimal(facts["paid_this_year"]["cq-temp-acute"])
     ratio = self_paid / income if income else None
     amount = Decimal("0")
     for bound, tier_amount in TIERS:
@@ -60,7 +60,7 @@ def applications(count: int) -> list[dict]:
             "household_annual_income": f"{income}.00",
             "self_paid": f"{rng.randrange(0, income * 3)}.{rng.randrange(100):02d}",
             "file_status": rng.choice(("active", "active", "active", "returned", "exited")),
-            "paid_this_year": {"cq-temp": rng.choice(("0", "0", "0", "10000.00", "45000.00", "50000.00"))},
+            "paid_this_year": {"cq-temp-acute": rng.choice(("0", "0", "0", "10000.00", "45000.00", "50000.00"))},
         })
     return rows
 

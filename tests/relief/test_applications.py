@@ -132,20 +132,30 @@ def test_the_yearly_cap_holds_across_applications(household, persona) -> None:  
 
 
 @pytest.mark.django_db
-def test_the_group_cap_counts_other_policies_of_the_group(household, persona) -> None:  # noqa: ANN001
+def test_each_yearly_cap_belongs_to_the_category_its_text_names(household, persona) -> None:  # noqa: ANN001
+    """The seed: 5 万元/户/年 for sudden events, accidents and hospitalisation only; 'other' relief is not cut by it."""
     file = household(wage="500", spouse="500")
-    approve_all(submit(file, self_paid="49000"), persona)  # acute: 49,000 of cq-temp's 50,000
+    approve_all(submit(file, self_paid="49000"), persona)  # acute: 49,000 of its 50,000
     other = submit(file, code="cq-temp-other", requested="2000")
-    assert other.amount == D("1000.00")  # the other-hardship grant is cut by the group's yearly room
+    assert other.amount == D("2000.00")  # not cut by the acute category's cap
+    assert other.cap_groups == []
+    acute = submit(file, self_paid="300000")
+    assert acute.amount == D("1000.00")  # the acute category's own room: 50,000 − 49,000
+    assert acute.cap_groups == ["cq-temp-acute"]
+    assert submit(household(wage="500", spouse="500"), code="cq-temp-outpatient", self_paid="2000"
+                  ).cap_groups == ["cq-temp-outpatient"]  # its own 18 × 低保, not the acute 50,000
 
 
 @pytest.mark.django_db
-def test_the_other_hardship_grant_is_once_only(household, persona) -> None:  # noqa: ANN001
+def test_other_hardship_is_a_lump_sum_per_event_not_once_in_a_life(household, persona) -> None:  # noqa: ANN001
     file = household()
     first = approve_all(submit(file, code="cq-temp-other", requested="1200"), persona)
     assert first.state == S.NOTICE
-    with pytest.raises(ValidationError, match="限领一次"):
-        submit(file, code="cq-temp-other", requested="500")
+    again = submit(file, code="cq-temp-other", requested="500", description="另一次特殊困难")  # another event
+    assert again.amount == D("500.00")
+    capped = submit(file, code="cq-temp-other", requested="2000.01", description="第三次")
+    assert capped.amount == D("2000.00")  # at most 2,000 a household for one event
+    assert submit(file, code="cq-temp-other", requested="2000", description="第四次").amount == D("2000.00")
 
 
 @pytest.mark.django_db

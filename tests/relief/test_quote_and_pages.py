@@ -15,7 +15,7 @@ from gonghui.core.models import AuditEvent
 from gonghui.relief.models import Application, HardshipFile
 
 FACTS = {"household_annual_income": "30000", "self_paid": "15000", "file_status": "active",
-         "paid_this_year": {"cq-temp": "0"}}
+         "paid_this_year": {"cq-temp-acute": "0"}}
 
 
 @pytest.mark.django_db

@@ -68,21 +68,29 @@ def test_zero_income_takes_the_top_tier_and_says_why() -> None:
 # --- caps ---
 
 def test_yearly_cap_counts_what_the_household_already_received_in_the_group() -> None:
-    assert acute("300000", paid={"cq-temp": "45000"}).amount == D("5000.00")
-    assert acute("300000", paid={"cq-temp": "49999.99"}).amount == D("0.01")
-    refused = acute("300000", paid={"cq-temp": "50000"})
+    assert acute("300000", paid={"cq-temp-acute": "45000"}).amount == D("5000.00")
+    assert acute("300000", paid={"cq-temp-acute": "49999.99"}).amount == D("0.01")
+    refused = acute("300000", paid={"cq-temp-acute": "50000"})
     assert not refused.eligible and refused.amount == D("0.00")
     assert "封顶" in refused.reasons[0]
 
 
 def test_payments_in_another_group_do_not_count() -> None:
     assert acute("300000", paid={"cq-temp-outpatient": "50000"}).amount == D("50000.00")
+    assert acute("300000", paid={"cq-temp": "50000"}).amount == D("50000.00")  # the old shared group: gone
+
+
+def test_the_outpatient_cap_is_its_own_not_the_acute_50000() -> None:
+    policy = engine("cq-temp-outpatient")
+    facts = {"household_annual_income": "10000", "self_paid": "20000", "file_status": "active",
+             "dibao_monthly": "600", "paid_this_year": {"cq-temp-acute": "50000", "cq-temp-outpatient": "0"}}
+    assert policy.price(facts).amount == D("10800.00")  # the acute category's full cap does not touch it
 
 
 def test_outpatient_cap_is_18_months_of_the_citys_dibao() -> None:
     policy = engine("cq-temp-outpatient")
     facts = {"household_annual_income": "10000", "self_paid": "9000", "file_status": "active",
-             "dibao_monthly": "600", "paid_this_year": {"cq-temp-outpatient": "0", "cq-temp": "0"}}
+             "dibao_monthly": "600", "paid_this_year": {"cq-temp-outpatient": "0"}}
     assert policy.price(facts).amount == D("9000.00")  # tier 3 (12,000) cut to the 9,000 actually paid
     # 18 × 600 = 10,800: the 12,000 tier is cut to it when the self-paid cost allows
     facts["self_paid"] = "20000"
@@ -90,7 +98,7 @@ def test_outpatient_cap_is_18_months_of_the_citys_dibao() -> None:
     assert quote.tier == 3
     assert quote.amount == D("10800.00")
     assert any("18 * 城市低保标准" in line for line in quote.trace)
-    facts["paid_this_year"] = {"cq-temp-outpatient": "10000", "cq-temp": "10000"}
+    facts["paid_this_year"] = {"cq-temp-outpatient": "10000"}
     assert policy.price(facts).amount == D("800.00")
     facts["dibao_monthly"] = "700"  # 18 × 700 = 12,600, less 10,000 already paid
     assert policy.price(facts).amount == D("2600.00")
@@ -102,13 +110,17 @@ def test_outpatient_needs_the_dibao_standard() -> None:
     assert any("dibao_monthly" in p for p in error.value.problems)
 
 
-def test_other_hardship_is_one_off_and_at_most_2000() -> None:
+def test_other_hardship_is_a_lump_sum_of_at_most_2000_per_event() -> None:
     policy = engine("cq-temp-other")
     base = {"file_status": "active", "requested": "2500"}
     assert policy.price(base).amount == D("2000.00")
+    assert policy.price({**base, "requested": "2000.01"}).amount == D("2000.00")
+    assert policy.price({**base, "requested": "2000"}).amount == D("2000.00")
     assert policy.price({**base, "requested": "1999.99"}).amount == D("1999.99")
-    again = policy.price({**base, "paid_in_campaign": {"cq-temp-other": "1500"}})
-    assert not again.eligible and "限领一次" in again.reasons[0]
+    # 一次性 is the payment, not a lifetime limit: what the household got for an earlier event does not count
+    again = policy.price({**base, "paid_in_campaign": {"cq-temp-other": "1500"},
+                          "paid_this_year": {"cq-temp-acute": "50000"}})
+    assert again.eligible and again.amount == D("2000.00")
 
 
 def test_the_epidemic_grant_goes_once_to_households_on_file() -> None:
@@ -160,7 +172,7 @@ money = st.decimals(min_value=0, max_value=1_000_000, places=2, allow_nan=False,
 
 @given(income=money, self_paid=money, paid=money)
 def test_acute_amount_respects_every_cap(income: Decimal, self_paid: Decimal, paid: Decimal) -> None:
-    quote = acute(str(self_paid), income=str(income), paid={"cq-temp": str(paid)})
+    quote = acute(str(self_paid), income=str(income), paid={"cq-temp-acute": str(paid)})
     assert quote.amount == quote.amount.quantize(D("0.01"))
     assert D("0") <= quote.amount <= D("50000")
     assert quote.amount <= self_paid

@@ -35,6 +35,10 @@ def test_the_four_seed_forms_ship_and_are_valid(db) -> None:  # noqa: ANN001
 @pytest.fixture
 def observation(official: User, street: Unit):  # noqa: ANN001, ANN201
     template = FormTemplate.objects.get(code="medical_observation_daily")
+    # every enterprise of the street back at work before the assignment starts: all of them owe every period
+    # (who owes what when enterprises resume or are suspended: test_targets.py)
+    Enterprise.objects.filter(unit__path__startswith=street.path).exclude(status="closed").update(
+        status="resumed", resumed_on=DAY - dt.timedelta(days=10))
     return services.assign(actor=official, template=template, unit=street, start_on=DAY - dt.timedelta(days=5),
                            end_on=DAY + dt.timedelta(days=30), lock_after_days=3)
 
@@ -58,8 +62,9 @@ def test_assigning_counts_what_every_unit_expects(observation, street: Unit, off
 
 def test_on_time_up_to_the_deadline_minute_and_late_after(observation, official: User, street: Unit) -> None:  # noqa: ANN001
     first, second = Enterprise.objects.filter(unit__path__startswith=street.path).order_by("id")[:2]
+    # the deadline is 10:00: on time until the end of that minute (docs/reports.md), late from 10:01:00
     on_time = services.submit_report(actor=official, assignment=observation, enterprise=first, period=DAY,
-                                     data=_data(1, ["36.5"]), now=at(10, 0))
+                                     data=_data(1, ["36.5"]), now=at(10, 0) + dt.timedelta(seconds=59, microseconds=999999))
     late = services.submit_report(actor=official, assignment=observation, enterprise=second, period=DAY,
                                   data=_data(2, ["36.5", "37.2"]), now=at(10, 1))
     assert not on_time.late and late.late
@@ -191,8 +196,9 @@ def test_reminders_an_hour_before_and_at_the_deadline_once_each(persona, time_ma
     def told() -> int:
         return Notification.objects.filter(recipient=hr, key__startswith="reports:").count()
 
-    for moment, expected in ((at(8, 59, day), 0), (at(9, 0, day), 1), (at(9, 30, day), 1), (at(10, 0, day), 2),
-                             (at(10, 59, day), 2), (at(11, 0, day), 2)):
+    # 10:00 is still on time (the end of the deadline minute): the "it is late" reminder comes from 10:01
+    for moment, expected in ((at(8, 59, day), 0), (at(9, 0, day), 1), (at(9, 30, day), 1), (at(10, 0, day), 1),
+                             (at(10, 1, day), 2), (at(11, 0, day), 2), (at(11, 1, day), 2)):
         time_machine.move_to(moment)
         services.run_reminders(now=moment)
         assert told() == expected, moment

@@ -23,10 +23,19 @@ def test_periods_daily_weekly_once() -> None:
     assert not rules.is_period("daily", MON, MON + dt.timedelta(days=6), None, MON + dt.timedelta(days=7))
 
 
-def test_late_after_the_deadline_minute() -> None:
-    deadline = dt.time(10, 0)
-    assert not rules.is_late(dt.datetime(2020, 2, 17, 2, 0, tzinfo=dt.UTC), MON, deadline)  # 10:00 in Beijing
-    assert rules.is_late(dt.datetime(2020, 2, 17, 2, 0, 1, tzinfo=dt.UTC), MON, deadline)
+def test_on_time_until_the_end_of_the_deadline_minute() -> None:
+    deadline = dt.time(17, 0)
+    beijing = rules.SHANGHAI
+    assert not rules.is_late(dt.datetime(2020, 2, 17, 17, 0, tzinfo=beijing), MON, deadline)
+    assert not rules.is_late(dt.datetime(2020, 2, 17, 17, 0, 59, 999999, tzinfo=beijing), MON, deadline)
+    assert rules.is_late(dt.datetime(2020, 2, 17, 17, 1, tzinfo=beijing), MON, deadline)
+    assert rules.is_late(dt.datetime(2020, 2, 17, 17, 1, 0, 1, tzinfo=beijing), MON, deadline)
+    # the same moments in UTC (09:00 UTC is 17:00 in Beijing)
+    assert not rules.is_late(dt.datetime(2020, 2, 17, 9, 0, 59, 999000, tzinfo=dt.UTC), MON, deadline)
+    assert rules.is_late(dt.datetime(2020, 2, 17, 9, 1, tzinfo=dt.UTC), MON, deadline)
+    # the day before the period is never late; the next day always is
+    assert not rules.is_late(dt.datetime(2020, 2, 16, 23, 59, tzinfo=beijing), MON, deadline)
+    assert rules.is_late(dt.datetime(2020, 2, 18, 8, 0, tzinfo=beijing), MON, deadline)
 
 
 def test_locked_the_day_after_the_last_open_day_unless_reopened() -> None:

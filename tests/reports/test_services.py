@@ -398,7 +398,9 @@ def test_an_assignment_by_tag_reaches_only_the_tagged_enterprises(official: User
     from gonghui.orgs.models import EnterpriseTag
     from gonghui.reports.models import Expected, Target
 
-    tagged = list(Enterprise.objects.filter(unit__path__startswith=street.path).order_by("pk")[:2])
+    tagged = list(Enterprise.objects.filter(unit__path__startswith=street.path, status="resumed",
+                                            resumed_on__lte=DAY).order_by("pk")[:2])  # at work on DAY
+    assert len(tagged) == 2
     org_services.update_enterprise(actor=official, enterprise=tagged[0], tags="重点企业、规上工业")
     page = client_for("beiyuanmen").get(f"/enterprises/{tagged[1].pk}/")
     assert page.status_code == 200
@@ -410,7 +412,9 @@ def test_an_assignment_by_tag_reaches_only_the_tagged_enterprises(official: User
     assert list(tagged[0].tags.order_by("name").values_list("name", flat=True)) == sorted(["重点企业", "规上工业"])
     template = FormTemplate.objects.get(code="outsiders_daily")
     assignment = services.assign(actor=official, template=template, unit=street, start_on=DAY, end_on=DAY, tag=key)
-    expected_ids = set(key.enterprises.filter(unit__path__startswith=street.path).exclude(status="closed")
+    # at work on DAY (not suspended, resumed by then): who owes reports
+    expected_ids = set(key.enterprises.filter(unit__path__startswith=street.path)
+                       .exclude(status__in=("closed", "suspended")).exclude(resumed_on__gt=DAY)
                        .values_list("pk", flat=True))
     assert set(Target.objects.filter(assignment=assignment).values_list("enterprise_id", flat=True)) == expected_ids
     assert Expected.objects.get(assignment=assignment, unit=street).count == len(expected_ids)

@@ -11,7 +11,7 @@ class ReliefConfig(AppConfig):
         from django.utils.translation import gettext as _
 
         from gonghui.orgs import identity
-        from gonghui.relief import navigation, retention, scoping, tasks  # noqa: F401 - console section, policies, job kinds, purge
+        from gonghui.relief import clocks, navigation, retention, scoping, tasks  # noqa: F401 - clocks, console section, policies, job kinds, purge
         from gonghui.relief.models import Application
 
         def open_application(person: object) -> str:

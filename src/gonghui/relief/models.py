@@ -144,12 +144,18 @@ class HardshipFile(models.Model):
 
 class HouseholdMember(models.Model):
     RELATIONS = ("本人", "配偶", "子女", "父母", "兄弟姐妹", "祖父母", "孙子女", "其他")
+    SEALED_HASHES = {"id_hash": ("id_number", "id")}  # re-computed by `gonghui rotate-key`
     DISABILITY = {"": "无", "1": "一级", "2": "二级", "3": "三级", "4": "四级"}
 
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, verbose_name=_("在册职工"), null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")  # when the member is in the registry: finds double counting
     name = models.CharField(_("姓名"), max_length=50)
+    # The member's ID number, sealed, and its keyed hash computed as a registry person's (`lookup_hash(number,
+    # "id")`): two files whose members share a hash are one household — they share its caps and one-off grants
+    # (`relief.services.caps`). Re-computed by `gonghui rotate-key` (SEALED_HASHES).
+    id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     relation = models.CharField(_("关系"), max_length=10, choices=[(r, r) for r in RELATIONS])
     age = models.PositiveSmallIntegerField(_("年龄"))
     health = EncryptedTextField(_("健康状况"), blank=True, default="")  # health data: sealed at rest

@@ -11,6 +11,16 @@ from typing import Any
 
 ON_FILE = ["active", "returned"]  # 在档 and 返困: households on file
 
+# The seed (重庆市总工会 基层工会临时救助暂行办法, as reported 2020-03) names three categories and one grant, and each
+# cap belongs to the category its sentence names:
+# - 突发事件、意外伤害、患重大疾病住院: 6 tiers by 自付金额 ÷ 家庭年收入, "最高救助标准为 5万元/户/年" — this category only;
+# - 重特大疾病或慢性病长期院外治疗: 3 tiers, "最高救助标准为 18个月城市居民最低生活保障标准" — its own cap, per
+#   household per year like the other tiered category (the seed gives no period; a year is Gonghui's reading, said
+#   on the policy page);
+# - 其他特殊原因: "给予最高 2000元/户的一次性救助" — a lump sum for the event, at most 2,000 per household; 一次性
+#   describes the payment (paid at once), not a lifetime limit: a household may be helped again for another event;
+# - 特殊困难生活救助金: "向每户困难职工发放 1000 元" — one grant per household (a campaign).
+# Cap groups are policy data: a policy's yearly cap counts only the payments of the policies in the same group.
 SHIPPED: list[dict[str, Any]] = [
     {
         "code": "cq-temp-acute",
@@ -18,7 +28,7 @@ SHIPPED: list[dict[str, Any]] = [
         "notice_days": 5,
         "review_levels": [6, 5],
         "escalate_above": "20000",
-        "note": "分档起点为 Gonghui 默认值（种子材料只给出封顶 5 万元/户/年），请按本地办法修改。",
+        "note": "分档起点为 Gonghui 默认值（种子材料只给出封顶 5 万元/户/年，仅适用于本类），请按本地办法修改。",
         "spec": {
             "eligibility": {"file_status": ON_FILE},
             "amount": {"kind": "tiers", "ratio": {"numerator": "self_paid", "denominator": "household_annual_income"},
@@ -26,8 +36,8 @@ SHIPPED: list[dict[str, Any]] = [
                                  {"from": "0.50", "amount": "10000"}, {"from": "1.00", "amount": "20000"},
                                  {"from": "2.00", "amount": "30000"}, {"from": "3.00", "amount": "50000"}]},
             "caps": [{"kind": "per_application", "formula": "self_paid"},
-                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
-                      "label": "临时救助各项合计"}],
+                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp-acute",
+                      "label": "突发事件/意外伤害/重大疾病住院，5 万元/户/年"}],
         },
     },
     {
@@ -35,7 +45,7 @@ SHIPPED: list[dict[str, Any]] = [
         "name": "临时救助·长期院外治疗",
         "notice_days": 5,
         "review_levels": [6, 5],
-        "note": "分档起点为 Gonghui 默认值（种子材料只给出封顶 18 个月城市低保标准），请按本地办法修改。",
+        "note": "分档起点为 Gonghui 默认值（种子材料只给出封顶 18 个月城市低保标准，按户按年计），请按本地办法修改。",
         "spec": {
             "eligibility": {"file_status": ON_FILE},
             "amount": {"kind": "tiers", "ratio": {"numerator": "self_paid", "denominator": "household_annual_income"},
@@ -43,9 +53,7 @@ SHIPPED: list[dict[str, Any]] = [
                                  {"from": "0.60", "amount": "12000"}]},
             "caps": [{"kind": "per_application", "formula": "self_paid"},
                      {"kind": "per_household_year", "formula": "18 * dibao_monthly", "group": "cq-temp-outpatient",
-                      "label": "院外治疗，18 个月城市低保标准"},
-                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
-                      "label": "临时救助各项合计"}],
+                      "label": "院外治疗，18 个月城市低保标准"}],
         },
     },
     {
@@ -53,14 +61,11 @@ SHIPPED: list[dict[str, Any]] = [
         "name": "临时救助·其他特殊原因",
         "notice_days": 5,
         "review_levels": [6, 5],
-        "note": "一次性救助，每户最多 2000 元（种子材料）。",
+        "note": "每次困难事件一次性发放，每户最多 2000 元（种子材料）；“一次性”指一次发放，不是终身只能领一次。",
         "spec": {
             "eligibility": {"file_status": ON_FILE},
             "amount": {"kind": "requested"},
-            "caps": [{"kind": "per_application", "value": "2000"},
-                     {"kind": "once_per_campaign", "campaign": "cq-temp-other"},
-                     {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
-                      "label": "临时救助各项合计"}],
+            "caps": [{"kind": "per_application", "value": "2000"}],
         },
     },
     {
@@ -68,7 +73,7 @@ SHIPPED: list[dict[str, Any]] = [
         "name": "疫情特殊困难生活救助金",
         "notice_days": 0,
         "review_levels": [5],
-        "note": "每户在档困难职工 1000 元，一次性（种子材料）。",
+        "note": "每户在档困难职工 1000 元，一次性（种子材料）；同一家庭的几份档案只领一次。",
         "spec": {
             "eligibility": {"file_status": ON_FILE},
             "amount": {"kind": "fixed", "value": "1000"},
@@ -76,6 +81,21 @@ SHIPPED: list[dict[str, Any]] = [
         },
     },
 ]
+
+# The caps as shipped before migration 0005 (a cap of one category counted against the others, "other" relief
+# once in a lifetime): a published version still holding exactly these is corrected in place by that migration.
+SHIPPED_BEFORE_0005: dict[str, list[dict[str, Any]]] = {
+    "cq-temp-acute": [{"kind": "per_application", "formula": "self_paid"},
+                      {"kind": "per_household_year", "value": "50000", "group": "cq-temp", "label": "临时救助各项合计"}],
+    "cq-temp-outpatient": [{"kind": "per_application", "formula": "self_paid"},
+                           {"kind": "per_household_year", "formula": "18 * dibao_monthly",
+                            "group": "cq-temp-outpatient", "label": "院外治疗，18 个月城市低保标准"},
+                           {"kind": "per_household_year", "value": "50000", "group": "cq-temp",
+                            "label": "临时救助各项合计"}],
+    "cq-temp-other": [{"kind": "per_application", "value": "2000"},
+                      {"kind": "once_per_campaign", "campaign": "cq-temp-other"},
+                      {"kind": "per_household_year", "value": "50000", "group": "cq-temp", "label": "临时救助各项合计"}],
+}
 
 
 def install(policy_model: Any = None, version_model: Any = None) -> int:

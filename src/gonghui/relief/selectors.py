@@ -63,7 +63,7 @@ def monitoring(user: User, *, today: date | None = None) -> dict[str, Any]:
         Q(ends_on__isnull=True) | Q(ends_on__gte=today))
     flagged = files.annotate(flagged=Exists(live_flag)).filter(flagged=True)
     contact_days = services.criteria_for(user.primary_unit).contact_days if user.primary_unit else 30
-    due_before = today - timedelta(days=contact_days)
+    due_before = today - timedelta(days=contact_days)  # the union's own contact interval: plain days, no roll
     overdue = flagged.filter(Q(last_contact_on__isnull=True) | Q(last_contact_on__lt=due_before))
     return {
         "flagged_count": flagged.count(),

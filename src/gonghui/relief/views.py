@@ -143,6 +143,7 @@ def _members_from(request: HttpRequest) -> list[services.MemberData]:
             disability=_pick(post.getlist("member_disability"), index, ""),
             employment=_pick(post.getlist("member_employment"), index, "")[:30],
             schooling=_pick(post.getlist("member_schooling"), index, "")[:30],
+            id_number=_pick(post.getlist("member_id_number"), index, "")[:30],
             guardian_name=_pick(post.getlist("member_guardian_name"), index, "")[:50],
             guardian_relation=_pick(post.getlist("member_guardian_relation"), index, "")))
     return members

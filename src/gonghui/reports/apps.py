@@ -9,7 +9,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from gonghui.orgs import identity
-        from gonghui.reports import navigation, scoping  # noqa: F401 - console section, scoping policies
+        from gonghui.reports import navigation, scoping, targets  # noqa: F401 - console section, scoping policies
         from gonghui.reports.services import land_confirmed_row
+
+        targets.connect()  # an enterprise saved, or its tags changed: its stretches owed follow (reports.targets)
 
         identity.register_link_handler("reports.report", land_confirmed_row)

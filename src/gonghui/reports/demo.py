@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gonghui.orgs.models import Enterprise, EnterpriseTag, Unit, User
-from gonghui.reports import seed_forms, services
+from gonghui.reports import seed_forms, services, targets
 from gonghui.reports.models import (
     Assignment,
     FormTemplate,
@@ -81,7 +81,9 @@ def build() -> dict[str, int]:
         enterprises = list(Enterprise.objects.filter(unit__path__startswith=street.path).order_by("id"))
         for offset in range(6, -1, -1):
             day = today - dt.timedelta(days=offset)
-            for index, enterprise in enumerate(enterprises[: max(1, len(enterprises) * 3 // 4)]):
+            owing = set(targets.owing(assignment, day).values_list("enterprise_id", flat=True))
+            for index, enterprise in enumerate(e for e in enterprises[: max(1, len(enterprises) * 3 // 4)]
+                                               if e.pk in owing):
                 if offset == 0 and index and rng.random() < 0.5:
                     continue  # today: half have not filed yet
                 moment = dt.datetime.combine(day, dt.time(rng.choice((8, 9, 9, 10, 11)), rng.randrange(60)),

@@ -91,14 +91,26 @@ class Assignment(models.Model):
 
 
 class Target(models.Model):
-    """An enterprise that must file under an assignment (fixed when the assignment is made)."""
+    """A stretch of days an enterprise owes reports under an assignment: from `since` (the first period owed —
+    the assignment's start, or the day the enterprise resumed work, was registered or entered the assignment's
+    scope) to `until` (the last period owed before it was suspended, closed or left the scope; open while it
+    owes). An assignment is a rule (subtree, industry, tag), so `services.sync_targets` opens and closes these
+    when the scope or the enterprise's state changes, and every day; an enterprise suspended twice has two."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="targets")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("应报起始日"))
+    until = models.DateField(_("应报截止日"), null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["assignment", "enterprise"], name="target_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "enterprise", "since"], name="target_window_once"),
+            models.UniqueConstraint(fields=["assignment", "enterprise"], condition=Q(until__isnull=True),
+                                    name="target_one_open_window"),
+            models.CheckConstraint(condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                                   name="target_window_forward"),
+        ]
         indexes = [models.Index(fields=["assignment", "unit"], name="target_assignment_unit_idx")]
 
     def __str__(self) -> str:

@@ -33,9 +33,41 @@ def due_at(period: dt.date, deadline: dt.time) -> dt.datetime:
     return dt.datetime.combine(period, deadline, tzinfo=SHANGHAI)
 
 
+def on_time_until(period: dt.date, deadline: dt.time) -> dt.datetime:
+    """The first moment a report is late: the end of the deadline minute (docs/reports.md, "the deadline minute").
+
+    The rule: a report is on time until the END of the deadline minute — for a 17:00 deadline, 17:00:59.999 is on
+    time and 17:01:00 is late. Seconds of the deadline are ignored (a deadline names a minute)."""
+    return due_at(period, deadline.replace(second=0, microsecond=0)) + dt.timedelta(minutes=1)
+
+
 def is_late(submitted_at: dt.datetime, period: dt.date, deadline: dt.time) -> bool:
-    """On time up to and including the deadline minute; late after it."""
-    return submitted_at > due_at(period, deadline)
+    """On time up to the end of the deadline minute (17:00:59.999 for 17:00); late from the next minute on."""
+    return submitted_at >= on_time_until(period, deadline)
+
+
+def owes_from(*, start_on: dt.date, today: dt.date, made_on: dt.date, registered_on: dt.date,
+              resumed_on: dt.date | None, previous_until: dt.date | None) -> dt.date:
+    """The first period an enterprise that is now in an assignment's scope (and not suspended) owes.
+
+    Never before the assignment's start, the day it resumed work (when it is recorded as resumed) or the day
+    after its previous stretch ended. When the assignment is made (`today == made_on`) that is all: an enterprise
+    already on the registry is in the scope from the assignment's start. Later, it entered the scope on a recorded
+    day — it resumed work or was registered after the assignment was made (and after its last stretch) — or, when
+    nothing records the day (a tag added, a union moved), today. The reporting clock is the app's own: plain
+    days, nothing rolls (a report is owed for every period, working day or not)."""
+    floor = max(d for d in (start_on, resumed_on,
+                            previous_until + dt.timedelta(days=1) if previous_until else None) if d is not None)
+    if today <= made_on:
+        return floor
+    after = max(made_on, previous_until) if previous_until else made_on
+    recorded = [d for d in (resumed_on, registered_on) if d is not None and after < d <= today]
+    entered = max(recorded) if recorded else today
+    return max(floor, entered)
+
+
+def owes(since: dt.date, until: dt.date | None, day: dt.date) -> bool:
+    return since <= day and (until is None or day <= until)
 
 
 def locks_after(period: dt.date, lock_after_days: int) -> dt.date:

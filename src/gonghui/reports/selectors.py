@@ -14,10 +14,9 @@ from django.http import Http404
 
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Unit, subtree_q
-from gonghui.reports import rules, scoping
+from gonghui.reports import rules, scoping, targets
 from gonghui.reports.models import (
     Assignment,
-    Expected,
     FollowUpCheck,
     Isolation,
     Notice,
@@ -27,7 +26,6 @@ from gonghui.reports.models import (
     RollupFigure,
     SupplyItem,
     SupplyRequest,
-    Target,
     VisitIssue,
     VisitPlan,
 )
@@ -78,7 +76,9 @@ def completeness(user: Any, assignment: Assignment, period: dt.date, unit: Unit)
     unit = org_scoping.units.get_or_404(user, unit.pk)
     children = list(unit.children.order_by("code"))
     ids = [unit.pk, *(c.pk for c in children)]
-    expected = dict(Expected.objects.filter(assignment=assignment, unit_id__in=ids).values_list("unit_id", "count"))
+    # who owes this period: the stretches that cover it (an enterprise owes from the day it resumed work, was
+    # registered or entered the scope, and not while suspended — reports.targets)
+    expected = targets.expected_on(assignment, period, unit.path, ids)
     totals: dict[int, dict[str, Decimal]] = {}
     for unit_id, key, value in RollupFigure.objects.filter(assignment=assignment, period=period, unit_id__in=ids) \
             .values_list("unit_id", "key", "value"):
@@ -98,10 +98,18 @@ def missing(user: Any, assignment: Assignment, period: dt.date, unit: Unit) -> Q
     """The enterprises at and below a unit that owe this period's report and have not filed it."""
     unit = org_scoping.units.get_or_404(user, unit.pk)
     filed = Report.objects.filter(assignment=assignment, period=period, enterprise_id=OuterRef("pk"))
-    owing = Target.objects.filter(assignment=assignment).filter(subtree_q(unit.path, "unit__path")) \
-        .values("enterprise_id")
+    owing = targets.owing(assignment, period).filter(subtree_q(unit.path, "unit__path")).values("enterprise_id")
     return org_scoping.enterprises.filter(user).filter(pk__in=owing).annotate(filed=Exists(filed)) \
         .filter(filed=False).select_related("unit").order_by("unit__path", "name")
+
+
+def suspended(user: Any, assignment: Assignment, unit: Unit) -> QuerySet[Enterprise]:
+    """The enterprises of the assignment's scope at and below a unit that are suspended (停工停产) now: they owe
+    nothing while suspended, and the completeness page shows them apart."""
+    unit = org_scoping.units.get_or_404(user, unit.pk)
+    return org_scoping.enterprises.filter(user).filter(
+        pk__in=targets.in_scope(assignment).filter(status=Enterprise.Status.SUSPENDED).values("pk")) \
+        .filter(subtree_q(unit.path, "unit__path")).select_related("unit").order_by("unit__path", "name")
 
 
 def late(user: Any, assignment: Assignment, period: dt.date, unit: Unit) -> QuerySet[Report]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +18,7 @@ from gonghui.core import audit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, EnterpriseTag, Role, Unit, User, subtree_q
-from gonghui.reports import forms, rules, scoping
+from gonghui.reports import forms, rules, scoping, targets
 from gonghui.reports.models import (
     Assignment,
     Expected,
@@ -117,22 +116,15 @@ def assign(*, actor: Any, template: FormTemplate, unit: Unit, start_on: dt.date,
         enterprises = enterprises.filter(industry=industry)
     if tag is not None:
         enterprises = enterprises.filter(tags=tag)
-    rows = list(enterprises.values_list("pk", "unit_id", "unit__path"))
-    _require(bool(rows), _("该范围内没有需要填报的企业。"))
+    _require(enterprises.exists(), _("该范围内没有需要填报的企业。"))
     assignment = Assignment.objects.create(
         template=template, unit=unit, province_id=unit.province_id, industry=industry, tag=tag, frequency=frequency,
         weekday=weekday if frequency == Assignment.Frequency.WEEKLY else None, deadline=deadline,
         start_on=start_on, end_on=end_on, lock_after_days=lock_after_days, created_by=actor)
-    Target.objects.bulk_create([Target(assignment=assignment, enterprise_id=pk, unit_id=unit_id)
-                                for pk, unit_id, _path in rows], batch_size=2000)
-    counts: Counter[int] = Counter()
-    for _pk, _unit_id, path in rows:
-        for ancestor in path.strip("/").split("/"):
-            counts[int(ancestor)] += 1
-    Expected.objects.bulk_create([Expected(assignment=assignment, unit_id=u, count=n) for u, n in counts.items()],
-                                 batch_size=2000)
+    # The rule, not a frozen list: each enterprise owes from its own day, not while suspended (reports.targets).
+    synced = targets.sync_targets(assignment=assignment)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=assignment, unit_path=unit.path,
-                 changes={"template": template.code, "enterprises": len(rows), "frequency": frequency,
+                 changes={"template": template.code, "enterprises": synced.opened, "frequency": frequency,
                           "tag": tag.name if tag else ""})
     open_period(assignment=assignment, period=start_on)
     return assignment
@@ -207,8 +199,11 @@ def submit_report(*, actor: Any, assignment: Assignment, enterprise: Enterprise,
     now = now or timezone.now()
     if not may_file(actor, enterprise):
         raise Http404
-    _require(Target.objects.filter(assignment=assignment, enterprise=enterprise).exists(),
-             _("该企业不在本次填报范围内。"))
+    _require(Target.objects.filter(assignment=assignment, enterprise=enterprise).exists()
+             or targets.in_scope(assignment).filter(pk=enterprise.pk).exists(), _("该企业不在本次填报范围内。"))
+    # Counted in completeness only for a period it owes (not while suspended, not before it resumed): its figures
+    # count all the same.
+    owed = targets.owing(assignment, period).filter(enterprise=enterprise).exists()
     _require(rules.is_period(assignment.frequency, assignment.start_on, assignment.end_on, assignment.weekday,
                              period), _("%(d)s 不是本表的报告期。") % {"d": period})
     today = local_date(now)
@@ -229,7 +224,7 @@ def submit_report(*, actor: Any, assignment: Assignment, enterprise: Enterprise,
             assignment=assignment, enterprise=enterprise, unit_id=enterprise.unit_id,
             province_id=enterprise.province_id, period=period, version=version, data=checked.data, late=late,
             channel=channel, submitted_at=now, updated_at=now, submitted_by=actor)
-        _apply_to_rollups(assignment, enterprise.unit, period, counted=True, on_time=not late, add=figures, take={})
+        _apply_to_rollups(assignment, enterprise.unit, period, counted=owed, on_time=not late, add=figures, take={})
     else:
         previous = forms.figures(_items(report.version.schema), report.data)
         report.revision += 1
@@ -336,13 +331,14 @@ def run_reminders(*, now: dt.datetime | None = None) -> int:
                                today):
             continue
         due = rules.due_at(today, assignment.deadline)
-        if due - dt.timedelta(hours=1) <= now < due:
+        late_from = rules.on_time_until(today, assignment.deadline)  # the end of the deadline minute
+        if due - dt.timedelta(hours=1) <= now < late_from:
             kind, text = "before", _("《%(f)s》今日 %(t)s 截止，贵单位尚未报送。")
-        elif due <= now < due + dt.timedelta(hours=1):
+        elif late_from <= now < late_from + dt.timedelta(hours=1):
             kind, text = "at", _("《%(f)s》今日 %(t)s 已截止，贵单位尚未报送，请尽快补报（将记为迟报）。")
         else:
             continue
-        missing = Target.objects.filter(assignment=assignment).exclude(
+        missing = targets.owing(assignment, today).exclude(
             enterprise_id__in=Report.objects.filter(assignment=assignment, period=today).values("enterprise_id")) \
             .values("enterprise_id")
         reps = contacts_of(missing)

@@ -92,6 +92,7 @@ def completeness_view(request: HttpRequest, report_task_id: int) -> HttpResponse
         "a": assignment, "unit": unit, "day": day, "rows": rows, "chart": chart,
         "figures": [(labels.get(k, k), v) for k, v in rows[0].totals.items()] if rows else [],
         "missing": selectors.missing(request.user, assignment, day, unit)[:500],
+        "suspended": selectors.suspended(request.user, assignment, unit)[:500],
         "late": selectors.late(request.user, assignment, day, unit)[:500],
         "is_period": rules.is_period(assignment.frequency, assignment.start_on, assignment.end_on,
                                      assignment.weekday, day),
@@ -137,7 +138,8 @@ def mine_view(request: HttpRequest) -> HttpResponse:
     enterprises = request.user.reporting_enterprise_ids()
     today = _today()
     targets = Target.objects.filter(enterprise_id__in=enterprises, assignment__start_on__lte=today,
-                                    assignment__end_on__gte=today).select_related("assignment__template", "enterprise")
+                                    assignment__end_on__gte=today, since__lte=today) \
+        .filter(Q(until__isnull=True) | Q(until__gte=today)).select_related("assignment__template", "enterprise")
     filed = set(Report.objects.filter(enterprise_id__in=enterprises, period=today)
                 .values_list("assignment_id", "enterprise_id"))
     rows = [{"t": t, "filed": (t.assignment_id, t.enterprise_id) in filed,

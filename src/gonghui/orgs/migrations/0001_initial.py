@@ -3,10 +3,11 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import gonghui.core.fields
-import gonghui.orgs.models
 from django.conf import settings
 from django.db import migrations, models
+
+import gonghui.core.fields
+import gonghui.orgs.models
 
 
 class Migration(migrations.Migration):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relief', '0004_money_batch_budget'),
+        ('relief', '0005_household_caps'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,6 +145,7 @@ class MemberData:
     person: Person | None = None
     guardian_name: str = ""  # required under 14 (个人信息保护法 第三十一条)
     guardian_relation: str = ""
+    id_number: str = ""  # sealed; its hash matches the member's own file (one household: `services.caps`)
 
 
 def _sync_edge_flag(file: HardshipFile) -> None:
@@ -174,13 +175,21 @@ def _write_household(file: HardshipFile, members: Sequence[MemberData], incomes:
                 "否则不能登记。") % {"name": m.name}})
     file.members.all().delete()
     file.income_sources.all().delete()
-    for m in members:
+    from gonghui.orgs.rules import InvalidNumber
+    from gonghui.relief.services.caps import member_identity
+
+    for index, m in enumerate(members, start=1):
+        person = m.person if m.person is not None or m.relation != "本人" else file.person
+        try:
+            id_number, id_hash = member_identity(m.id_number, person)
+        except InvalidNumber as exc:
+            raise ValidationError({"members": _("第 %(n)d 位家庭成员的身份证号：%(why)s") % {"n": index, "why": exc}}) from exc
         guardian = m.age < GUARDIAN_AGE
         HouseholdMember.objects.create(
             file=file, name=m.name, relation=m.relation, age=m.age, health=m.health, serious_illness=m.serious_illness,
             disability=m.disability, schooling=m.schooling, employment=m.employment,
-            monthly_income=_money(m.monthly_income, "members"), person=m.person,
-            guardian_name=m.guardian_name.strip()[:50] if guardian else "",
+            monthly_income=_money(m.monthly_income, "members"), person=m.person, id_number=id_number,
+            id_hash=id_hash, guardian_name=m.guardian_name.strip()[:50] if guardian else "",
             guardian_relation=m.guardian_relation if guardian else "")
     for kind, monthly, note in incomes:
         if kind not in IncomeSource.KINDS:
@@ -314,6 +323,8 @@ def exit_file(*, actor: User, file: HardshipFile, status: str, reason: str, on: 
     file.flags.filter(ends_on__isnull=True).exclude(kind="unstable_exit").update(ends_on=on)
     if status == HardshipFile.Status.EXITED:
         months = criteria_for(file.unit).unstable_months
+        # The app's own monitoring span (12 months after the exit), not a period anyone must act within: plain
+        # months, it does not roll past a rest day.
         Flag.objects.create(file=file, kind="unstable_exit", starts_on=on,
                             ends_on=add_months(on, months) - timedelta(days=1), automatic=True,
                             note=_("脱困后 %(n)d 个月内动态监测") % {"n": months})
@@ -492,37 +503,22 @@ def campaigns(version: PolicyVersion) -> list[str]:
                    if cap.get("kind") == "once_per_campaign"})
 
 
-def paid_this_year(file: HardshipFile, group: str, year: int, exclude: int | None = None) -> Decimal:
-    """Committed and released amounts of the household this calendar year in a cap group."""
-    rows = Application.objects.filter(person_id=file.person_id, year=year, state__in=Application.COUNTED)
-    if exclude:
-        rows = rows.exclude(pk=exclude)
-    return sum((a.amount for a in rows.only("amount", "cap_groups") if group in a.cap_groups), ZERO)
+def facts_and_notes(file: HardshipFile, version: PolicyVersion, *, day: date, given: dict[str, Any] | None = None,
+                    exclude: int | None = None) -> tuple[dict[str, Any], list[str]]:
+    """What the engine needs, from the file and the ledger; `given` supplies what only the applicant knows. What
+    the household got counts across all its files (`services.caps`); the notes say which file's payments counted."""
+    from gonghui.relief.services import caps
 
-
-def paid_in_campaign(person_id: int, campaign: str, exclude: int | None = None) -> Decimal:
-    """What the household already received from a one-off grant: applications and ledger entries."""
-    from_ledger = (PaymentEntry.objects.filter(purpose_code=campaign, payee_person_id=person_id)
-                   .filter(ledger.paid_q() | ledger.committed_q()).aggregate(t=Sum("amount"))["t"] or ZERO)
-    apps = Application.objects.filter(person_id=person_id, state__in=Application.COMMITTED,
-                                      version__policy__code=campaign)
-    if exclude:
-        apps = apps.exclude(pk=exclude)
-    return from_ledger + (apps.aggregate(t=Sum("amount"))["t"] or ZERO)
-
-
-def facts_for(file: HardshipFile, version: PolicyVersion, *, day: date, given: dict[str, Any] | None = None,
-              exclude: int | None = None) -> dict[str, Any]:
-    """What the engine needs, from the file and the ledger; `given` supplies what only the applicant knows."""
     today = day
+    yearly, once, notes = caps.household_facts(file, version, day=today, exclude=exclude)
     facts: dict[str, Any] = {
         "household_annual_income": str(file.monthly_income * 12),
         "household_size": file.members_count,
         "file_status": file.status,
         "membership": file.person.membership,
         "flags": sorted({f.kind for f in file.flags.all() if f.active_on(today)}),
-        "paid_this_year": {g: str(paid_this_year(file, g, today.year, exclude)) for g in cap_groups(version)},
-        "paid_in_campaign": {c: str(paid_in_campaign(file.person_id, c, exclude)) for c in campaigns(version)},
+        "paid_this_year": yearly,
+        "paid_in_campaign": once,
     }
     if file.category:
         facts["category"] = file.category
@@ -532,14 +528,23 @@ def facts_for(file: HardshipFile, version: PolicyVersion, *, day: date, given: d
     for key in ("self_paid", "requested", "household_annual_income"):
         if given and given.get(key) not in (None, ""):
             facts[key] = str(given[key])
-    return facts
+    return facts, notes
 
 
-def quote(version: PolicyVersion, facts: dict[str, Any]) -> rules.Quote:
+def facts_for(file: HardshipFile, version: PolicyVersion, *, day: date, given: dict[str, Any] | None = None,
+              exclude: int | None = None) -> dict[str, Any]:
+    return facts_and_notes(file, version, day=day, given=given, exclude=exclude)[0]
+
+
+def quote(version: PolicyVersion, facts: dict[str, Any], notes: Sequence[str] = ()) -> rules.Quote:
+    """The engine's answer; `notes` (which household files counted) open the explanation."""
     try:
-        return version.compiled().price(facts)
+        result = version.compiled().price(facts)
     except rules.FactsError as exc:
         raise ValidationError(exc.problems) from exc
+    if notes:
+        result.trace = [*notes, *result.trace]
+    return result
 
 
 # --- applications ---
@@ -570,8 +575,8 @@ def submit_application(*, actor: User, file: HardshipFile, policy: Policy, self_
     if version is None:
         raise ValidationError(_("“%(policy)s”今天没有生效的版本。") % {"policy": policy.name})
     given = {"self_paid": self_paid, "requested": requested}
-    facts = facts_for(file, version, day=day, given=given)
-    result = quote(version, facts)
+    facts, notes = facts_and_notes(file, version, day=day, given=given)
+    result = quote(version, facts, notes)
     if not result.eligible:
         raise ValidationError(result.reasons)
     account = (bank_account or file.person.bank_account or "").replace(" ", "")
@@ -640,7 +645,9 @@ def flag_double_claims(application: Application) -> None:
             DuplicateFlag.objects.get_or_create(application=application, kind="same_attachment",
                                                 detail=_("附件与申请 %(n)s 的附件相同") % {"n": other.number})
     year = local_date(application.submitted_at).year
-    household = Q(file_id=application.file_id) | Q(person_id=application.person_id)
+    from gonghui.relief.services.caps import household_applications_q
+
+    household = household_applications_q(application)  # every file of the household, matched by ID hash
     same = live.filter(household, version__policy_id=application.version.policy_id,
                        submitted_at__year=year)
     keys = ("self_paid", "requested")
@@ -749,8 +756,8 @@ def _final_approval(application: Application, actor: User, reason: str) -> None:
     day = _today()
     version = application.version
     given = {k: application.facts.get(k) for k in ("self_paid", "requested")}
-    facts = facts_for(application.file, version, day=day, given=given, exclude=application.pk)
-    result = quote(version, facts)
+    facts, notes = facts_and_notes(application.file, version, day=day, given=given, exclude=application.pk)
+    result = quote(version, facts, notes)
     if not result.eligible:
         raise ValidationError(result.reasons)
     budget = budget_for(application.unit, version.policy, day.year, lock=True)
@@ -769,6 +776,9 @@ def _final_approval(application: Application, actor: User, reason: str) -> None:
     Step.objects.create(application=application, actor=actor, unit=application.current_unit, action="approve",
                         from_state=S.SUBMITTED, to_state=S.SUBMITTED, reason=reason)
     if version.notice_days:
+        # The policy's public-notice period, counted from the day after approval as a period in days: its last
+        # day rolls past a rest day (core.deadlines.period_end, 民法典 第二百零一条至第二百零三条); recomputed by
+        # relief.clocks when a year's arrangement is loaded.
         application.notice_until = add_days(day, version.notice_days)
         _move(application, actor, "notice", S.NOTICE, _("公示至 %(d)s") % {"d": application.notice_until})
     else:
@@ -788,8 +798,9 @@ def resubmit_application(*, actor: User, application: Application, description: 
         raise ValidationError(_("只有被退回的申请可以补充后重新提交。"))
     given = {"self_paid": self_paid if self_paid not in (None, "") else application.facts.get("self_paid"),
              "requested": requested if requested not in (None, "") else application.facts.get("requested")}
-    facts = facts_for(application.file, application.version, day=_today(), given=given, exclude=application.pk)
-    result = quote(application.version, facts)
+    facts, notes = facts_and_notes(application.file, application.version, day=_today(), given=given,
+                                   exclude=application.pk)
+    result = quote(application.version, facts, notes)
     if not result.eligible:
         raise ValidationError(result.reasons)
     application.facts, application.amount, application.trace = facts, result.amount, result.trace
@@ -893,11 +904,12 @@ def quote_policy(*, code: str, facts: Any, on: date | None = None, file: Hardshi
         raise ValidationError(_("“%(policy)s”在 %(day)s 没有生效的版本。") % {"policy": policy.name, "day": day})
     if not isinstance(facts, dict):
         raise ValidationError(_("facts 必须是一个对象（JSON）。"))
+    notes: list[str] = []
     if file is not None:
-        merged = facts_for(file, version, day=day)
+        merged, notes = facts_and_notes(file, version, day=day)
         merged.update({k: v for k, v in facts.items() if k != "household"})
         facts = merged
-    return quote(version, facts)
+    return quote(version, facts, notes)
 
 
 # The package's other aggregates, re-exported so that `services.<verb>` keeps working.

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from gonghui.core.deadlines import local_date
-from gonghui.reports import rules, services
+from gonghui.reports import rules, services, targets
 from gonghui.reports.models import Assignment
 
 
@@ -30,6 +30,9 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(options["day"]) if options.get("day") else local_date(timezone.now())
         except ValueError as exc:
             raise CommandError("--day: YYYY-MM-DD") from exc
+        # who owes reports today: enterprises that resumed, were suspended, registered or tagged in bulk (no signal)
+        changed = targets.sync_all(day)
+        self.stdout.write(f"{day}: {changed} 项填报任务的应报企业已更新")
         opened = 0
         for assignment in Assignment.objects.filter(start_on__lte=day, end_on__gte=day).select_related("template"):
             if rules.is_period(assignment.frequency, assignment.start_on, assignment.end_on, assignment.weekday, day):
