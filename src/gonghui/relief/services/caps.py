@@ -151,7 +151,7 @@ def _listing(counted: list[Counted], own: int) -> str:
     parts = []
     for c in counted:
         mine = _("本档案") if c.file_id == own else _("同户档案")
-        who = f"#{c.file_id}（{c.name}，{mine}）" if c.file_id > 0 else _("登记人")
+        who = f"#{c.file_id}（{c.name}，{mine}）" if c.file_id > 0 else _("档案本人")
         parts.append(f"{who} {rules.fmt(c.amount)} 元")
     return "；".join(parts)
 
