@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gonghui.core.numbers import BadNumber, shown_input, finite_decimal
+from gonghui.core.numbers import BadNumber, finite_decimal, shown_input
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -66,10 +66,7 @@ def finite_decimal(value: Any, *, label: str | None = None) -> Decimal:
             raise BadNumber(_("%(f)s“%(v)s”超出了允许的范围。") % {"f": label, "v": shown_input(value)})
         return Decimal(value)
     else:
-        if isinstance(value, float):
-            text = repr(value)
-        else:
-            text = normalise(str(value))
+        text = repr(value) if isinstance(value, float) else normalise(str(value))
         if not text:
             raise BadNumber(_("请填写%(f)s。") % {"f": label})
         if len(text) > MAX_CHARS:
