@@ -34,7 +34,7 @@ from gonghui.bargaining.models import (
 )
 from gonghui.core import excel, pdf, ratelimit
 from gonghui.core.deadlines import local_date
-from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
+from gonghui.core.http import form_count, form_date, form_id, form_moment, handles_bad_input
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Level, Unit, User, subtree_q
 from gonghui.orgs.views import official_required
@@ -45,12 +45,8 @@ def _today() -> date:
 
 
 def _int(raw: str | None, label: str, *, required: bool = True) -> int | None:
-    raw = (raw or "").strip()
-    if not raw and not required:
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise ValidationError(_("%(f)s应为整数。") % {"f": label})
-    return int(raw)
+    # core.numbers: "²" passed isdigit() and crashed int(); full-width digits are read as digits
+    return form_count(raw, label, required=required)
 
 
 def _unit_in_scope(request: HttpRequest) -> Unit:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -146,6 +147,19 @@ def count_arg(text: str) -> int:
         return count(text)
     except BadNumber as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def count_arg_upto(maximum: int) -> Callable[[str], int]:
+    """`count_arg` with a ceiling of its own (days to add to a date: past year 9999 is an OverflowError)."""
+
+    def parse(text: str) -> int:
+        try:
+            return count(text, maximum=maximum)
+        except BadNumber as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    parse.__name__ = "count"  # argparse names the type in its message
+    return parse
 
 
 def yuan_arg(text: str) -> Decimal:

@@ -10,6 +10,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from gonghui.core.deadlines import add_days
+from gonghui.core.numbers import count_arg_upto
 
 
 class Command(BaseCommand):
@@ -18,8 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--start", required=True, help="the event's date, YYYY-MM-DD")
         length = parser.add_mutually_exclusive_group(required=True)
-        length.add_argument("--days", type=int, help="calendar days")
-        length.add_argument("--working-days", type=int, help="working days (official holidays and 调休 counted)")
+        # core.numbers: "1e999", "nan", "²", "-3" are usage errors (exit 2); 100 years at most (past 9999: overflow)
+        length.add_argument("--days", type=count_arg_upto(36_500), help="calendar days")
+        length.add_argument("--working-days", type=count_arg_upto(36_500),
+                            help="working days (official holidays and 调休 counted)")
 
     def handle(self, *args, start: str, days: int | None, working_days: int | None, **options) -> None:  # noqa: ANN002, ANN003
         try:
