@@ -172,30 +172,24 @@ def yuan_arg(text: str) -> Decimal:
 
 
 # --- hooks for the JSON/API layer (pydantic / django-ninja): a BadNumber is a ValueError, reported on its field ---
+# Use as Annotated[Decimal, BeforeValidator(decimal_check(...))] (see gonghui.api.types).
 
-def api_decimal(min: Decimal | int | None = None, max: Decimal | int | None = None,  # noqa: A002
-                places: int | None = None) -> Any:
-    """An Annotated Decimal for a schema: a JSON number or a decimal string, finite, in range, rounded."""
-    from typing import Annotated
+def decimal_check(min: Decimal | int | None = None, max: Decimal | int | None = None,  # noqa: A002
+                  places: int | None = None) -> Callable[[Any], Decimal]:
+    """A pydantic before-validator: a JSON number or a decimal string, finite, in range, rounded half-up."""
 
-    from pydantic import BeforeValidator, WithJsonSchema
+    def check(value: Any) -> Decimal:
+        return bounded_decimal(value, min, max, places)
 
-    return Annotated[Decimal, BeforeValidator(lambda v: bounded_decimal(v, min, max, places)),
-                     WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}],
-                                     **({"minimum": float(min)} if min is not None else {}),
-                                     **({"maximum": float(max)} if max is not None else {})})]
+    return check
 
 
-def api_count(maximum: int = COUNT_MAX, minimum: int = 0) -> Any:
-    """An Annotated int for a schema: a JSON integer (or digits) within [minimum, maximum]."""
-    from typing import Annotated
-
-    from pydantic import BeforeValidator, WithJsonSchema
+def count_check(maximum: int = COUNT_MAX, minimum: int = 0) -> Callable[[Any], int]:
+    """A pydantic before-validator: a JSON integer (or a string of digits) within [minimum, maximum]."""
 
     def check(value: Any) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return count(value, maximum=maximum, minimum=minimum)
 
-    return Annotated[int, BeforeValidator(check),
-                     WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum})]
+    return check

@@ -16,6 +16,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.api.types import Temperature
 from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
@@ -222,7 +223,7 @@ def overdue(request: HttpRequest) -> Any:
 
 class CheckIn(Schema):
     day: date
-    temperature: Decimal | None = None
+    temperature: Temperature | None = None
     well: bool = True
     note: str = Field("", max_length=500)
 
