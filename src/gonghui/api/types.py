@@ -19,6 +19,9 @@ HEADS_MAX = COUNT_MAX
 # A count in a body: a JSON integer within [0, COUNT_MAX]; "²", "1e3", true and 12.5 refused (422).
 Count = Annotated[int, BeforeValidator(count_check()),
                   WithJsonSchema({"type": "integer", "minimum": 0, "maximum": COUNT_MAX})]
+# A quantity asked for (supplies): 1 to 10,000,000; true, 12.5, "²" refused.
+Quantity = Annotated[int, BeforeValidator(count_check(10_000_000, 1)),
+                     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 10_000_000})]
 # A percentage change (a wage rise): finite, -100 to 1000, rounded half-up to 0.01; NaN, 1e999, 1E-999 refused.
 Percent = Annotated[Decimal, BeforeValidator(decimal_check(-100, 1000, 2)),
                     WithJsonSchema({"type": "number", "minimum": -100, "maximum": 1000})]

@@ -16,7 +16,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
-from gonghui.api.types import Temperature
+from gonghui.api.types import Quantity, Temperature
 from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
@@ -266,7 +266,7 @@ def supply_totals(request: HttpRequest, unit_id: int | None = None) -> Any:
 class SupplyRequestIn(Schema):
     enterprise_id: int
     item: str = Field(..., max_length=50, description="the catalogue's name, e.g. 口罩")
-    quantity: int = Field(..., ge=1, le=10_000_000)
+    quantity: Quantity
     note: str = Field("", max_length=200)
 
 
