@@ -146,6 +146,39 @@ def test_page_decimal_a_bad_temperature_is_a_message(temperature: str, client_fo
     assert FollowUpCheck.objects.count() == before
 
 
+def _a_bargaining(persona):  # noqa: ANN001, ANN202
+    from gonghui.bargaining import scoping as bargaining_scoping
+
+    user = persona("meilihao")
+    return user, bargaining_scoping.bargainings.filter(user).order_by("pk").first()
+
+
+@pytest.mark.parametrize("pct", [*NOT_NUMBERS, "1001", "-100.01"])
+def test_page_and_api_decimal_a_bad_wage_rise_is_refused(pct: str, persona, client_for) -> None:  # noqa: ANN001
+    from gonghui.bargaining.models import Bargaining
+
+    user, bargaining = _a_bargaining(persona)
+    before = Bargaining.objects.values_list("last_rise_pct", "updated_at").get(pk=bargaining.pk)
+    page = client_for("meilihao").post(f"/bargaining/{bargaining.pk}/act/", {
+        "action": "wage_data", "headcount": "50", "average_wage": "5000", "last_rise_pct": pct}, follow=True,
+        HTTP_REFERER=f"/bargaining/{bargaining.pk}/")
+    assert page.status_code == 200 and "增幅" in _messages(page)
+    api = _api(persona, "meilihao").post(f"/api/v1/bargaining/bargainings/{bargaining.pk}/transitions", {
+        "action": "wage_data", "headcount": 50, "average_wage": "5000", "last_rise_pct": pct}, content_type=JSON)
+    assert api.status_code == 422 and "last_rise_pct" in str(api.json()["details"])
+    assert Bargaining.objects.values_list("last_rise_pct", "updated_at").get(pk=bargaining.pk) == before
+
+
+def test_page_decimal_a_good_wage_rise_is_rounded_half_up(persona, client_for) -> None:  # noqa: ANN001
+    from gonghui.bargaining.models import Bargaining
+
+    _user, bargaining = _a_bargaining(persona)
+    client_for("meilihao").post(f"/bargaining/{bargaining.pk}/act/", {
+        "action": "wage_data", "headcount": "５０", "average_wage": "5000", "last_rise_pct": "7.125"})
+    stored = Bargaining.objects.get(pk=bargaining.pk)
+    assert (stored.headcount, str(stored.last_rise_pct)) == (50, "7.13")
+
+
 @pytest.mark.parametrize("raw", ["²", "１２", LONG, "NaN"])
 def test_page_a_count_in_a_query_or_hidden_field_is_never_a_server_error(raw: str, client_for) -> None:  # noqa: ANN001
     """"²".isdigit() is true and int("²") raises: a relief year, a row count, an id were each a 500."""
