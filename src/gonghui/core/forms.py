@@ -75,8 +75,8 @@ class YuanField(forms.CharField):
 
     def __init__(self, *, allow_zero: bool = False, maximum: Decimal | None = None, **kwargs: Any) -> None:
         self.allow_zero, self.maximum = allow_zero, maximum
-        kwargs.setdefault("max_length", 40)
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # no max_length: its validator would run on the number (core.numbers checks length)
+        self.widget.attrs.setdefault("maxlength", "40")
         self.widget.attrs.setdefault("inputmode", "decimal")
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
@@ -99,8 +99,8 @@ class CountField(forms.CharField):
 
     def __init__(self, *, maximum: int = COUNT_MAX, minimum: int = 0, **kwargs: Any) -> None:
         self.maximum, self.minimum = maximum, minimum
-        kwargs.setdefault("max_length", 40)
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # no max_length: its validator would run on the number (core.numbers checks length)
+        self.widget.attrs.setdefault("maxlength", "40")
         self.widget.attrs.setdefault("inputmode", "numeric")
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
