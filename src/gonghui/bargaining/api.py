@@ -14,7 +14,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
-from gonghui.api.types import HEADS_MAX, Id, Yuan
+from gonghui.api.types import HEADS_MAX, Id, Percent, Yuan
 from gonghui.bargaining import scoping, selectors, services
 from gonghui.bargaining.models import (
     Area,
@@ -324,7 +324,7 @@ class ActIn(Schema):
     workforce: int = Field(0, ge=0, le=HEADS_MAX)
     headcount: int | None = Field(None, ge=0, le=HEADS_MAX)
     average_wage: Yuan = ""
-    last_rise_pct: Decimal | None = Field(None, ge=-100, le=1000)
+    last_rise_pct: Percent | None = None
     term_months: int = Field(0, ge=0, le=120)
     side: Literal["worker", "employer"] | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -34,7 +35,8 @@ from gonghui.bargaining.models import (
 )
 from gonghui.core import excel, pdf, ratelimit
 from gonghui.core.deadlines import PROVISIONAL_NOTE, local_date, year_basis
-from gonghui.core.http import form_date, form_id, form_moment, handles_bad_input
+from gonghui.core.http import form_count, form_date, form_id, form_moment, handles_bad_input
+from gonghui.core.numbers import BadNumber, bounded_decimal
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Level, Unit, User, subtree_q
 from gonghui.orgs.views import official_required
@@ -45,12 +47,18 @@ def _today() -> date:
 
 
 def _int(raw: str | None, label: str, *, required: bool = True) -> int | None:
-    raw = (raw or "").strip()
-    if not raw and not required:
+    # core.numbers: "²" passed isdigit() and crashed int(); full-width digits are read as digits
+    return form_count(raw, label, required=required)
+
+
+def _percent(raw: str | None, label: str) -> Decimal | None:
+    """A percentage as the API reads it (-100 to 1000, two places): "1e999" reached the column and 500'd."""
+    if not (raw or "").strip():
         return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise ValidationError(_("%(f)s应为整数。") % {"f": label})
-    return int(raw)
+    try:
+        return bounded_decimal(raw, -100, 1000, 2, label=label)
+    except BadNumber as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def _unit_in_scope(request: HttpRequest) -> Unit:
@@ -270,7 +278,8 @@ def act_view(request: HttpRequest, bargaining_id: int) -> HttpResponse:
     elif action == "wage_data":
         services.record_wage_data(actor=actor, bargaining=bargaining,
                                   headcount=_int(post.get("headcount"), _("职工人数"), required=False),
-                                  average_wage=post.get("average_wage", ""), last_rise_pct=post.get("last_rise_pct") or None)
+                                  average_wage=post.get("average_wage", ""),
+                                  last_rise_pct=_percent(post.get("last_rise_pct"), _("上年工资增幅")))
     elif action == "term":
         services.set_term(actor=actor, bargaining=bargaining, term_months=_int(post.get("term_months"), _("期限")) or 0)
     elif action == "open_vote":

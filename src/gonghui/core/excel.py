@@ -19,7 +19,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -55,6 +55,11 @@ class Column:
     max_length: int = 200
     clean: Callable[[str], Any] | None = None  # extra check: returns the value or raises ValueError(reason)
     sensitive: bool = False  # personal data: shown masked in problem reports
+    # int and decimal columns: the range a cell must be in (core.numbers); by default ±COUNT_MAX for int,
+    # ±YUAN_MAX for decimal (every money column's ceiling). Decimals are rounded half-up to `places`.
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    places: int = 2
 
 
 @dataclass(frozen=True)
@@ -478,8 +483,38 @@ def _choice_parser(column: Column) -> Callable[[Any], Any]:
     return parse_choice
 
 
+def _number_cell(value: Any, column: Column) -> Any:
+    """An int or decimal cell through `core.numbers`: NaN, infinities, 1e999, "²", out of range refused (the
+    problem names the row and column); decimals rounded half-up to the column's places (the fen)."""
+    from gonghui.core.money import YUAN_MAX
+    from gonghui.core.numbers import COUNT_MAX, BadNumber, bounded_decimal
+
+    if isinstance(value, bool):
+        raise ValueError(_("请填写数字。"))
+    if isinstance(value, float) and column.kind == "int" and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    elif isinstance(value, float):
+        value = _cell_text(value)
+    elif isinstance(value, str):
+        value = value.strip()
+    whole = column.kind == "int"
+    ceiling = COUNT_MAX if whole else YUAN_MAX
+    lowest = -ceiling if column.minimum is None else column.minimum
+    highest = ceiling if column.maximum is None else column.maximum
+    try:
+        number = bounded_decimal(value, lowest, highest, 0 if whole else column.places, label=_("该格"))
+    except BadNumber as exc:
+        raise ValueError(str(exc)) from exc
+    if whole:
+        if isinstance(value, str) and not re.fullmatch(r"[+-]?[0-9０-９]+", value):
+            raise ValueError(_("请填写整数。"))
+        return int(number)
+    return number
+
+
 def parse_cell(value: Any, column: Column) -> Any:
     """One cell to its Python value, or ValueError with the reason in Chinese."""
+    typed = value  # numbers are read from the cell as typed: NFKC would turn "²" into "2"
     if isinstance(value, str):
         value = normalise_text(value)
     if value is None or value == "":
@@ -513,25 +548,8 @@ def parse_cell(value: Any, column: Column) -> Any:
                 except ValueError:
                     break
         raise ValueError(_("不是有效日期，请写成 2020-03-01 这样的格式。"))
-    if column.kind == "int":
-        if isinstance(value, bool):
-            raise ValueError(_("请填写整数。"))
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        text = _cell_text(value)
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        raise ValueError(_("请填写整数。"))
-    if column.kind == "decimal":
-        try:
-            number = Decimal(_cell_text(value))
-            if not number.is_finite():  # NaN would pass quantize unchanged and reach the database
-                raise InvalidOperation
-            return number.quantize(Decimal("0.01"))  # 1e30 cannot be quantized in 28 digits: InvalidOperation
-        except InvalidOperation as exc:
-            raise ValueError(_("请填写数字。")) from exc
+    if column.kind in ("int", "decimal"):
+        return _number_cell(typed, column)
     if column.kind == "bool":
         text = _cell_text(value)
         if text in ("是", "1", "true", "True", "Y", "y"):

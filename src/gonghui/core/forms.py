@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+from gonghui.core.numbers import COUNT_MAX, BadNumber, count
 
 
 class StyledForm:
@@ -63,3 +67,48 @@ class SealedFieldsForm:
                 initial[name] = shown(value, kind)
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+
+
+class YuanField(forms.CharField):
+    """An amount of yuan (`core.money`): rounded half-up to the fen; NaN, infinities, 1e999, look-alike digits
+    and — unless `allow_zero` — what rounds to 0.00 or below are refused with the reason."""
+
+    def __init__(self, *, allow_zero: bool = False, maximum: Decimal | None = None, **kwargs: Any) -> None:
+        self.allow_zero, self.maximum = allow_zero, maximum
+        super().__init__(**kwargs)  # no max_length: its validator would run on the number (core.numbers checks length)
+        self.widget.attrs.setdefault("maxlength", "40")
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        from gonghui.core.money import positive_yuan, yuan
+
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            amount = yuan(text) if self.allow_zero else positive_yuan(text, maximum=self.maximum)
+        except BadNumber as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+        if self.allow_zero and (amount < 0 or self.maximum is not None and amount > self.maximum):
+            raise ValidationError(f"“{text}”不在 0.00 到 {self.maximum or '…'} 元之间。", code="invalid")
+        return amount
+
+
+class CountField(forms.CharField):
+    """A whole number of people, items or days (`core.numbers.count`): ASCII or full-width digits only."""
+
+    def __init__(self, *, maximum: int = COUNT_MAX, minimum: int = 0, **kwargs: Any) -> None:
+        self.maximum, self.minimum = maximum, minimum
+        super().__init__(**kwargs)  # no max_length: its validator would run on the number (core.numbers checks length)
+        self.widget.attrs.setdefault("maxlength", "40")
+        self.widget.attrs.setdefault("inputmode", "numeric")
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return count(text, label=str(self.label) if self.label else None, maximum=self.maximum,
+                         minimum=self.minimum)
+        except BadNumber as exc:
+            raise ValidationError(str(exc), code="invalid") from exc

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core.ledger import LedgerError
 from gonghui.core.money import BadAmount
+from gonghui.core.numbers import COUNT_MAX, BadNumber, count
 
 
 def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -28,7 +29,7 @@ def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-        except (LedgerError, BadAmount) as error:
+        except (LedgerError, BadAmount, BadNumber) as error:
             messages.error(request, str(error))
         return redirect(request.META.get("HTTP_REFERER") or request.path)
 
@@ -37,7 +38,28 @@ def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def form_id(value: str | None) -> int:
     """A row id from a form field; anything that is not one matches nothing (0)."""
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+    # ASCII digits only: "²".isdigit() is true but int("²") raises (a server error), and "１２" is not an id.
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+def form_count(raw: str | None, label: str, *, required: bool = True, maximum: int = COUNT_MAX,
+               minimum: int = 0) -> int | None:
+    """A whole number from a form field (`core.numbers.count`): a clear message when missing or malformed."""
+    if not (raw or "").strip():
+        if required:
+            raise ValidationError(_("请填写%(f)s。") % {"f": label})
+        return None
+    try:
+        return count(raw, label=label, maximum=maximum, minimum=minimum)
+    except BadNumber as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def request_count(data: Any, name: str, label: str, *, default: int | None = None,
+                  maximum: int = COUNT_MAX) -> int | None:
+    """A count from request.GET/POST: `default` when absent or blank, a ValidationError when malformed."""
+    value = form_count(data.get(name), label, required=False, maximum=maximum)
+    return default if value is None else value
 
 
 def form_date(raw: str | None, label: str, *, required: bool = True) -> date | None:

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.forms import SealedFieldsForm, StyledForm
+from gonghui.core.forms import CountField, SealedFieldsForm, StyledForm
 from gonghui.orgs import rules
 from gonghui.orgs.models import Enterprise, GuardianConsent, Industry, Level, Person, Role, Tag, Unit
 
@@ -184,7 +184,7 @@ class EnterpriseForm(StyledForm, forms.Form):
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=25)
     industry = forms.ChoiceField(label=_("行业门类"), choices=[("", "—"), *Industry.choices], required=False)
     size = forms.ChoiceField(label=_("规模"), choices=[("", "—"), *Enterprise.Size.choices], required=False)
-    employees = forms.IntegerField(label=_("职工人数"), min_value=0, required=False)
+    employees = CountField(label=_("职工人数"), required=False)
     unit = forms.ModelChoiceField(label=_("所属工会"), queryset=Unit.objects.none())
     address = forms.CharField(label=_("地址"), max_length=255, required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)

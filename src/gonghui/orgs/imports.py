@@ -131,7 +131,7 @@ ENTERPRISES = excel.Sheet(
         excel.Column("industry", "行业门类", kind="choice", choices=tuple(Industry.choices), example="住宿和餐饮业",
                      width=22),
         excel.Column("size", "规模", kind="choice", choices=tuple(Enterprise.Size.choices), example="小型"),
-        excel.Column("employees", "职工人数", kind="int", example="86"),
+        excel.Column("employees", "职工人数", kind="int", example="86", minimum=0),
         excel.Column("unit_code", "所属工会编码", example="610104001001",
                      help="企业所属基层工会（或联合工会）的编码；留空则为导入时选择的工会。"),
         excel.Column("address", "地址", example="西安市莲湖区北院门大街"),

@@ -15,7 +15,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
-from gonghui.api.types import HEADS_MAX
+from gonghui.api.types import Count
 from gonghui.core import excel
 from gonghui.core.models import Job
 from gonghui.core.pagecache import cached_read
@@ -106,7 +106,7 @@ class EnterpriseIn(Schema):
     unit_id: int
     industry: str = Field("", max_length=1)
     size: str = Field("", max_length=10)
-    employees: int | None = Field(None, ge=0, le=HEADS_MAX)
+    employees: Count | None = None
     address: str = Field("", max_length=255)
     status: Enterprise.Status = Enterprise.Status.OPERATING
     resumed_on: date | None = None
@@ -114,7 +114,7 @@ class EnterpriseIn(Schema):
 
 class EnterprisePatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
-    employees: int | None = Field(None, ge=0, le=HEADS_MAX)
+    employees: Count | None = None
     address: str | None = Field(None, max_length=255)
     status: Enterprise.Status | None = None
     resumed_on: date | None = None

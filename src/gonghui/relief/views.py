@@ -23,6 +23,8 @@ from gonghui.core import attachments, excel, ledger, pdf
 from gonghui.core.deadlines import local_date
 from gonghui.core.http import form_id, handles_bad_input
 from gonghui.core.models import PaymentEntry
+from gonghui.core.money import positive_yuan
+from gonghui.core.numbers import BadNumber, count
 from gonghui.core.pagecache import cached_read
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Level, Unit
@@ -66,7 +68,8 @@ def _date(value: str | None, default: date | None = None) -> date | None:
 
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else local_date(timezone.now()).year
+    year = form_id(value)  # ASCII digits only: "²".isdigit() is true and int("²") was a server error
+    return year if 2000 <= year <= 2100 else local_date(timezone.now()).year
 
 
 # --- the overview: budgets and statistics ---
@@ -132,8 +135,8 @@ def _members_from(request: HttpRequest) -> list[services.MemberData]:
         if not name.strip():
             continue
         try:
-            age = int(post.getlist("member_age")[index] or 0)
-        except (ValueError, IndexError) as exc:
+            age = count(post.getlist("member_age")[index] or 0, label=_("年龄"), maximum=150)
+        except (BadNumber, IndexError) as exc:
             raise ValidationError(_("第 %(n)d 位家庭成员的年龄请填数字。") % {"n": index + 1}) from exc
         members.append(services.MemberData(
             name=name.strip()[:50], relation=_pick(post.getlist("member_relation"), index, "其他"), age=age,
@@ -503,10 +506,13 @@ def version_detail_view(request: HttpRequest, version_id: int) -> HttpResponse:
                 json.loads(request.POST.get("spec", ""))
             services.update_draft(actor=request.user, version=version, spec=spec,
                                   effective_from=_date(request.POST.get("effective_from"), version.effective_from),
-                                  notice_days=int(request.POST.get("notice_days") or 0),
-                                  escalate_above=Decimal(request.POST["escalate_above"])
+                                  notice_days=count(request.POST.get("notice_days") or 0, label=_("公示天数"),
+                                                    maximum=365),
+                                  escalate_above=positive_yuan(request.POST["escalate_above"])
                                   if request.POST.get("escalate_above") else None,
                                   note=request.POST.get("note", ""))
+        except BadNumber as error:  # before ValueError: the reason says which number and why
+            messages.error(request, str(error))
         except (json.JSONDecodeError, ValueError, ArithmeticError):
             messages.error(request, _("规则不是有效的 JSON，或数字格式不对，未保存。"))
         except ValidationError as error:

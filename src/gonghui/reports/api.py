@@ -16,6 +16,7 @@ from ninja.responses import Status
 
 from gonghui.api.errors import ApiError
 from gonghui.api.pagination import Page
+from gonghui.api.types import Quantity, Temperature
 from gonghui.core import ratelimit
 from gonghui.core.deadlines import local_date
 from gonghui.orgs import scoping as org_scoping
@@ -222,7 +223,7 @@ def overdue(request: HttpRequest) -> Any:
 
 class CheckIn(Schema):
     day: date
-    temperature: Decimal | None = None
+    temperature: Temperature | None = None
     well: bool = True
     note: str = Field("", max_length=500)
 
@@ -265,7 +266,7 @@ def supply_totals(request: HttpRequest, unit_id: int | None = None) -> Any:
 class SupplyRequestIn(Schema):
     enterprise_id: int
     item: str = Field(..., max_length=50, description="the catalogue's name, e.g. 口罩")
-    quantity: int = Field(..., ge=1, le=10_000_000)
+    quantity: Quantity
     note: str = Field("", max_length=200)
 
 

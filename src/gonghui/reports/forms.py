@@ -12,9 +12,10 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from gonghui.core.numbers import BadNumber, bounded_decimal, finite_decimal
 from gonghui.core.phone import InvalidPhone, normalise_mobile
 from gonghui.orgs.rules import InvalidNumber, parse_id_number
 
@@ -26,6 +27,7 @@ NUMERIC = frozenset({"number", "integer"})
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_TEXT = 2000
 MAX_ROWS = 5000
+VALUE_CAP = Decimal(10**12)  # a numeric field without bounds of its own: |value| at most a trillion
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,7 @@ class Checked:
 def _decimal_or_none(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValueError(value) from exc
+    return finite_decimal(value if isinstance(value, int | Decimal) else str(value))  # NaN, 1e999: ValueError
 
 
 def _field_from(raw: dict[str, Any], where: str, problems: list[str]) -> Field | None:
@@ -189,12 +188,14 @@ def clean_value(spec: Field, value: Any) -> Any:
         return None
     kind = spec.type
     if kind in ("number", "integer"):
+        # core.numbers reads the value as typed (NFKC would make "²" a 2): NaN, infinities, 1e999 refused; a
+        # field without its own bounds is capped at ±VALUE_CAP so that the period's totals stay in their column.
         try:
-            number = Decimal(_text(value).replace(",", ""))
-        except InvalidOperation as exc:
-            raise ValueError("应为数字。") from exc
-        if not number.is_finite():
-            raise ValueError("应为数字。")
+            number = bounded_decimal(value if isinstance(value, int | Decimal) else str(value),
+                                     -VALUE_CAP if spec.minimum is None else None,
+                                     VALUE_CAP if spec.maximum is None else None, label="数值")
+        except BadNumber as exc:
+            raise ValueError(f"应为数字：{exc}") from exc
         if kind == "integer":
             if number != number.to_integral_value():
                 raise ValueError("应为整数。")

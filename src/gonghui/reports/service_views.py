@@ -4,7 +4,6 @@ receipts, and the enterprises back at work per street. Thin: parse, call one ser
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -19,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import attachments, ratelimit
 from gonghui.core.deadlines import local_date
-from gonghui.core.http import form_date, form_id, handles_bad_input
+from gonghui.core.http import form_count, form_date, form_id, handles_bad_input
 from gonghui.core.models import Attachment
+from gonghui.core.numbers import BadNumber, finite_decimal
 from gonghui.orgs import scoping as org_scoping
 from gonghui.orgs.models import Enterprise, Industry, Role, Unit, User
 from gonghui.orgs.views import official_required
@@ -86,10 +86,10 @@ def isolation_view(request: HttpRequest, isolation_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         if action == "check":
             raw = (request.POST.get("temperature") or "").strip()
-            try:
-                temperature = Decimal(raw) if raw else None
-            except InvalidOperation as exc:
-                raise ValidationError(_("体温请填数字，例如 36.5。")) from exc
+            try:  # core.numbers: NaN, Infinity, 1e999, "³⁶" refused with the reason; the service checks 34–43
+                temperature = finite_decimal(raw, label=_("体温")) if raw else None
+            except BadNumber as exc:
+                raise ValidationError(_("体温请填数字，例如 36.5。") + str(exc)) from exc
             services.record_check(actor=request.user, isolation=isolation,
                                   day=form_date(request.POST.get("day"), _("日期")) or _today(),
                                   temperature=temperature, well=request.POST.get("well") == "yes",
@@ -169,17 +169,15 @@ def supply_order_view(request: HttpRequest, supply_order_id: int) -> HttpRespons
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "receive":
-            raw = request.POST.get("quantity", "").strip()
             services.receive_order(actor=request.user, order=order,
-                                   quantity=(int(raw) if raw.isdigit() and len(raw) < 10 else -1) if raw else None)
+                                   quantity=form_count(request.POST.get("quantity"), _("数量"), required=False))
             messages.success(request, _("已登记到货。"))
         elif action in ("allocate", "deliver"):
             supply = scoping.supply_requests.get_or_404(request.user, form_id(request.POST.get("request")),
                                                         queryset=SupplyRequest.objects.filter(order=order))
             if action == "allocate":
-                raw = request.POST.get("quantity", "")
                 services.allocate_supplies(actor=request.user, request=supply,
-                                           quantity=int(raw) if raw.isdigit() and len(raw) < 10 else -1)
+                                           quantity=form_count(request.POST.get("quantity"), _("数量")))
                 messages.success(request, _("已分配。"))
             else:
                 services.deliver_supplies(actor=request.user, request=supply)
@@ -205,11 +203,10 @@ def supply_request_view(request: HttpRequest) -> HttpResponse:
         enterprise = enterprises.filter(pk=form_id(request.POST.get("enterprise"))).first() or \
             (enterprises.first() if len(mine) == 1 else None)
         item = SupplyItem.objects.filter(pk=form_id(request.POST.get("item")), active=True).first()
-        raw = request.POST.get("quantity", "")
         if enterprise is None or item is None:
             raise ValidationError(_("请选择企业和物资。"))
         services.request_supplies(actor=request.user, enterprise=enterprise, item=item,
-                                  quantity=int(raw) if raw.isdigit() and len(raw) < 10 else 0,
+                                  quantity=form_count(request.POST.get("quantity"), _("数量")),
                                   note=request.POST.get("note", ""))
         messages.success(request, _("已提交申请，街道汇总后统一采购分配。"))
         return redirect("reports:supply_request")

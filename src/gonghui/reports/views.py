@@ -168,8 +168,7 @@ def _read_form(items: tuple[forms.Item, ...], post: Any) -> dict[str, Any]:
     for item in items:
         if isinstance(item, forms.Table):
             rows = []
-            for index in range(min(int(post.get(f"{item.key}__rows", "0") or 0) if
-                                   str(post.get(f"{item.key}__rows", "0")).isdigit() else 0, forms.MAX_ROWS)):
+            for index in range(min(form_id(post.get(f"{item.key}__rows")), forms.MAX_ROWS)):  # "²": none
                 rows.append({c.key: (post.getlist(f"{item.key}-{index}-{c.key}") if c.type == "multi"
                                      else post.get(f"{item.key}-{index}-{c.key}", "")) for c in item.columns})
             data[item.key] = rows
@@ -438,7 +437,7 @@ def forms_view(request: HttpRequest) -> HttpResponse:
 
 
 def _builder_rows(post: Any) -> list[dict[str, Any]]:
-    count = int(post.get("rows", "0")) if str(post.get("rows", "0")).isdigit() else 0
+    count = form_id(post.get("rows"))  # a row count: ASCII digits, anything else none ("²" was a 500)
     names = ("key", "label", "type", "choices", "minimum", "maximum", "help", "max_length", "pattern", "table",
              "table_key", "table_min_rows")
     return [{**{n: post.get(f"f-{i}-{n}", "") for n in names}, "required": post.get(f"f-{i}-required") == "on"}

@@ -12,6 +12,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from gonghui.core.deadlines import PROVISIONAL_NOTE, add_days, period_end, relies_on_provisional
+from gonghui.core.numbers import count_arg_upto
 
 _MAX = {"days": 36600, "working_days": 25000, "months": 1200}
 
@@ -23,9 +24,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--start", required=True, help="the event's date, YYYY-MM-DD")
         length = parser.add_mutually_exclusive_group(required=True)
-        length.add_argument("--days", type=int, help="calendar days (rolled past a last rest day)")
-        length.add_argument("--working-days", type=int, help="working days (official holidays and 调休 counted)")
-        length.add_argument("--months", type=int, help="months (民法典 第二百零二条; rolled past a last rest day)")
+        # core.numbers: "1e999", "nan", "²", "-3" are usage errors (exit 2); about 100 years at most
+        length.add_argument("--days", type=count_arg_upto(_MAX["days"]),
+                            help="calendar days (rolled past a last rest day)")
+        length.add_argument("--working-days", type=count_arg_upto(_MAX["working_days"]),
+                            help="working days (official holidays and 调休 counted)")
+        length.add_argument("--months", type=count_arg_upto(_MAX["months"]),
+                            help="months (民法典 第二百零二条; rolled past a last rest day)")
 
     def handle(self, *args, start: str, days: int | None, working_days: int | None, months: int | None,
                **options) -> None:  # noqa: ANN002, ANN003
