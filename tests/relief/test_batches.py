@@ -85,3 +85,46 @@ def test_only_fixed_amount_policies_can_be_batched(persona, unit) -> None:  # no
     with pytest.raises(ValidationError, match="固定金额"):
         services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"),
                                policy=Policy.objects.get(code="cq-temp-acute"))
+
+
+@pytest.mark.django_db
+def test_spouses_with_files_of_their_own_get_a_once_per_household_grant_once(persona, unit, run_queue,
+                                                                           household) -> None:  # noqa: ANN001
+    from gonghui.relief.models import HouseholdMember
+
+    his = household(bank="6222020200112235551")
+    hers = household(bank="6222020200112235552")
+    # His file lists her (by her ID number) as his spouse: one household, two files.
+    HouseholdMember.objects.filter(file=his, relation="配偶").update(id_hash=hers.person.id_hash)
+    stranger = household(bank="6222020200112235553")
+    street = unit("610104001")
+    alone = services.preview_batch(actor=persona("beiyuanmen"), unit=street, policy=grant())
+    HouseholdMember.objects.filter(file=his, relation="配偶").update(id_hash="")
+    apart = services.preview_batch(actor=persona("beiyuanmen"), unit=street, policy=grant())
+    assert alone.preview_count == apart.preview_count - 1  # the household is counted once
+    HouseholdMember.objects.filter(file=his, relation="配偶").update(id_hash=hers.person.id_hash)
+    run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=alone))
+    paid = set(PaymentEntry.objects.filter(purpose_code=GRANT).values_list("payee_person_id", flat=True))
+    assert his.person_id in paid and hers.person_id not in paid  # the household's first file only
+    assert stranger.person_id in paid
+    assert len(paid) == alone.preview_count
+
+
+@pytest.mark.django_db
+def test_a_household_paid_through_one_file_is_not_paid_again_through_the_other(persona, unit, run_queue,
+                                                                             household) -> None:  # noqa: ANN001
+    from gonghui.core import ledger
+    from gonghui.relief.models import HouseholdMember
+
+    his = household(bank="6222020200112236661")
+    hers = household(bank="6222020200112236662")
+    # Her file lists him as her spouse; the grant was paid to him before (an application).
+    HouseholdMember.objects.filter(file=hers, relation="配偶").update(id_hash=his.person.id_hash)
+    ledger.post_payment(actor=persona("beiyuanmen"), key=f"grant:{GRANT}:{his.person_id}", payee_person_id=his.person_id,
+                        payee_name=his.person.name, bank_account=his.person.bank_account, amount=Decimal("1000"),
+                        purpose_code=GRANT, unit=his.unit)
+    batch = services.preview_batch(actor=persona("beiyuanmen"), unit=unit("610104001"), policy=grant())
+    batch = run_queue(lambda: services.approve_batch(actor=persona("lianhu"), batch=batch))
+    assert not PaymentEntry.objects.filter(purpose_code=GRANT, payee_person_id=hers.person_id).exists()
+    assert PaymentEntry.objects.filter(purpose_code=GRANT).count() == 1 + batch.preview_count
+    assert batch.preview_count > 0  # the other households of the street are paid

@@ -29,6 +29,7 @@ from gonghui.relief.models import (
     PolicyVersion,
 )
 from gonghui.relief.services import ZERO, S, _money, _today, campaigns, version_on
+from gonghui.relief.services.caps import household_repeats
 
 
 def budget_for(unit: Unit, policy: Policy, year: int, lock: bool = False) -> Budget | None:
@@ -150,8 +151,9 @@ def preview_batch(*, actor: User, unit: Unit, policy: Policy) -> GrantBatch:
     amount = _batch_amount(version)
     campaign = (campaigns(version) or [policy.code])[0]
     already = PaymentEntry.objects.filter(purpose_code=campaign).filter(ledger.paid_q() | ledger.committed_q())
-    files = batch_files(unit, version).exclude(person_id__in=already.values("payee_person_id"))
-    count = files.count()
+    files = batch_files(unit, version)
+    repeats = household_repeats(files, campaign=campaign)  # one grant per household, not per file
+    count = files.exclude(person_id__in=already.values("payee_person_id")).exclude(id__in=repeats).count()
     batch = GrantBatch.objects.create(unit=unit, version=version, criteria=version.spec.get("eligibility") or {},
                                       preview_count=count, preview_total=amount * count, created_by=actor,
                                       budget=budget_for(unit, policy, _today().year))
@@ -201,7 +203,7 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | No
     """The batch's payment entries, one INSERT … SELECT per chunk of household files, written by the database.
 
     Nothing is paid twice: a household that already had an entry of the campaign before this run is
-    skipped, the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a re-run of the
+    skipped, so is every file of a household but its first (spouses with files of their own: `household_repeats`), the key `grant:<campaign>:<person>` is unique (ON CONFLICT DO NOTHING), and a re-run of the
     batch resumes after the last chunk it committed (`done_through`).
     """
     chunk = chunk or settings.GONGHUI_GRANT_CHUNK  # household files a transaction
@@ -224,6 +226,7 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | No
         AND NOT EXISTS (SELECT 1 FROM core_paymententry e WHERE e.purpose_code = %s AND e.payee_person_id = p.id
                         AND e.state IN (%s, %s, %s) AND e.id <= %s)""" if prior else ""
     skip_params = [campaign, *live, watermark] if prior else []
+    repeats = sorted(household_repeats(files, campaign=campaign, paid_through=watermark))
     created = 0
     now = timezone.now()
     today = _today()
@@ -232,7 +235,7 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | No
         last = start + chunk - 1
         if last <= done_through:
             continue
-        chunk_files = files.filter(id__gte=start, id__lte=last)
+        chunk_files = files.filter(id__gte=start, id__lte=last).exclude(id__in=[r for r in repeats if start <= r <= last])
         sql, params = chunk_files.values_list("id", flat=True).query.sql_with_params()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(

@@ -191,3 +191,46 @@ def household_applications_q(application: Application) -> Any:
 
 __all__ = ["Counted", "Household", "household_applications_q", "household_facts", "household_files",
            "household_keys", "household_of", "member_identity", "paid_in_campaign", "paid_this_year"]
+
+
+def household_repeats(files: Any, *, campaign: str, paid_through: int | None = None) -> set[int]:
+    """The files of `files` (a batch's queryset) left out of a once-per-household grant: another file of their
+    household already has it (an entry of `campaign`, up to entry id `paid_through`), or is paid first by this
+    batch (the lowest file id of the household). Linked as `household_files` links them: one shared ID hash.
+
+    Three queries whatever the batch's size: only files whose members carry an ID number can share a household
+    with another file (one open file per person), so the rest never appear here.
+    """
+    from django.db.models import Subquery
+
+    from gonghui.relief.models import HouseholdMember
+
+    members = HouseholdMember.objects.exclude(id_hash="")
+    member_hashes = Subquery(members.values("id_hash"))
+    linked_q = Q(members__id_hash__gt="") | Q(person__id_hash__in=member_hashes)
+    linked = HardshipFile.objects.filter(linked_q).values_list("id", "person_id", "person__id_hash").distinct()
+    keys: dict[int, set[str]] = {}
+    owner: dict[int, int] = {}
+    for file_id, person_id, person_hash in linked:
+        keys.setdefault(file_id, set()).add(person_hash)
+        owner[file_id] = person_id
+    if not keys:
+        return set()
+    for file_id, id_hash in members.filter(file_id__in=list(keys)).values_list("file_id", "id_hash"):
+        keys[file_id].add(id_hash)
+    live = [PaymentEntry.State.PENDING, PaymentEntry.State.EXPORTED, PaymentEntry.State.PAID]
+    paid = PaymentEntry.objects.filter(purpose_code=campaign, state__in=live)
+    if paid_through is not None:
+        paid = paid.filter(id__lte=paid_through)
+    paid_people = set(paid.values_list("payee_person_id", flat=True))
+    # What the households already granted hold: their files' keys, and a paid member's own hash.
+    taken = {h for file_id, person_id in owner.items() if person_id in paid_people for h in keys[file_id]}
+    taken.update(Person.objects.filter(id__in=Subquery(paid.values("payee_person_id")), id_hash__in=member_hashes)
+                 .values_list("id_hash", flat=True))
+    repeats: set[int] = set()
+    for file_id in sorted(files.filter(linked_q).values_list("id", flat=True).distinct()):
+        if keys[file_id] & taken:
+            repeats.add(file_id)
+        else:
+            taken |= keys[file_id]
+    return repeats
