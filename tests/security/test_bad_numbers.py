@@ -194,6 +194,21 @@ def test_page_a_count_in_a_query_or_hidden_field_is_never_a_server_error(raw: st
     client = client_for("beiyuanmen")
     assert client.get("/relief/", {"year": raw}).status_code == 200
     assert client.post("/reports/forms/new/", {"rows": raw}).status_code < 500
+    assert client.get("/people/", {"unit": raw}).status_code < 500  # an unknown unit is a 404
+    assert client.get("/units/", {"level": raw}).status_code == 200
+
+
+@pytest.mark.parametrize("account", ["²" * 16, "６２２２０２０２００１１２２３１"])
+def test_a_bank_account_of_look_alike_or_full_width_digits_is_refused(account: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from gonghui.orgs.forms import PersonForm
+    from gonghui.orgs.imports import _bank
+
+    with pytest.raises(ValueError, match="12到30位数字"):
+        _bank(account)
+    with pytest.raises(ValidationError, match="12到30位数字"):
+        PersonForm.base_fields["bank_account"].clean(account)
 
 
 # --- CLI: usage error, exit status 2, the reason on stderr; nothing printed on stdout ---

@@ -30,7 +30,7 @@ def _enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
 
 def _number(raw: str | None, label: str) -> int:
     raw = (raw or "").strip()
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         raise ValidationError(_("%(f)s应为整数。") % {"f": label})
     return int(raw)
 

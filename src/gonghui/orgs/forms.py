@@ -146,7 +146,7 @@ class PersonForm(SealedFieldsForm, StyledForm, forms.Form):
     residence = forms.CharField(label=_("现居住地"), max_length=200, required=False)
     emergency_name = NameField(label=_("紧急联系人"), max_length=50, required=False)
     emergency_phone = forms.CharField(label=_("紧急联系人电话"), max_length=20, required=False)
-    bank_account = forms.RegexField(label=_("银行账号"), regex=r"^\d{12,30}$", required=False,
+    bank_account = forms.RegexField(label=_("银行账号"), regex=r"^[0-9]{12,30}$", required=False,
                                     error_messages={"invalid": _("银行账号应为12到30位数字。")})
     basis = forms.ChoiceField(label=_("处理个人信息的依据"), choices=Person.Basis.choices)
     basis_note = forms.CharField(label=_("依据说明"), max_length=200, required=False)

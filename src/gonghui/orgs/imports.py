@@ -65,7 +65,7 @@ def _credit_code(text: str) -> str:
 
 def _bank(text: str) -> str:
     digits = text.replace(" ", "")
-    if not digits.isdigit() or not 12 <= len(digits) <= 30:
+    if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 30:  # "²".isdigit() is true
         raise ValueError(_("银行账号应为12到30位数字。"))
     return digits
 

@@ -46,7 +46,7 @@ def _people_filters(request: HttpRequest) -> dict[str, Any]:
     membership = request.GET.get("membership", "")
     return {
         "query": request.GET.get("q", "").strip()[:50],
-        "unit": int(unit) if unit.isdigit() else None,
+        "unit": int(unit) if unit.isascii() and unit.isdigit() else None,
         "tag": request.GET.get("tag", "")[:30],
         "membership": membership if membership in Person.Membership.values else "",
     }

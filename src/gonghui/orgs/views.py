@@ -264,7 +264,7 @@ def switch_unit_view(request: HttpRequest) -> HttpResponse:
 def unit_list_view(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level")
     units = selectors.unit_list(request.user, query=request.GET.get("q", "").strip()[:100],
-                                level=int(level) if level and level.isdigit() else None)
+                                level=int(level) if level and level.isascii() and level.isdigit() else None)
     page = Paginator(units, 50).get_page(request.GET.get("page"))
     context = {"page": page, "levels": Level.choices, "q": request.GET.get("q", ""), "level": level}
     template = "orgs/unit_list.html#unit-rows" if request.htmx else "orgs/unit_list.html"

@@ -248,7 +248,7 @@ def simulate(user: User, draft: PolicyVersion, *, limit: int = 5000) -> dict[str
 
 
 def spot_check(user: User, spot_id: str) -> SpotCheck | None:
-    if not spot_id.isdigit():
+    if not (spot_id.isascii() and spot_id.isdigit()):
         return None
     check = SpotCheck.objects.filter(pk=int(spot_id)).select_related("unit").first()
     if check is None or not org_scoping.units.can(user, org_scoping.VIEW, check.unit):

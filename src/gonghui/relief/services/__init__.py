@@ -582,7 +582,7 @@ def submit_application(*, actor: User, file: HardshipFile, policy: Policy, self_
     account = (bank_account or file.person.bank_account or "").replace(" ", "")
     if not account:
         raise ValidationError({"bank_account": _("请填写收款银行账号。")})
-    if not account.isdigit() or not 12 <= len(account) <= 30:
+    if not (account.isascii() and account.isdigit()) or not 12 <= len(account) <= 30:  # not "²"
         raise ValidationError({"bank_account": _("银行账号应为 12 到 30 位数字。")})
     chain = _chain(file.unit, version, result.amount)
     application = Application.objects.create(

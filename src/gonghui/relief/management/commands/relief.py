@@ -49,7 +49,7 @@ class Command(BaseCommand):
         household = None
         if isinstance(facts, dict) and facts.get("household") is not None:
             household = HardshipFile.objects.filter(pk=facts["household"]).first() \
-                if str(facts["household"]).isdigit() else None
+                if str(facts["household"]).isascii() and str(facts["household"]).isdigit() else None
             if household is None:
                 raise CommandError(f"no hardship file {facts['household']!r}", returncode=2)
         try:
