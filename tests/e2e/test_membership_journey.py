@@ -30,6 +30,8 @@ def test_a_rider_joins_is_approved_and_the_card_verifies(live_server, demo_tree,
     phone.get_by_label("新就业形态（如是，请选择；否则留空）").select_option(label="外卖骑手")
     phone.get_by_label("工作所在街道（新就业形态必填）").select_option(label="莲湖区总工会 · 北院门街道总工会")
     phone.get_by_label("岗位", exact=True).fill("外卖配送")
+    expect(phone.locator("blockquote")).to_contain_text("以工资收入为主要生活来源的劳动者")  # 工会法 第三条, quoted
+    phone.locator("#wages_yes").check()  # the form asks it (a required answer in the browser)
     phone.locator("#consent").check()
     screenshot(phone, "membership-join-phone")
     phone.get_by_test_id("submit-join").click()
@@ -38,6 +40,7 @@ def test_a_rider_joins_is_approved_and_the_card_verifies(live_server, demo_tree,
     expect(phone.locator("body")).to_contain_text("北院门街道餐饮行业工会")
     application = JoinApplication.objects.get(person__name="马骁骑")
     assert application.new_form == "rider" and application.employer is None
+    assert application.wages_main_source is True
 
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
     sign_in(desk, live_server.url, "beiyuanmen")
