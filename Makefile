@@ -50,13 +50,16 @@ lint: install-dev
 TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/orgs/scoping.py \
 	src/gonghui/orgs/auth.py src/gonghui/core/audit.py src/gonghui/core/crypto.py src/gonghui/core/phone.py \
 	src/gonghui/core/masking.py src/gonghui/core/ledger.py src/gonghui/core/money.py src/gonghui/core/deadlines.py \
-	src/gonghui/relief/services.py src/gonghui/relief/rules.py src/gonghui/core/notify.py \
-	src/gonghui/mediation/services.py src/gonghui/mediation/rules.py src/gonghui/mediation/scoping.py \
+	src/gonghui/relief/services src/gonghui/relief/rules.py src/gonghui/core/notify.py \
+	src/gonghui/mediation/services src/gonghui/mediation/rules.py src/gonghui/mediation/scoping.py \
 	src/gonghui/bargaining/rules.py src/gonghui/bargaining/scoping.py src/gonghui/bargaining/services.py \
 	src/gonghui/bargaining/selectors.py src/gonghui/reports/forms.py src/gonghui/reports/rules.py \
 	src/gonghui/reports/services.py src/gonghui/reports/selectors.py src/gonghui/reports/scoping.py \
 	src/gonghui/reports/workbook.py src/gonghui/reports/tasks.py src/gonghui/core/fields.py src/gonghui/core/backup.py \
-	src/gonghui/core/move.py
+	src/gonghui/core/move.py src/gonghui/core/numbers.py src/gonghui/core/arrangements.py src/gonghui/orgs/ages.py \
+	src/gonghui/membership/rules.py src/gonghui/membership/ages.py src/gonghui/reports/targets.py \
+	src/gonghui/mediation/suspensions.py src/gonghui/mediation/clocks.py src/gonghui/bargaining/clocks.py \
+	src/gonghui/bargaining/congress.py src/gonghui/relief/clocks.py
 typecheck: install-dev
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 

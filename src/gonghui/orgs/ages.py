@@ -121,6 +121,8 @@ def record_guardian_consent(*, actor: Any, person: Any, guardian: Guardian) -> A
     from gonghui.core import audit
     from gonghui.orgs.models import GuardianConsent
 
+    if guardian.consented_on is None:
+        raise ValidationError({"guardian_consented_on": _("请填写监护人同意的日期（不能晚于今天）。")})
     consent = GuardianConsent.objects.create(
         person=person, guardian_name=guardian.name, relation=guardian.relation, consented_on=guardian.consented_on,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None)

@@ -38,8 +38,10 @@ def recompute_notices(year: int) -> list[ClockChange]:
             .filter(state=Application.State.NOTICE, notice_until__year__gte=year, decided_at__isnull=False)
             .select_related("version", "person", "unit"))
     for application in rows:
+        if application.decided_at is None or application.notice_until is None:
+            continue
         start, old = local_date(application.decided_at), application.notice_until
-        if old is None or not start.year <= year <= old.year:
+        if not start.year <= year <= old.year:
             continue
         new = add_days(start, application.version.notice_days)
         if new == old:

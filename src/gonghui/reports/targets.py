@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -175,7 +176,7 @@ def _on_tags_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_
         return
     ids = [instance.pk] if not reverse else list(pk_set or ())
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: sync_enterprise(pk))
+        transaction.on_commit(partial(sync_enterprise, pk))
 
 
 def connect() -> None:
