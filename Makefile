@@ -17,9 +17,10 @@ demo: install .env
 	$(BIN)/gonghui demo
 	$(BIN)/gonghui serve --port $(PORT)
 
-## make test — install what the tests need, lint, run the suite on SQLite, then on PostgreSQL.
+## make test — install what the tests need, lint, type-check the ratchet, run the suite on SQLite, then on PostgreSQL.
 test: install-dev browser pg-client
 	$(BIN)/ruff check src tests bench
+	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 	$(BIN)/python -m pytest -p no:cacheprovider tests
 	@if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; else url="$(PG_TEST_URL)"; fi; \
 	if $(BIN)/python bench/pg_ready.py "$$url"; then \
