@@ -17,15 +17,20 @@ demo: install .env
 	$(BIN)/gonghui demo
 	$(BIN)/gonghui serve --port $(PORT)
 
-## make test — install what the tests need, lint, type-check the ratchet, run the suite on SQLite, then on PostgreSQL.
+## make test — install what the tests need, lint, type-check the ratchet, run the whole suite on SQLite across
+## both cores, then on PostgreSQL the tests whose behaviour differs by database (marked `postgres`), then the
+## production set through nginx. Each pass prints its 15 slowest tests.
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=15
 test: install-dev browser pg-client
 	$(BIN)/ruff check src tests bench
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+	@echo "== SQLite: the whole suite"
+	env -u DATABASE_URL $(PYTEST) tests
 	@if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; else url="$(PG_TEST_URL)"; fi; \
 	if $(BIN)/python bench/pg_ready.py "$$url"; then \
-		echo "== PostgreSQL: $$url"; \
-		DATABASE_URL="$$url" $(BIN)/python -m pytest -p no:cacheprovider tests || exit 1; \
+		echo "== PostgreSQL: the tests whose behaviour differs by database ($$url)"; \
+		DATABASE_URL="$$url" $(PYTEST) -m postgres tests || exit 1; \
 		echo "== the production set through nginx (deploy/smoke.sh)"; \
 		GONGHUI_PG_TEST_SERVER="$${url%/*}" bash deploy/smoke.sh || exit 1; \
 	elif [ "$(REQUIRE_POSTGRES)" = 1 ]; then \

@@ -22,9 +22,45 @@ def _flushes(item: pytest.Item) -> bool:
         marker and marker.kwargs.get("transaction")) or "transactional_db" in getattr(item, "fixturenames", ())
 
 
+# The tests whose behaviour differs by database, which `make test` runs on PostgreSQL too (`-m postgres`);
+# every test runs on SQLite. Locking and concurrency, constraints and the audit log's and ledger's triggers,
+# raw SQL (bulk imports and grants, key rotation, purges), and the SQL of searches and rollups. A new test of
+# that kind is added here or marked `@pytest.mark.postgres` where it stands.
+POSTGRES_TOO = (
+    "tests/core/test_audit.py",
+    "tests/core/test_ledger.py",
+    "tests/core/test_backup.py",
+    "tests/core/test_job_recovery.py",
+    "tests/orgs/test_tree.py",
+    "tests/registry/test_people_data.py",
+    "tests/registry/test_enterprises.py",
+    "tests/registry/test_imports.py",
+    "tests/relief/test_concurrency.py",
+    "tests/relief/test_money.py",
+    "tests/relief/test_batches.py",
+    "tests/relief/test_household_caps.py",
+    "tests/relief/test_quote_and_pages.py",
+    "tests/reports/test_reporting.py",
+    "tests/reports/test_services.py::test_rotating_the_key_reencrypts_reports_and_health_data",
+    "tests/reports/test_services.py::test_supply_totals_count_enterprises_once_and_follow_the_order",
+    "tests/mediation/test_api_and_figures.py",
+    "tests/membership/test_membership.py::test_one_person_is_never_a_member_of_two_unions_in_the_database",
+    "tests/membership/test_membership.py::test_two_unions_approving_one_person_at_once_make_one_member",
+    "tests/membership/test_membership.py::test_figures_count_members_rates_and_decision_times",
+)
+
+
+def _postgres_too(nodeid: str) -> bool:
+    return any(nodeid == entry or nodeid.startswith(entry + "::") or nodeid.startswith(entry + "[")
+               for entry in POSTGRES_TOO)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that flush the database last (browser journeys are also the slowest): every test before them
-    finds the demo tree built once for the session."""
+    finds the demo tree built once for the session. And the `postgres` mark on the tests listed above."""
+    for item in items:
+        if _postgres_too(item.nodeid):
+            item.add_marker(pytest.mark.postgres)
     items.sort(key=lambda item: (_flushes(item), "tests/e2e/" in str(item.fspath).replace("\\", "/")))
 
 

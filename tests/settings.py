@@ -9,7 +9,8 @@ os.environ.setdefault("GONGHUI_DATA_KEY", "test-data-key-0123456789")
 os.environ["GONGHUI_TESTING"] = "1"
 os.environ["GONGHUI_HTTPS"] = "0"
 os.environ["GONGHUI_SMS_BACKEND"] = "gonghui.core.sms.MemoryBackend"
-os.environ.setdefault("GONGHUI_VAR_DIR", str(ROOT / "var" / "test"))
+# Each pytest-xdist worker its own folder (uploads, exports, job files), as it has its own database.
+os.environ.setdefault("GONGHUI_VAR_DIR", str(ROOT / "var" / ("test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))))
 
 from gonghui.settings import *  # noqa: E402, F403
 
