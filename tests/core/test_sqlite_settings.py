@@ -66,3 +66,27 @@ def test_a_url_cannot_weaken_the_safeguards_and_other_engines_are_left_alone() -
     assert sqlite_database("x")["OPTIONS"] == SQLITE_OPTIONS
     postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "gonghui", "OPTIONS": {}}
     assert with_safeguards(postgres) is postgres
+
+
+def test_the_databases_named_to_migrate_data_get_the_safeguards_too(tmp_path: Path, django_db_blocker) -> None:  # noqa: ANN001
+    from django.db import connections
+
+    from gonghui.core import move
+
+    try:
+        django_db_blocker.unblock()  # two databases of this test's own, not the test database
+        move.connect(f"sqlite:///{tmp_path / 'from.sqlite3'}", f"sqlite:///{tmp_path / 'to.sqlite3'}")
+        for alias in (move.SOURCE, move.TARGET):
+            assert connections.settings[alias]["OPTIONS"] == SQLITE_OPTIONS
+            with connections[alias].cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode")
+                assert cursor.fetchone()[0] == "wal"
+                cursor.execute("PRAGMA busy_timeout")
+                assert cursor.fetchone()[0] > 0
+    finally:
+        for alias in (move.SOURCE, move.TARGET):
+            if alias in connections.settings:
+                connections[alias].close()
+                del connections[alias]
+                del connections.settings[alias]
+        django_db_blocker.restore()
