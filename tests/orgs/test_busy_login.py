@@ -49,3 +49,39 @@ def test_a_busy_database_while_signing_in_keeps_the_code_and_opens_no_session(de
     assert signed_in.status_code == 302
     assert client.session["_auth_user_id"]
     assert SmsCode.objects.get(phone_hash=phone_hash(PHONE), purpose="login").used_at is not None
+
+
+def test_a_refused_change_of_the_login_number_leaves_both_codes_good(persona, settings, client_for, monkeypatch) -> None:  # noqa: ANN001
+    """Both codes were right, then the save failed: the number is another account's (refused), or the database
+    was busy (the form comes back with what was typed). Neither code is spent."""
+    from django.core.exceptions import ValidationError
+
+    from gonghui.orgs import services
+    from tests.identity_helpers import code_for
+
+    settings.GONGHUI_SMS_RESEND_SECONDS = 0
+    worker = persona("worker1")
+    taken = persona("worker2").phone
+    new_code, current_code = code_for(taken, "phone_new"), code_for(worker.phone, "phone_current")
+    with pytest.raises(ValidationError):
+        services.update_own_contact(actor=worker, display_name="张小明", phone=taken, new_code=new_code,
+                                    current_code=current_code)
+    for number, purpose in ((taken, "phone_new"), (worker.phone, "phone_current")):
+        code = SmsCode.objects.get(phone_hash=phone_hash(number), purpose=purpose)
+        assert code.used_at is None and code.attempts == 1
+
+    free = "13712345606"
+    new_code = code_for(free, "phone_new")
+    client = client_for("worker1")
+    client.raise_request_exception = False
+    monkeypatch.setattr(services, "_save_own_contact", lambda **kwargs: (_ for _ in ()).throw(
+        OperationalError("database is locked")))
+    form = {"display_name": "张晓明", "phone": free, "new_code": new_code, "current_code": current_code}
+    busy = client.post("/accounts/profile/", form)
+    assert busy.status_code == 200 and BUSY in busy.content.decode()
+    assert _typed(busy.content.decode(), "display_name") == "张晓明"
+    assert SmsCode.objects.get(phone_hash=phone_hash(free), purpose="phone_new").used_at is None
+    monkeypatch.undo()
+    assert client.post("/accounts/profile/", form).status_code == 302
+    worker.refresh_from_db()
+    assert worker.phone == free
