@@ -65,7 +65,7 @@ TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/
 	src/gonghui/core/move.py src/gonghui/core/numbers.py src/gonghui/core/arrangements.py src/gonghui/orgs/ages.py \
 	src/gonghui/membership/rules.py src/gonghui/membership/ages.py src/gonghui/reports/targets.py \
 	src/gonghui/mediation/suspensions.py src/gonghui/mediation/clocks.py src/gonghui/bargaining/clocks.py \
-	src/gonghui/bargaining/congress.py src/gonghui/relief/clocks.py
+	src/gonghui/bargaining/congress.py src/gonghui/relief/clocks.py src/gonghui/core/sqlite.py
 typecheck: install-dev
 	SECRET_KEY=typecheck GONGHUI_DATA_KEY=typecheck $(BIN)/mypy --follow-imports=silent $(TYPED)
 

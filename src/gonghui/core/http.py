@@ -13,10 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.core.ledger import LedgerError
 from gonghui.core.money import BadAmount
 from gonghui.core.numbers import COUNT_MAX, BadNumber, count
+
+# A form whose submission failed because the database was busy (or briefly gone) is shown again with what was
+# typed: nothing was written and a one-time code was not spent (orgs.auth.spend_codes_with), so the same
+# submission can simply be sent again. Never a 503 page that loses the form.
+BUSY = gettext_lazy("系统繁忙，请稍后再提交；您填写的内容和验证码仍然有效。")
 
 
 def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -20,6 +20,7 @@ from django.core.management.color import no_style
 from django.db import connections, transaction
 
 from gonghui.core.backup import figures
+from gonghui.core.sqlite import with_safeguards
 
 SOURCE, TARGET = "move_source", "move_target"
 CHUNK = 2000
@@ -31,7 +32,9 @@ class MoveError(Exception):
 
 def connect(source_url: str, target_url: str) -> None:
     for alias, url in ((SOURCE, source_url), (TARGET, target_url)):
-        configured = connections.configure_settings({"default": dj_database_url.parse(url)})["default"]
+        # A SQLite source may still be in use: it gets the safeguards (busy timeout, WAL) as it does in the app.
+        database = with_safeguards(dj_database_url.parse(url))
+        configured = connections.configure_settings({"default": database})["default"]
         connections.settings[alias] = configured
         try:
             connections[alias].ensure_connection()

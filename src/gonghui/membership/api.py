@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -235,6 +236,14 @@ def send_code(request: HttpRequest, payload: CodeIn) -> dict[str, str]:
     return {"message": message}
 
 
+def _busy() -> ApiError:
+    """The database was busy: nothing was written and the one-time code is still good, so the same request may
+    be sent again (services.join_online, orgs.auth.spend_codes_with)."""
+    from gonghui.core.http import BUSY
+
+    return ApiError(503, "busy", str(BUSY))
+
+
 class JoinIn(ApplyIn):
     name: str = Field(..., min_length=1, max_length=50)
     id_number: str = Field(..., min_length=15, max_length=25)
@@ -258,6 +267,8 @@ def join(request: HttpRequest, payload: JoinIn) -> Any:
             wages_main_source=payload.wages_main_source)
     except ValidationError as error:
         raise _refuse(error) from error
+    except OperationalError as error:
+        raise _busy() from error
     ratelimit.note("membership.application", who=limit_who, ip=ip)
     return Status(201, application)
 
@@ -282,6 +293,8 @@ def rebind(request: HttpRequest, payload: RebindIn) -> dict[str, str]:
                               ip=client_ip(request))
     except ValidationError as error:
         raise _refuse(error) from error
+    except OperationalError as error:
+        raise _busy() from error
     return {"message": str(services.REBIND_ANSWER)}
 
 

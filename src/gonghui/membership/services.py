@@ -470,18 +470,24 @@ def rebind_phone(*, phone: str, code: str, name: str, id_number: str, ip: str | 
     cooling period (GONGHUI_REBIND_COOLING_HOURS) and the old number is told at once and may cancel it;
     otherwise — or when the account holds an official role, an open relief application or an open
     mediation case, or has been re-bound recently — it waits for the union's verification. The old number
-    is told in every case. Returns the record (None when nothing matched); nothing is changed at once.
+    is told in every case. Returns the record (None when nothing matched); nothing is changed at once. The
+    code is spent only with the record (auth.spend_codes_with).
     """
+    from gonghui.orgs import auth
+
+    number = orgs_services._normalised_phone(phone)
+    if not number:
+        raise ValidationError({"phone": _("请输入正确的11位手机号码。")})
+    return auth.spend_codes_with(lambda: _open_rebind(number=number, name=name, id_number=id_number, ip=ip),
+                                 auth.CodeCheck(phone=number, code=code, purpose=auth.Purpose.REBIND))
+
+
+def _open_rebind(*, number: str, name: str, id_number: str, ip: str | None) -> PhoneRebind | None:
     from django.db.models import Q
 
     from gonghui.core.crypto import lookup_hash
     from gonghui.orgs import auth, identity
 
-    number = orgs_services._normalised_phone(phone)
-    if not number:
-        raise ValidationError({"phone": _("请输入正确的11位手机号码。")})
-    if not auth.check_verification_code(phone=number, code=code, purpose=auth.Purpose.REBIND):
-        raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
     person = _find_file(name, id_number)
     if person is None:
         return None
@@ -566,14 +572,18 @@ def cancel_rebinds_from_old_number(*, phone: str, code: str) -> int:
     from gonghui.orgs import auth
 
     number = orgs_services._normalised_phone(phone)
-    if not number or not auth.check_verification_code(phone=number, code=code, purpose=auth.Purpose.REBIND_CANCEL):
+    if not number:
         raise ValidationError({"code": _("手机验证码不正确或已过期，请重新获取。")})
-    with transaction.atomic():
+
+    def cancel_waiting() -> int:
         waiting = list(PhoneRebind.objects.select_for_update().filter(
             old_phone_hash=lookup_hash(number, "phone"), state__in=PhoneRebind.OPEN))
         for record in waiting:
             _cancel(record, actor=None, note=_("原手机号本人取消"))
-    return len(waiting)
+        return len(waiting)
+
+    return auth.spend_codes_with(cancel_waiting,
+                                 auth.CodeCheck(phone=number, code=code, purpose=auth.Purpose.REBIND_CANCEL))
 
 
 def _cancel(record: PhoneRebind, *, actor: User | None, note: str) -> None:

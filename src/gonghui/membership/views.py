@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import pdf, ratelimit
-from gonghui.core.http import form_id, handles_bad_input
+from gonghui.core.http import BUSY, form_id, handles_bad_input
 from gonghui.core.masking import mask_name
 from gonghui.core.net import client_ip
 from gonghui.membership import cards, scoping, selectors, services
@@ -89,6 +90,7 @@ def join_view(request: HttpRequest) -> HttpResponse:
         if not post.get("new_form"):
             if post.get("employer_id"):
                 employer = Enterprise.objects.select_related("unit").filter(pk=form_id(post.get("employer_id"))).first()
+                context["choices"] = [employer] if employer is not None else []  # kept when shown again
             else:
                 employer, choices = _find_employer(post.get("employer", ""))
         if choices:
@@ -116,6 +118,8 @@ def join_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        except OperationalError:
+            messages.error(request, BUSY)
         else:
             ratelimit.note("membership.application", who=limit_who, ip=client_ip(request))
             if not request.user.is_authenticated:
@@ -305,6 +309,8 @@ def rebind_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        except OperationalError:
+            messages.error(request, BUSY)
         else:
             messages.info(request, services.REBIND_ANSWER)
             return redirect("membership:rebind")
@@ -321,6 +327,8 @@ def rebind_cancel_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        except OperationalError:
+            messages.error(request, BUSY)
         else:
             messages.success(request, _("已取消 %(n)d 项待生效的手机号更换。") % {"n": cancelled})
             return redirect("membership:rebind_cancel")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -445,6 +446,44 @@ def count_refusal(*, phone: str, purpose: str) -> None:
                                         expires_at__gt=timezone.now()).order_by("-created_at").first())
     if candidate is not None:
         SmsCode.objects.filter(pk=candidate.pk).update(attempts=candidate.attempts + 1)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """A one-time code to check before a write, and the form field and words a wrong code is refused with."""
+
+    phone: str
+    code: str
+    purpose: str
+    field: str = "code"
+    message: str = ""
+
+
+def spend_codes_with(write: Callable[[], T], *checks: CodeCheck) -> T:
+    """Check the codes and run `write` in one transaction: a code is spent only with the write it allowed.
+
+    When anything after the check fails — the write refused (ValidationError), the database busy or gone
+    (OperationalError), any error — everything is undone, the codes' use with it, and the person may submit
+    again with the same code. A wrong code is refused with its check's words and counted as a wrong attempt;
+    a refusal of the write counts as one attempt of each code (so that one code cannot probe many answers);
+    a failure of the database counts nothing, as it is not the person's doing.
+    """
+    wrong: CodeCheck | None = None
+    try:
+        with transaction.atomic():
+            for check in checks:
+                if not check_verification_code(phone=check.phone, code=check.code, purpose=check.purpose):
+                    wrong = check
+                    raise ValidationError({check.field: check.message or _("手机验证码不正确或已过期，请重新获取。")})
+            return write()
+    except ValidationError:
+        # The wrong attempt was undone with the rest: counted again, outside the undone transaction.
+        for check in [wrong] if wrong is not None else checks:
+            count_refusal(phone=check.phone, purpose=check.purpose)
+        raise
 
 
 def sms_login(request: HttpRequest, phone: str, code: str) -> LoginOutcome:

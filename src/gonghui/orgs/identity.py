@@ -157,14 +157,15 @@ def verify_by_union(*, actor: User, person: Person, method: str, evidence: str, 
                     phone_code: str = "") -> IdentityVerification:
     """An official of the person's union verified them (ID card in person, or video) and records it; with a
     mobile number — proved by a code the person reads out from it — the file's login is bound to it (an
-    account is opened when the file has none). The code is checked first, in its own transaction."""
+    account is opened when the file has none). The code is spent only with the verification."""
     from gonghui.orgs import auth
 
     scoping.people.get_or_404(actor, person.pk, action=scoping.CHANGE)
-    if phone.strip() and not auth.check_verification_code(phone=phone, code=phone_code,
-                                                          purpose=auth.Purpose.PHONE_NEW):
-        raise ValidationError({"phone_code": _("手机号的验证码不正确或已过期：请让本人读出发到该号码的验证码。")})
-    return _verify_by_union(actor=actor, person=person, method=method, evidence=evidence, phone=phone)
+    checks = [auth.CodeCheck(phone=phone, code=phone_code, purpose=auth.Purpose.PHONE_NEW, field="phone_code",
+                             message=_("手机号的验证码不正确或已过期：请让本人读出发到该号码的验证码。"))] \
+        if phone.strip() else []
+    return auth.spend_codes_with(
+        lambda: _verify_by_union(actor=actor, person=person, method=method, evidence=evidence, phone=phone), *checks)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core import excel
 from gonghui.core.deadlines import local_date
-from gonghui.core.http import handles_bad_input
+from gonghui.core.http import BUSY, handles_bad_input
 from gonghui.core.models import Job
 from gonghui.orgs import ages, exports, imports, person_sections, scoping, selectors, services
 from gonghui.orgs.forms import EnterpriseForm, ImportForm, OwnContactForm, PersonForm
@@ -168,6 +169,8 @@ def person_verify_view(request: HttpRequest, person_id: int) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        except OperationalError:
+            messages.error(request, BUSY)
         else:
             messages.success(request, _("已记录身份核验。"))
             return redirect("orgs:person_detail", person_id=person.pk)
@@ -382,6 +385,8 @@ def my_file_view(request: HttpRequest) -> HttpResponse:
                 services.update_own_person_contact(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 _apply_errors(form, error)
+            except OperationalError:
+                form.add_error(None, BUSY)
             else:
                 messages.success(request, _("联系方式已更新。"))
                 return redirect("orgs:my_file")

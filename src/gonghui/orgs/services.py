@@ -320,19 +320,23 @@ def update_own_contact(*, actor: User, display_name: str, phone: str, new_code: 
 
     The mobile is the login: it changes only with a code sent to the new number (it is the user's) and a
     code sent to the current one (whoever holds the session also holds the phone), each for that purpose.
-    The codes are checked first, in their own transaction, so that a wrong one counts as a wrong attempt.
+    The codes are spent only with the change (auth.spend_codes_with): a refused or failed save leaves them good.
     """
     from gonghui.orgs import auth
 
     current = User.objects.get(pk=actor.pk)
     phone = _normalised_phone(phone)
+    checks = []
     if phone != current.phone:
-        if phone and not auth.check_verification_code(phone=phone, code=new_code, purpose=auth.Purpose.PHONE_NEW):
-            raise ValidationError({"new_code": _("新手机号的验证码不正确或已过期，请重新获取。")})
-        if current.phone and not auth.check_verification_code(phone=current.phone, code=current_code,
-                                                              purpose=auth.Purpose.PHONE_CURRENT):
-            raise ValidationError({"current_code": _("当前手机号的验证码不正确或已过期，请重新获取。")})
-    return _save_own_contact(actor=actor, display_name=display_name, phone=phone)
+        if phone:
+            checks.append(auth.CodeCheck(phone=phone, code=new_code, purpose=auth.Purpose.PHONE_NEW, field="new_code",
+                                         message=_("新手机号的验证码不正确或已过期，请重新获取。")))
+        if current.phone:
+            checks.append(auth.CodeCheck(phone=current.phone, code=current_code, purpose=auth.Purpose.PHONE_CURRENT,
+                                         field="current_code",
+                                         message=_("当前手机号的验证码不正确或已过期，请重新获取。")))
+    return auth.spend_codes_with(lambda: _save_own_contact(actor=actor, display_name=display_name, phone=phone),
+                                 *checks)
 
 
 @transaction.atomic
@@ -685,15 +689,16 @@ def update_person(*, actor: User, person: Person, tags: Any = None, unit: Unit |
 def update_own_person_contact(*, actor: User, phone: str, residence: str, emergency_name: str,
                               emergency_phone: str, phone_code: str = "") -> Person:
     """A worker corrects the contact data of their own file. The file's mobile is what proves the person
-    later (identity.phone_on_file): a new one needs a code sent to it."""
+    later (identity.phone_on_file): a new one needs a code sent to it, spent only with the change."""
     from gonghui.orgs import auth
 
     current = Person.objects.filter(user=actor).first()
     changed = current is not None and phone.strip() and _normalised_phone(phone) != current.phone
-    if changed and not auth.check_verification_code(phone=phone, code=phone_code, purpose=auth.Purpose.PHONE_NEW):
-        raise ValidationError({"phone_code": _("新手机号的验证码不正确或已过期，请重新获取。")})
-    return _save_own_person_contact(actor=actor, phone=phone, residence=residence, emergency_name=emergency_name,
-                                    emergency_phone=emergency_phone)
+    checks = [auth.CodeCheck(phone=phone, code=phone_code, purpose=auth.Purpose.PHONE_NEW, field="phone_code",
+                             message=_("新手机号的验证码不正确或已过期，请重新获取。"))] if changed else []
+    return auth.spend_codes_with(
+        lambda: _save_own_person_contact(actor=actor, phone=phone, residence=residence, emergency_name=emergency_name,
+                                         emergency_phone=emergency_phone), *checks)
 
 
 @transaction.atomic

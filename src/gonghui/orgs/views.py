@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gonghui.core.http import BUSY
 from gonghui.core.net import client_ip
 from gonghui.orgs import auth, scoping, selectors, services
 from gonghui.orgs.forms import (
@@ -101,10 +106,22 @@ def sms_login_view(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SmsLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = auth.sms_login(request, form.cleaned_data["phone"], form.cleaned_data["code"])
-        if outcome.user is not None:
-            return _finish_login(request, outcome.user, _safe_next(request))
-        form.add_error(None, outcome.message)
+        try:
+            # The code is spent only with the session it opens: when the database is busy both are undone and
+            # the same code signs in when the form is sent again.
+            with transaction.atomic():
+                outcome = auth.sms_login(request, form.cleaned_data["phone"], form.cleaned_data["code"])
+                if outcome.user is not None:
+                    response = _finish_login(request, outcome.user, _safe_next(request))
+                    request.session.save()
+                    return response
+        except OperationalError:
+            # Nothing of the sign-in is kept, not even in this request's memory.
+            request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+            request.user = AnonymousUser()
+            form.add_error(None, BUSY)
+        else:
+            form.add_error(None, outcome.message)
     return render(request, "orgs/login.html", {"form": form, "tab": "sms", "next": request.GET.get("next", "")})
 
 
@@ -227,6 +244,8 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             services.update_own_contact(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
+        except OperationalError:
+            form.add_error(None, BUSY)
         else:
             messages.success(request, _("联系方式已更新。"))
             return redirect("home")
