@@ -241,7 +241,6 @@ def create_account(
     return user
 
 
-@transaction.atomic
 def _refuse_employer_role(role: str) -> None:
     if role in ENTERPRISE_ROLES:
         raise ValidationError(_("用人单位代表和企业填报员须在企业页面指定，以便绑定其企业。"))
@@ -281,6 +280,7 @@ def appoint_employer_representative(*, actor: User, enterprise: Enterprise, user
     return user
 
 
+@transaction.atomic
 def grant_role(*, actor: User, user: User, role: str, unit: Unit) -> RoleAssignment:
     _refuse_employer_role(role)
     user = scoping.users.get_or_404(actor, user.pk)
