@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gonghui.core import audit
+from gonghui.core import audit, counters
 from gonghui.core.deadlines import add_days, local_date
 from gonghui.membership import ages as member_ages
 from gonghui.membership import rules
@@ -173,8 +173,8 @@ def escalate_overdue(*, today: date | None = None) -> int:
 def _next_number(unit: Unit, year: int) -> str:
     """Membership numbers: the province's code, the year, a serial (6101 2026 000123 style)."""
     prefix = f"{(unit.province.code if unit.province_id else unit.code)[:4]}{year}"
-    last = Membership.objects.filter(number__startswith=prefix).aggregate(top=Max("number"))["top"]
-    serial = int(last[len(prefix):]) + 1 if last else 1
+    serial = counters.next_serial(f"membership:{prefix}", seed=lambda: counters.serial_of(
+        Membership.objects.filter(number__startswith=prefix).aggregate(top=Max("number"))["top"], prefix))
     return f"{prefix}{serial:06d}"
 
 
