@@ -180,18 +180,15 @@ def _next_number(unit: Unit, year: int) -> str:
 
 def _open_membership(*, actor: User, person: Person, unit: Unit, since: date) -> Membership:
     today = _today()
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(person=person, unit=unit, province_id=unit.province_id,
-                                                       number=_next_number(unit, today.year), since=since,
-                                                       joined_unit_on=today)
-                break
-        except IntegrityError as exc:
-            if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
-                raise ValidationError(_("此人已是其他基层工会的会员：一人不能同时在两个基层工会。")) from exc
-    else:
-        raise ValidationError(_("会员编号分配冲突，请重试。"))
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(person=person, unit=unit, province_id=unit.province_id,
+                                                   number=_next_number(unit, today.year), since=since,
+                                                   joined_unit_on=today)
+    except IntegrityError as exc:  # the number comes from the counter: only the person can collide
+        if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
+            raise ValidationError(_("此人已是其他基层工会的会员：一人不能同时在两个基层工会。")) from exc
+        raise
     orgs_services.record_membership(actor=actor, person=person, membership=Person.Membership.MEMBER, since=since,
                                     unit=unit)
     return membership
