@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 
-
 # What relief holds on a person: the hardship files (one open file a person: two open files refuse the merge),
 # the household members on the registry, the applications. Grants and caps follow the files and applications.
 CLAIMS = ("relief.HardshipFile.person", "relief.HouseholdMember.person", "relief.Application.person")
