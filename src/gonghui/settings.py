@@ -169,8 +169,6 @@ elif TASKS_BACKEND != "db":
 
 # --- Accounts and security baseline (MLPS 2.0 level 3; the standard sets no numbers) ---
 AUTH_USER_MODEL = "orgs.User"
-# Whom the payments ledger pays (a real reference, named here as AUTH_USER_MODEL is: core names no app of ours).
-GONGHUI_PAYEE_MODEL = "orgs.Person"
 LOGIN_URL = "orgs:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "orgs:login"

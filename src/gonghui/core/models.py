@@ -169,7 +169,8 @@ class PaymentEntry(models.Model):
     idempotency_key = models.CharField(_("幂等键"), max_length=120, unique=True)
     # The person's file paid. Never changes (the triggers refuse it), not even when the file is merged into
     # another: what was paid to a person is looked up across the files merged into it (core.merges).
-    payee_person = models.ForeignKey(settings.GONGHUI_PAYEE_MODEL, verbose_name=_("收款人档案"),
+    # (A lazy reference by name, not an import: core still uses nothing of ours.)
+    payee_person = models.ForeignKey("orgs.Person", verbose_name=_("收款人档案"),
                                      on_delete=models.PROTECT, related_name="+")
     payee_name = models.CharField(_("收款人"), max_length=50)
     bank_account = EncryptedTextField(_("收款账号"), blank=True, default="")

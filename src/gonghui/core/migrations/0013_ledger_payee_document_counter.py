@@ -7,7 +7,6 @@ with the entries to look at, rather than a bare constraint error.
 """
 
 import django.db.models.deletion
-from django.conf import settings
 from django.db import migrations, models
 
 from gonghui.core import audit_guard
@@ -15,7 +14,7 @@ from gonghui.core import audit_guard
 
 def check_payees(apps, schema_editor):
     PaymentEntry = apps.get_model("core", "PaymentEntry")
-    Payee = apps.get_model(settings.GONGHUI_PAYEE_MODEL)
+    Payee = apps.get_model("orgs", "Person")
     orphans = list(PaymentEntry.objects.exclude(payee_person_id__in=Payee.objects.values("pk"))
                    .values_list("pk", flat=True)[:20])
     if orphans:
@@ -46,7 +45,7 @@ class Migration(migrations.Migration):
                     model_name='paymententry',
                     name='payee_person',
                     field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT,
-                                            related_name='+', to=settings.GONGHUI_PAYEE_MODEL,
+                                            related_name='+', to='orgs.person',
                                             verbose_name='收款人档案'),
                 ),
                 migrations.AddIndex(
@@ -62,7 +61,7 @@ class Migration(migrations.Migration):
             model_name='paymententry',
             name='payee_person',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+',
-                                    to=settings.GONGHUI_PAYEE_MODEL, verbose_name='收款人档案'),
+                                    to='orgs.person', verbose_name='收款人档案'),
         ),
         migrations.RunPython(put_guard_back, lift_guard),
         migrations.CreateModel(
