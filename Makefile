@@ -62,7 +62,7 @@ TYPED := src/gonghui/orgs/services.py src/gonghui/orgs/selectors.py src/gonghui/
 	src/gonghui/bargaining/selectors.py src/gonghui/reports/forms.py src/gonghui/reports/rules.py \
 	src/gonghui/reports/services.py src/gonghui/reports/selectors.py src/gonghui/reports/scoping.py \
 	src/gonghui/reports/workbook.py src/gonghui/reports/tasks.py src/gonghui/core/fields.py src/gonghui/core/backup.py \
-	src/gonghui/core/move.py src/gonghui/core/numbers.py src/gonghui/core/arrangements.py src/gonghui/orgs/ages.py \
+	src/gonghui/core/move.py src/gonghui/core/numbers.py src/gonghui/core/merges.py src/gonghui/core/counters.py src/gonghui/core/arrangements.py src/gonghui/orgs/ages.py \
 	src/gonghui/membership/rules.py src/gonghui/membership/ages.py src/gonghui/reports/targets.py \
 	src/gonghui/mediation/suspensions.py src/gonghui/mediation/clocks.py src/gonghui/bargaining/clocks.py \
 	src/gonghui/bargaining/congress.py src/gonghui/relief/clocks.py src/gonghui/core/sqlite.py

@@ -24,17 +24,24 @@ def street(unit):  # noqa: ANN001, ANN201
 ACCOUNT = "6222020200112233445"
 
 
+def file_id(n: int) -> int:
+    """The n-th person's file of the demo registry: the ledger pays a person on file (a real reference)."""
+    from gonghui.orgs.models import Person
+
+    return Person.objects.order_by("id").values_list("id", flat=True)[n]
+
+
 def verified(person: int, account: str = ACCOUNT) -> None:
     """The union confirmed the account is the payee's: without it the ledger pays nothing."""
     from gonghui.orgs.models import User
 
-    ledger.verify_account(actor=User.objects.get(username="lianhu"), person_id=person, account=account,
+    ledger.verify_account(actor=User.objects.get(username="lianhu"), person_id=file_id(person), account=account,
                           how="本人持卡到场核对", unit_path="")
 
 
 def pay(street, key: str, amount: str = "1000", person: int = 1, actor=None):  # noqa: ANN001, ANN201
     verified(person)
-    entry, _created = ledger.post_payment(actor=actor, key=key, payee_person_id=person, payee_name="张三",
+    entry, _created = ledger.post_payment(actor=actor, key=key, payee_person_id=file_id(person), payee_name="张三",
                                           bank_account=ACCOUNT, amount=D(amount),
                                           purpose_code="test-grant", unit=street)
     return entry
@@ -55,7 +62,7 @@ def return_file(tmp_path: Path, rows: list[dict], batch: BankBatch | None = None
 @pytest.mark.django_db
 def test_the_same_key_pays_once(street) -> None:  # noqa: ANN001
     first = pay(street, "k1")
-    again, created = ledger.post_payment(actor=None, key="k1", payee_person_id=1, payee_name="张三", bank_account=ACCOUNT,
+    again, created = ledger.post_payment(actor=None, key="k1", payee_person_id=file_id(1), payee_name="张三", bank_account=ACCOUNT,
                                          amount=D("1000.00"), purpose_code="test-grant", unit=street)
     assert (again.pk, created) == (first.pk, False)
     with pytest.raises(ledger.LedgerError, match="幂等键"):
@@ -94,7 +101,7 @@ def test_money_fields_cannot_be_edited_or_deleted_even_in_sql(street) -> None:  
 def test_a_zero_or_positive_reversal_is_refused_by_the_database(street) -> None:  # noqa: ANN001
     entry = pay(street, "k-check")
     with pytest.raises(IntegrityError), transaction.atomic():
-        PaymentEntry.objects.create(idempotency_key="bad", payee_person_id=1, payee_name="x", amount=D("5"),
+        PaymentEntry.objects.create(idempotency_key="bad", payee_person_id=file_id(1), payee_name="x", amount=D("5"),
                                     purpose_code="x", unit_id_ref=street.pk, unit_path=street.path,
                                     period=entry.period, reverses=entry)
 
@@ -179,7 +186,7 @@ def _save(tmp_path: Path, content: bytes) -> Path:
 def test_no_entry_without_an_account(street) -> None:  # noqa: ANN001
     before = PaymentEntry.objects.count()
     with pytest.raises(ledger.LedgerError, match="没有登记收款账号"):
-        ledger.post_payment(actor=None, key="no-account", payee_person_id=1, payee_name="张三", bank_account="",
+        ledger.post_payment(actor=None, key="no-account", payee_person_id=file_id(1), payee_name="张三", bank_account="",
                             amount=D("100"), purpose_code="test-grant", unit=street)
     assert PaymentEntry.objects.count() == before
 
@@ -189,20 +196,20 @@ def test_an_account_not_verified_as_the_payees_is_refused(street, persona) -> No
     verified(1)
     before = PaymentEntry.objects.count()
     with pytest.raises(ledger.LedgerError, match="未经工会核实"):  # someone else's verified card: not this payee's
-        ledger.post_payment(actor=None, key="other-payee", payee_person_id=2, payee_name="李四", bank_account=ACCOUNT,
+        ledger.post_payment(actor=None, key="other-payee", payee_person_id=file_id(2), payee_name="李四", bank_account=ACCOUNT,
                             amount=D("100"), purpose_code="test-grant", unit=street)
     with pytest.raises(ledger.LedgerError, match="未经工会核实"):  # the payee, but a card nobody verified
-        ledger.post_payment(actor=None, key="other-card", payee_person_id=1, payee_name="张三",
+        ledger.post_payment(actor=None, key="other-card", payee_person_id=file_id(1), payee_name="张三",
                             bank_account="6217000011112222333", amount=D("100"), purpose_code="test-grant", unit=street)
     from gonghui.core.models import AccountVerification
 
-    AccountVerification.objects.filter(person_id_ref=1).update(revoked_at="2026-01-01T00:00:00Z")
+    AccountVerification.objects.filter(person_id_ref=file_id(1)).update(revoked_at="2026-01-01T00:00:00Z")
     with pytest.raises(ledger.LedgerError, match="未经工会核实"):  # a revoked verification counts for nothing
-        ledger.post_payment(actor=None, key="revoked", payee_person_id=1, payee_name="张三", bank_account=ACCOUNT,
+        ledger.post_payment(actor=None, key="revoked", payee_person_id=file_id(1), payee_name="张三", bank_account=ACCOUNT,
                             amount=D("100"), purpose_code="test-grant", unit=street)
     assert PaymentEntry.objects.count() == before
     with pytest.raises(ledger.LedgerError, match="核实方式"):
-        ledger.verify_account(actor=persona("lianhu"), person_id=1, account=ACCOUNT, how=" ", unit_path="")
+        ledger.verify_account(actor=persona("lianhu"), person_id=file_id(1), account=ACCOUNT, how=" ", unit_path="")
 
 
 def _two_batches(street, official):  # noqa: ANN001, ANN202

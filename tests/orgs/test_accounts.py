@@ -170,3 +170,34 @@ def test_an_official_opens_an_account_through_the_page(client_for, unit) -> None
         "unit": unit("610104001001").pk, "password": ""})
     assert response.status_code == 302, response.content.decode()[-2000:]
     assert User.objects.filter(username="hotel-cook").exists()
+
+
+def test_a_role_is_not_granted_when_its_audit_row_cannot_be_written(persona, unit, monkeypatch) -> None:  # noqa: ANN001
+    """The role and its audit row are one transaction: no role without the record of who granted it."""
+    from gonghui.core import audit
+    from gonghui.orgs.models import RoleAssignment
+
+    lianhu = persona("lianhu")
+
+    def broken(**kwargs):  # noqa: ANN003, ANN202
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.grant_role(actor=persona("xian"), user=lianhu, role=Role.OFFICIAL, unit=unit("610114"))
+    assert not RoleAssignment.objects.filter(user=lianhu, unit=unit("610114")).exists()
+
+
+def test_a_role_stays_when_its_revocation_cannot_be_audited(persona, monkeypatch) -> None:  # noqa: ANN001
+    from gonghui.core import audit
+    from gonghui.orgs.models import RoleAssignment
+
+    assignment = persona("beiyuanmen").active_roles()[0]
+
+    def broken(**kwargs):  # noqa: ANN003, ANN202
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.revoke_role(actor=persona("lianhu"), assignment=assignment, reason="调离")
+    assert RoleAssignment.objects.get(pk=assignment.pk).revoked_at is None

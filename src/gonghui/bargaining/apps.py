@@ -9,3 +9,7 @@ class BargainingConfig(AppConfig):
 
     def ready(self) -> None:
         from gonghui.bargaining import clocks, navigation, scoping  # noqa: F401 - clock recomputer, console, scoping
+        from gonghui.core import merges
+
+        claims = ("bargaining.Representative.person", "bargaining.Delegate.person")  # seats at the table, delegates
+        merges.register_person_holder("bargaining", claims=claims, move=merges.reassign(*claims))

@@ -42,7 +42,7 @@ from gonghui.bargaining.models import (
     Vote,
     Voter,
 )
-from gonghui.core import audit
+from gonghui.core import audit, counters
 from gonghui.core.deadlines import local_date
 from gonghui.core.notify import notify
 from gonghui.orgs import scoping as org_scoping
@@ -126,8 +126,9 @@ def _side_of(actor: Any, bargaining: Bargaining) -> str:
 
 def _next_number(prefix: str, model: type[Bargaining] | type[Contract], today: date) -> str:
     head = f"{prefix}{today:%Y}"
-    last = model.objects.filter(number__startswith=head).aggregate(n=Max("number"))["n"]
-    return f"{head}{(int(last[len(head):]) + 1 if last else 1):05d}"
+    serial = counters.next_serial(f"bargaining.{model._meta.model_name}:{head}", seed=lambda: counters.serial_of(
+        model.objects.filter(number__startswith=head).aggregate(n=Max("number"))["n"], head))
+    return f"{head}{serial:05d}"
 
 
 def seat_rule_for(unit: Unit) -> rules.SeatRule:

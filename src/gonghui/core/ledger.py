@@ -157,6 +157,21 @@ def is_verified(person_id: int, account: str) -> bool:
         person_id_ref=person_id, account_hash=bank_hash(account), revoked_at__isnull=True).exists()
 
 
+def carry_verified_accounts(*, keep: Any, duplicate: Any, actor: Any) -> dict[str, int]:
+    """A person merge: the accounts the union verified on the duplicate file are verified on the kept file too.
+
+    Copied, not moved: the duplicate's own entries (a failed one re-issued) still go to an account verified on
+    the file they name."""
+    held = set(AccountVerification.objects.filter(person_id_ref=keep.pk, revoked_at__isnull=True)
+               .values_list("account_hash", flat=True))
+    copied = [AccountVerification(person_id_ref=keep.pk, account_hash=v.account_hash, how=v.how,
+                                  verified_by_id=v.verified_by_id, verified_at=v.verified_at)
+              for v in AccountVerification.objects.filter(person_id_ref=duplicate.pk, revoked_at__isnull=True)
+              if v.account_hash not in held]
+    AccountVerification.objects.bulk_create(copied)
+    return {"core.AccountVerification.person_id_ref": len(copied)} if copied else {}
+
+
 def verify_account(*, actor: Any, person_id: int, account: str, how: str, unit_path: str) -> AccountVerification:
     """The union records that it confirmed `account` belongs to the person (how: the evidence seen)."""
     if not account:

@@ -167,7 +167,11 @@ class PaymentEntry(models.Model):
         REVERSED = "reversed", _("已冲正")
 
     idempotency_key = models.CharField(_("幂等键"), max_length=120, unique=True)
-    payee_person_id = models.BigIntegerField(_("收款人档案"), db_index=True)
+    # The person's file paid. Never changes (the triggers refuse it), not even when the file is merged into
+    # another: what was paid to a person is looked up across the files merged into it (core.merges).
+    # (A lazy reference by name, not an import: core still uses nothing of ours.)
+    payee_person = models.ForeignKey("orgs.Person", verbose_name=_("收款人档案"),
+                                     on_delete=models.PROTECT, related_name="+")
     payee_name = models.CharField(_("收款人"), max_length=50)
     bank_account = EncryptedTextField(_("收款账号"), blank=True, default="")
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
@@ -196,7 +200,7 @@ class PaymentEntry(models.Model):
         verbose_name = _("支付分录")
         verbose_name_plural = _("支付分录")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["purpose_code", "payee_person_id"], name="ledger_purpose_payee_idx"),
+        indexes = [models.Index(fields=["purpose_code", "payee_person"], name="ledger_purpose_payee_idx"),
                    models.Index(fields=["state", "unit_path"], name="ledger_state_unit_idx")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero"),
@@ -428,3 +432,17 @@ class RateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.who} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DocumentCounter(models.Model):
+    """The last serial given for one series of document numbers ("mediation.case:TJ2026"): see core.counters."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("文书编号计数器")
+        verbose_name_plural = _("文书编号计数器")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value}"

@@ -10,6 +10,7 @@ class MediationConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext as _
 
+        from gonghui.core import merges
         from gonghui.mediation import clocks, navigation, scoping  # noqa: F401 - clock recomputer, console, scoping
         from gonghui.mediation.models import Case, Party
         from gonghui.mediation.services import attach_party_link
@@ -21,3 +22,5 @@ class MediationConfig(AppConfig):
 
         identity.register_hold(open_case)
         identity.register_link_handler("mediation.party", attach_party_link)
+        claims = ("mediation.Party.person", "mediation.Negotiation.person")  # the cases a person is party to
+        merges.register_person_holder("mediation", claims=claims, move=merges.reassign(*claims))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gonghui.core import audit
+from gonghui.core import audit, counters
 from gonghui.core.deadlines import add_days, local_date
 from gonghui.membership import ages as member_ages
 from gonghui.membership import rules
@@ -173,25 +173,22 @@ def escalate_overdue(*, today: date | None = None) -> int:
 def _next_number(unit: Unit, year: int) -> str:
     """Membership numbers: the province's code, the year, a serial (6101 2026 000123 style)."""
     prefix = f"{(unit.province.code if unit.province_id else unit.code)[:4]}{year}"
-    last = Membership.objects.filter(number__startswith=prefix).aggregate(top=Max("number"))["top"]
-    serial = int(last[len(prefix):]) + 1 if last else 1
+    serial = counters.next_serial(f"membership:{prefix}", seed=lambda: counters.serial_of(
+        Membership.objects.filter(number__startswith=prefix).aggregate(top=Max("number"))["top"], prefix))
     return f"{prefix}{serial:06d}"
 
 
 def _open_membership(*, actor: User, person: Person, unit: Unit, since: date) -> Membership:
     today = _today()
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(person=person, unit=unit, province_id=unit.province_id,
-                                                       number=_next_number(unit, today.year), since=since,
-                                                       joined_unit_on=today)
-                break
-        except IntegrityError as exc:
-            if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
-                raise ValidationError(_("此人已是其他基层工会的会员：一人不能同时在两个基层工会。")) from exc
-    else:
-        raise ValidationError(_("会员编号分配冲突，请重试。"))
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(person=person, unit=unit, province_id=unit.province_id,
+                                                   number=_next_number(unit, today.year), since=since,
+                                                   joined_unit_on=today)
+    except IntegrityError as exc:  # the number comes from the counter: only the person can collide
+        if Membership.objects.filter(person=person, ended_on__isnull=True).exists():
+            raise ValidationError(_("此人已是其他基层工会的会员：一人不能同时在两个基层工会。")) from exc
+        raise
     orgs_services.record_membership(actor=actor, person=person, membership=Person.Membership.MEMBER, since=since,
                                     unit=unit)
     return membership

@@ -18,7 +18,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import audit, merges
 from gonghui.core.crypto import lookup_hash
 from gonghui.core.deadlines import local_date
 from gonghui.core.masking import mask_phone, shown
@@ -241,7 +241,6 @@ def create_account(
     return user
 
 
-@transaction.atomic
 def _refuse_employer_role(role: str) -> None:
     if role in ENTERPRISE_ROLES:
         raise ValidationError(_("用人单位代表和企业填报员须在企业页面指定，以便绑定其企业。"))
@@ -281,6 +280,7 @@ def appoint_employer_representative(*, actor: User, enterprise: Enterprise, user
     return user
 
 
+@transaction.atomic
 def grant_role(*, actor: User, user: User, role: str, unit: Unit) -> RoleAssignment:
     _refuse_employer_role(role)
     user = scoping.users.get_or_404(actor, user.pk)
@@ -977,6 +977,19 @@ def correct_identity(*, actor: User, person: Person, name: str | None = None, id
     return person
 
 
+def move_person_records(*, keep: Person, duplicate: Person, actor: User) -> dict[str, int]:
+    """What orgs holds on a person (core.merges): consents, identity verifications, account links, and the files
+    merged earlier into the duplicate, which now name the kept file (a merged file always names a file that is
+    not itself merged, so "this person's files" is one step)."""
+    claims = ("orgs.Consent.person", "orgs.GuardianConsent.person", "orgs.IdentityVerification.person",
+              "orgs.PersonLink.person")
+    moved = merges.reassign(*claims)(keep=keep, duplicate=duplicate, actor=actor)
+    earlier = Person.objects.filter(merged_into=duplicate).update(merged_into=keep)
+    if earlier:
+        moved["orgs.Person.merged_into"] = earlier
+    return moved
+
+
 @transaction.atomic
 def merge_people(*, actor: User, keep: Person, duplicate: Person, reason: str) -> Person:
     """Two files of one person become one: every record of the duplicate moves to the kept file, the
@@ -987,17 +1000,9 @@ def merge_people(*, actor: User, keep: Person, duplicate: Person, reason: str) -
         raise ValidationError(_("请选择两份不同的、未合并过的档案。"))
     if not reason.strip():
         raise ValidationError({"reason": _("请写明合并依据（如：身份证号录错，同一人）。")})
-    moved: dict[str, int] = {}
     try:
         with transaction.atomic():
-            for relation in Person._meta.related_objects:
-                model = relation.related_model
-                if not relation.one_to_many or model is Person or model._meta.auto_created:
-                    continue
-                field = relation.field.name
-                count = model._base_manager.filter(**{field: duplicate}).update(**{field: keep})
-                if count:
-                    moved[model._meta.label_lower] = count
+            moved = merges.move_all(keep=keep, duplicate=duplicate, actor=actor)
     except IntegrityError as exc:  # e.g. both files have an open hardship file, or an open membership
         raise ValidationError(_("两份档案都有同类的在办记录（如都在会、都有在档困难档案），请先结束其中一份再合并。")) \
             from exc

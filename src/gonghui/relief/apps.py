@@ -1,5 +1,9 @@
 from django.apps import AppConfig
 
+# What relief holds on a person: the hardship files (one open file a person: two open files refuse the merge),
+# the household members on the registry, the applications. Grants and caps follow the files and applications.
+CLAIMS = ("relief.HardshipFile.person", "relief.HouseholdMember.person", "relief.Application.person")
+
 
 class ReliefConfig(AppConfig):
     name = "gonghui.relief"
@@ -10,6 +14,7 @@ class ReliefConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext as _
 
+        from gonghui.core import merges
         from gonghui.orgs import identity
         from gonghui.relief import clocks, navigation, retention, scoping, tasks  # noqa: F401 - clocks, console section, policies, job kinds, purge
         from gonghui.relief.models import Application
@@ -20,3 +25,4 @@ class ReliefConfig(AppConfig):
             return _("有未办结的帮扶救助申请") if open_ else ""
 
         identity.register_hold(open_application)
+        merges.register_person_holder("relief", claims=CLAIMS, move=merges.reassign(*CLAIMS))

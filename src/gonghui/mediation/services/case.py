@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import attachments, audit
+from gonghui.core import attachments, audit, counters
 from gonghui.core.deadlines import add_days, calendar_days_after, local_date
 from gonghui.core.money import BadAmount, positive_yuan
 from gonghui.core.notify import notify
@@ -98,8 +98,8 @@ def bodies_for_dispute(place: Unit, employer: Enterprise | None) -> list[Mediati
 
 def _next_number(today: date) -> str:
     prefix = f"TJ{today:%Y}"
-    last = Case.objects.filter(number__startswith=prefix).aggregate(n=Max("number"))["n"]
-    serial = int(last[len(prefix):]) + 1 if last else 1
+    serial = counters.next_serial(f"mediation.case:{prefix}", seed=lambda: counters.serial_of(
+        Case.objects.filter(number__startswith=prefix).aggregate(n=Max("number"))["n"], prefix))
     return f"{prefix}{serial:06d}"
 
 
@@ -120,12 +120,8 @@ def _open_case(*, actor: Any, body: MediationBody, employer: Enterprise, categor
     today = local_date(now)
     _check_dates(knew_on, employment_ended_on, today)
     amount = _amount(amount_claimed)
-    for _attempt in range(3):
-        number = _next_number(today)
-        if not Case.objects.filter(number=number).exists():
-            break
     case = Case.objects.create(
-        number=number, body=body, unit=body.unit, province_id=body.province_id, employer=employer, category=category,
+        number=_next_number(today), body=body, unit=body.unit, province_id=body.province_id, employer=employer, category=category,
         channel=channel, claims=claims.strip(), facts=facts.strip(), amount_claimed=amount, knew_on=knew_on,
         employment_ended_on=employment_ended_on, negotiation=negotiation, received_at=now,
         # 协商调解规定: decide within 3 working days of receiving the application.

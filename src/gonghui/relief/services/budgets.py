@@ -29,7 +29,7 @@ from gonghui.relief.models import (
     PolicyVersion,
 )
 from gonghui.relief.services import ZERO, S, _money, _today, campaigns, version_on
-from gonghui.relief.services.caps import household_repeats
+from gonghui.relief.services.caps import household_repeats, paid_person
 
 
 def budget_for(unit: Unit, policy: Policy, year: int, lock: bool = False) -> Budget | None:
@@ -153,7 +153,8 @@ def preview_batch(*, actor: User, unit: Unit, policy: Policy) -> GrantBatch:
     already = PaymentEntry.objects.filter(purpose_code=campaign).filter(ledger.paid_q() | ledger.committed_q())
     files = batch_files(unit, version)
     repeats = household_repeats(files, campaign=campaign)  # one grant per household, not per file
-    count = files.exclude(person_id__in=already.values("payee_person_id")).exclude(id__in=repeats).count()
+    paid = already.annotate(paid_person=paid_person()).values("paid_person")  # merged files count as the kept one
+    count = files.exclude(person_id__in=paid).exclude(id__in=repeats).count()
     batch = GrantBatch.objects.create(unit=unit, version=version, criteria=version.spec.get("eligibility") or {},
                                       preview_count=count, preview_total=amount * count, created_by=actor,
                                       budget=budget_for(unit, policy, _today().year))
@@ -224,8 +225,12 @@ def write_grant_entries(batch: GrantBatch, progress: Any = None, chunk: int | No
     prior = PaymentEntry.objects.filter(purpose_code=campaign, id__lte=watermark, state__in=live).exists()
     skip_paid = """
         AND NOT EXISTS (SELECT 1 FROM core_paymententry e WHERE e.purpose_code = %s AND e.payee_person_id = p.id
+                        AND e.state IN (%s, %s, %s) AND e.id <= %s)
+        AND NOT EXISTS (SELECT 1 FROM orgs_person q JOIN core_paymententry e ON e.payee_person_id = q.id
+                        WHERE q.merged_into_id = p.id AND e.purpose_code = %s
                         AND e.state IN (%s, %s, %s) AND e.id <= %s)""" if prior else ""
-    skip_params = [campaign, *live, watermark] if prior else []
+    # (the second: paid to a file since merged into this person's; ledger entries keep their payee)
+    skip_params = [campaign, *live, watermark] * 2 if prior else []
     repeats = sorted(household_repeats(files, campaign=campaign, paid_through=watermark))
     created = 0
     now = timezone.now()

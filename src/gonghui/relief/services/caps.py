@@ -17,7 +17,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from gonghui.core import ledger
@@ -122,15 +123,31 @@ def paid_this_year(household: Household, group: str, year: int, exclude: int | N
                                 if group in a.cap_groups))
 
 
+def paid_person() -> Coalesce:
+    """The person an entry paid, as a file that is not merged: the payee's file, or the file it was merged into.
+
+    Ledger entries keep the payee they were paid to (append-only); a merge moves the rest of the duplicate's
+    records and points the duplicate at the kept file, always one step (orgs.services.move_person_records)."""
+    return Coalesce(F("payee_person__merged_into"), F("payee_person"))
+
+
+def paid_to(entries: Any, people: Iterable[int]) -> Any:
+    """`entries` paid to any of `people` or to a file merged into one of them, with `paid_person` annotated."""
+    people = list(people)
+    return (entries.filter(Q(payee_person_id__in=people) | Q(payee_person__merged_into__in=people))
+            .annotate(paid_person=paid_person()))
+
+
 def paid_in_campaign(household: Household, campaign: str, exclude: int | None = None) -> list[Counted]:
-    """What the household already received from a one-off grant: ledger entries (batches) and applications."""
-    entries = (PaymentEntry.objects.filter(purpose_code=campaign, payee_person_id__in=household.people)
-               .filter(ledger.paid_q() | ledger.committed_q()).values("payee_person_id").annotate(t=Sum("amount")))
+    """What the household already received from a one-off grant: ledger entries (batches) and applications,
+    whichever of the person's files (merged or not) they were paid to."""
+    entries = (paid_to(PaymentEntry.objects.filter(purpose_code=campaign), household.people)
+               .filter(ledger.paid_q() | ledger.committed_q()).values("paid_person").annotate(t=Sum("amount")))
     apps = Application.objects.filter(Q(file_id__in=household.file_ids) | Q(person_id__in=household.people),
                                       state__in=Application.COMMITTED, version__policy__code=campaign)
     if exclude:
         apps = apps.exclude(pk=exclude)
-    rows: list[tuple[int | None, int, Decimal]] = [(None, e["payee_person_id"], e["t"] or ZERO) for e in entries]
+    rows: list[tuple[int | None, int, Decimal]] = [(None, e["paid_person"], e["t"] or ZERO) for e in entries]
     rows.extend((a.file_id, a.person_id, a.amount) for a in apps.only("file_id", "person_id", "amount"))
     return _by_file(household, rows)
 
@@ -190,7 +207,8 @@ def household_applications_q(application: Application) -> Any:
 
 
 __all__ = ["Counted", "Household", "household_applications_q", "household_facts", "household_files",
-           "household_keys", "household_of", "member_identity", "paid_in_campaign", "paid_this_year"]
+           "household_keys", "household_of", "member_identity", "paid_in_campaign", "paid_person", "paid_this_year",
+           "paid_to"]
 
 
 def household_repeats(files: Any, *, campaign: str, paid_through: int | None = None) -> set[int]:
@@ -222,10 +240,11 @@ def household_repeats(files: Any, *, campaign: str, paid_through: int | None = N
     paid = PaymentEntry.objects.filter(purpose_code=campaign, state__in=live)
     if paid_through is not None:
         paid = paid.filter(id__lte=paid_through)
-    paid_people = set(paid.values_list("payee_person_id", flat=True))
+    paid = paid.annotate(paid_person=paid_person())  # a file merged into another counts as that file
+    paid_people = set(paid.values_list("paid_person", flat=True))
     # What the households already granted hold: their files' keys, and a paid member's own hash.
     taken = {h for file_id, person_id in owner.items() if person_id in paid_people for h in keys[file_id]}
-    taken.update(Person.objects.filter(id__in=Subquery(paid.values("payee_person_id")), id_hash__in=member_hashes)
+    taken.update(Person.objects.filter(id__in=Subquery(paid.values("paid_person")), id_hash__in=member_hashes)
                  .values_list("id_hash", flat=True))
     repeats: set[int] = set()
     for file_id in sorted(files.filter(linked_q).values_list("id", flat=True).distinct()):
