@@ -187,7 +187,9 @@ def clean_name(raw: str | None, *, required: bool = True) -> str:
     log lines the name is written into.
     """
     text = unicodedata.normalize("NFC", raw or "")
-    for char in text:
+    # Every refused character is one str.isprintable() refuses (it refuses more: other spaces, private use,
+    # unassigned), so a printable name needs no look at each character.
+    for char in "" if text.isprintable() else text:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
             if char in "\r\n\t\x0b\x0c\x85":
                 raise InvalidName(_("姓名中不能有换行或制表符。"))
