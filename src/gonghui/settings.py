@@ -134,7 +134,11 @@ else:
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
                 # the start of a transaction so that two writers queue instead of deadlocking.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                # A page cache of up to 64 MiB a connection (SQLite's default is 2 MiB) keeps the people
+                # table's indexes in memory: a 50,000-row import into it costs about a tenth less
+                # (bench/import_people.py); temporary sorts stay in memory.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
