@@ -246,9 +246,12 @@ class PeoplePlanner(Planner):
         planned = []
         today = local_date(timezone.now())
         refused: dict[int, list[Any]] = {}
+        header, target, job_id = self.sheet.column, self.target, self.job.pk
+        parse_id_number, initials = rules.parse_id_number, rules.initials
+        member, non_member, duty = Person.Membership.MEMBER.value, Person.Membership.NON_MEMBER.value, Person.Basis.DUTY.value
+        earliest, working_age, guardian_age = rules.EARLIEST_DATE, ages.WORKING_AGE, ages.GUARDIAN_AGE
         for digest, row in hashes.items():
             values = row.values
-            header = self.sheet.column
             if values.get("employer_code") and values["employer_code"] not in employers:
                 row.problems.append(excel.Problem(row.number, header("employer_code").header, values["employer_code"],
                                                   _("企业名录中没有这个信用代码，请先导入该企业。")))
@@ -258,26 +261,26 @@ class PeoplePlanner(Planner):
             if unknown:
                 row.problems.append(excel.Problem(row.number, header("tags").header, values.get("tags", ""),
                                                   _("没有这些标签：%(t)s。") % {"t": "、".join(unknown)}))
-            membership = values.get("membership") or Person.Membership.NON_MEMBER
-            if membership == Person.Membership.MEMBER and not values.get("member_since"):
+            membership = values.get("membership") or non_member
+            since = values.get("member_since")
+            if membership == member and not since:
                 row.problems.append(excel.Problem(row.number, header("member_since").header, "",
                                                   _("会籍为“会员”时必须填写入会日期。")))
-            since = values.get("member_since")
-            if since is not None and since < rules.EARLIEST_DATE:
+            if since is not None and since < earliest:
                 row.problems.append(excel.Problem(row.number, header("member_since").header, since.isoformat(),
                                                   _("入会日期不能早于 1900-01-01，请核对年份。")))
-            unit = units.get(values.get("unit_code") or "", self.target)
+            unit = units.get(values.get("unit_code") or "", target)
             person = existing.get(digest)
-            identity = rules.parse_id_number(values["id_number"])
+            identity = parse_id_number(values["id_number"])
             age = ages.age_on(identity.birth_date, today)
             employer_row = employers.get(values.get("employer_code") or "")
-            if employer_row is not None and age < ages.WORKING_AGE and (
+            if employer_row is not None and age < working_age and (
                     person is None or person.employer_id != employer_row.pk):
                 # 劳动法 第十五条: refused, and the enterprise's union and street are told (once per job and enterprise).
                 row.problems.append(excel.Problem(row.number, header("employer_code").header, values["employer_code"],
                                                   ages.child_employment_reason(age)))
                 refused.setdefault(employer_row.pk, [employer_row, []])[1].append(age)
-            if person is None and age < ages.GUARDIAN_AGE:
+            if person is None and age < guardian_age:
                 row.problems.append(excel.Problem(row.number, header("id_number").header, identity.masked,
                                                   _("不满14周岁的未成年人，须取得监护人同意才能登记（个人信息保护法第三十一条），"
                                                     "不能批量导入：请在“新建职工档案”页面登记并填写监护人同意。")))
@@ -291,22 +294,22 @@ class PeoplePlanner(Planner):
                 continue
             fields = {
                 "name": values["name"], "phone": values.get("phone") or "", "job": values.get("job") or "",
-                "membership": membership, "member_since": values.get("member_since"),
+                "membership": membership, "member_since": since,
                 "hukou": values.get("hukou") or "", "residence": values.get("residence") or "",
                 "emergency_name": values.get("emergency_name") or "",
                 "emergency_phone": values.get("emergency_phone") or "",
                 "bank_account": values.get("bank_account") or "",
-                "basis": values.get("basis") or Person.Basis.DUTY,
+                "basis": values.get("basis") or duty,
             }
-            employer = employers.get(values.get("employer_code") or "")
+            employer = employer_row
             tag_objects = {tags[t] for t in names} if names else set()
             if person is None:
                 phone, bank = fields["phone"], fields["bank_account"]
                 fields.update(id_number=identity.number, id_hash=digest, id_masked=identity.masked,
                               id_type=identity.id_type, gender=identity.gender, birth_date=identity.birth_date,
                               unit_id=unit.pk, province_id=unit.province_id,
-                              employer_id=employer.pk if employer else None, source_job_id=self.job.pk,
-                              name_initials=rules.initials(fields["name"]),
+                              employer_id=employer.pk if employer else None, source_job_id=job_id,
+                              name_initials=initials(fields["name"]),
                               phone_hash=phone_hash(phone) if phone else "", phone_masked=mask_phone(phone),
                               bank_hash=bank_hash(bank) if bank else "")
                 planned.append((row, "created", (fields, tag_objects)))
