@@ -1,6 +1,6 @@
 """Benchmark: importing a people file through Gonghui's full pipeline, against two floors and a tuned peer.
 
-    python bench/import_people.py [--rows 100000] [--runs 3]
+    python bench/import_people.py [--rows 50000] [--runs 3]
 
 The schema is migrated once into a template database (with the same small tree of unions); each run of each
 contender then gets its own copy of it in its own process, and the runs of the contenders alternate:
@@ -324,7 +324,7 @@ def _child(role: str, path: Path, template: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--role", choices=tuple(ROLES))
     parser.add_argument("--file", type=Path)

@@ -92,7 +92,7 @@ def seal_all(plaintexts: list[str], cipher: str | None = None) -> list[str]:
     head, aad = f"{PREFIX}:{cipher}:", PREFIX.encode()
     encrypt, b64 = _aesgcm(_key(b"encrypt:aes", 32)).encrypt, base64.b64encode
     nonces = os.urandom(12 * len(plaintexts))
-    sealed = []
+    sealed: list[str] = []
     for index, plaintext in enumerate(plaintexts):
         if not plaintext:
             sealed.append(plaintext)
