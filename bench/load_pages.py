@@ -12,11 +12,11 @@ loads, one after another and for the same time each:
 - the people search API (`GET /api/v1/people?q=…` with a bearer token).
 Each line prints throughput, p50 and p99 latency and the 5xx count (counted by wrk's Lua hook, per request);
 last come `page/hello` ratios (target ≥ 0.5) and the total of 5xx (target 0). Only loopback is loaded.
-The processes use Redis as deployed (sessions read through it, the page cache of core.pagecache; Redis database
-12 under a prefix of the run's own). The load only reads, so the pages are served from the page cache after the
-first request; a second pass runs the same load while a client changes a person's record twice a second (what a
-write costs the cache), a third with GONGHUI_PAGE_CACHE=0 (the cost of building every answer); `--passes`
-picks one.
+The processes use Redis as deployed (sessions read through it; Redis database 12 under a prefix of the run's own).
+The headline figures are the uncached pages: the first pass runs with GONGHUI_PAGE_CACHE=0, every answer built.
+Then, printed beside them and never instead, the same load with the page cache of core.pagecache on (reads
+only: after the first request a page comes from the cache), and with the cache on while a client changes a
+person's record twice a second (what a write costs the cache); `--passes` picks one.
 """
 
 from __future__ import annotations
@@ -193,17 +193,36 @@ def main() -> None:
         print(f"PostgreSQL not reachable at {PG}: the load run needs it and was skipped.")
         return
     with served_demo(DB, size=args.size, workers=args.workers) as (work, restart):
-        passes = {"all": ["cached", "writes", "uncached"]}.get(args.passes, [args.passes])
-        fives, cache_on = 0, True
+        passes = {"all": ["uncached", "cached", "writes"]}.get(args.passes, [args.passes])
+        fives, cache_on, figures = 0, True, {}
         for name in passes:
             if (name == "uncached") == cache_on:
                 cache_on = name != "uncached"
                 restart(GONGHUI_PAGE_CACHE="1" if cache_on else "0")
             print(f"--- pass: {PASSES[name]}")
-            fives += _load_pass(work, args, writes=name == "writes")
+            figures[name] = _load_pass(work, args, writes=name == "writes")
+            fives += sum(r["fives"] for r in figures[name].values())
+        _summary(figures)
         print(f"5xx = {fives}")
 
 
+def _summary(figures: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Each page's figures side by side, the uncached first (the headline), the cached ones beside it."""
+    order = [name for name in ("uncached", "cached", "writes") if name in figures]
+    print("--- summary: req/s and p99 ms; " + ", then ".join(PASS_LABELS[name] for name in order))
+    first = figures[order[0]]
+    for label in first:
+        cells = [f"{PASS_LABELS[name]} {figures[name][label]['rps']:8.1f} req/s p99 {figures[name][label]['p99']:7.1f} ms"
+                 for name in order]
+        print(f"{label:24} " + "  |  ".join(cells))
+    hello = "hello (/healthz)"
+    for label in list(first)[1:]:
+        ratios = [f"{PASS_LABELS[name]} {figures[name][label]['rps'] / figures[name][hello]['rps']:.2f}" for name in order]
+        beside = f"  ({', '.join(ratios[1:])})" if len(ratios) > 1 else ""
+        print(f"{label}/hello = {ratios[0]}{beside}")
+
+
+PASS_LABELS = {"uncached": "uncached", "cached": "cached", "writes": "cached+writes"}
 PASSES = {
     "cached": "page cache on (Redis), reads only",
     "writes": "page cache on, and a person's record changed through the API twice a second meanwhile "
@@ -244,7 +263,7 @@ def _writing(token: str, every: float = 0.5) -> Iterator[list[int]]:
         thread.join(timeout=30)
 
 
-def _load_pass(work: Path, args: argparse.Namespace, *, writes: bool = False) -> int:
+def _load_pass(work: Path, args: argparse.Namespace, *, writes: bool = False) -> dict[str, dict[str, float]]:
     worker, official = _session("worker1"), _session("beiyuanmen")
     reports = _get("/reports/", official)
     task = re.search(r'href="/reports/(\d+)/"', reports)
@@ -275,10 +294,7 @@ def _load_pass(work: Path, args: argparse.Namespace, *, writes: bool = False) ->
         print(f"writes meanwhile: {len(statuses)}, answered {sorted(set(statuses))}")
         if any(status != 200 for status in statuses):
             raise SystemExit("a write of the writing client failed")
-    hello = results["hello (/healthz)"]["rps"]
-    for label, result in list(results.items())[1:]:
-        print(f"{label}/hello = {result['rps'] / hello:.2f}")
-    return sum(r["fives"] for r in results.values())
+    return results
 
 
 @contextmanager

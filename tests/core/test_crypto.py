@@ -94,3 +94,31 @@ def test_the_bulk_sealer_seals_as_encrypt_does(cipher: str) -> None:
     first, second = seal("13812345678"), seal("13812345678")
     assert first != second and first.startswith(f"v1:{cipher}:")
     assert crypto.decrypt(first) == crypto.decrypt(second) == "13812345678"
+
+
+@given(st.lists(st.text(max_size=40), max_size=20), st.sampled_from(crypto.CIPHERS))
+def test_sealing_in_bulk_opens_to_each_value_and_keeps_empties_empty(texts: list[str], cipher: str) -> None:
+    sealed = crypto.seal_all(texts, cipher)
+    assert len(sealed) == len(texts)
+    for text, value in zip(texts, sealed, strict=True):
+        assert value == "" if text == "" else (value.startswith(f"v1:{cipher}:") and crypto.decrypt(value) == text)
+
+
+def test_sealing_in_bulk_gives_each_value_its_own_nonce() -> None:
+    sealed = crypto.seal_all(["13812345678"] * 50)
+    assert len(set(sealed)) == 50
+    assert len({crypto.decrypt(v) for v in sealed}) == 1
+
+
+@given(st.text(alphabet="0123456789１３８ +-()x\n", min_size=9, max_size=13))
+def test_an_ascii_number_read_as_typed_is_what_the_full_normalisation_gives(typed: str) -> None:
+    import re
+    import unicodedata
+
+    text = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", typed).strip())
+    text = text[3:] if text.startswith("+86") else text[4:] if text.startswith("0086") else text
+    if re.fullmatch(r"1[3-9][0-9]{9}", text):
+        assert normalise_mobile(typed) == text
+    else:
+        with pytest.raises(InvalidPhone):
+            normalise_mobile(typed)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import pytest
 from python_calamine import CalamineWorkbook
 
 from gonghui.core import excel
@@ -77,3 +78,17 @@ def test_a_decimal_cell_that_is_not_a_finite_number_is_a_bad_cell() -> None:
         with pytest.raises(ValueError, match="数字|之间"):
             excel.parse_cell(text, column)
     assert excel.parse_cell("1e3", column) == Decimal("1000.00")
+
+
+def test_a_date_column_reads_what_parse_cell_reads_and_refuses_what_it_refuses() -> None:
+    column = excel.Column("since", "入会日期", kind="date")
+    parse = excel.cell_parser(column)
+    for typed in ("2020-03-01", "2020-02-29", "2021-02-29", "2020-13-01", "0000-01-01", "2020-3-01", "2020/03/01",
+                  "2020年3月1日", "20200301", "2020-03-1x", "２０２０-03-01", " 2020-03-01", "2020-03-01\n", None, ""):
+        try:
+            expected = excel.parse_cell(typed, column)
+        except ValueError as exc:
+            with pytest.raises(ValueError, match=str(exc)):
+                parse(typed)
+        else:
+            assert parse(typed) == expected, typed

@@ -271,3 +271,17 @@ def test_the_import_api_reports_through_the_task_route(tmp_path, persona, unit, 
     # Another official cannot read this task.
     _, other = issue_api_token(user=persona("qingnianlu"))
     assert Client(HTTP_AUTHORIZATION=f"Bearer {other}").get(f"/api/v1/tasks/{task}").status_code == 404
+
+
+def test_an_import_gives_the_garbage_collector_back_as_it_found_it(tmp_path, persona, unit, run_queue) -> None:  # noqa: ANN001
+    import gc
+
+    thresholds = gc.get_threshold()
+    done = _import(run_queue, persona("beiyuanmen"), unit("610104001001"), people_file(tmp_path / "ok.xlsx", _rows()),
+                   mode="commit")
+    assert done.state == "done" and done.counts["created"] == 3
+    path = tmp_path / "not.xlsx"
+    path.write_bytes(b"not a workbook")
+    refused = _import(run_queue, persona("beiyuanmen"), unit("610104001001"), path)
+    assert refused.state != "done"
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0

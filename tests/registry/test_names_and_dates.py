@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gonghui.core.models import Job
 from gonghui.orgs import imports, rules, services
@@ -170,3 +172,16 @@ def test_an_account_and_ones_own_name_refuse_a_bad_name(persona, unit) -> None: 
         services.update_own_contact(actor=worker, display_name="\u200b", phone="")
     worker.refresh_from_db()
     assert worker.display_name.strip()
+
+
+@given(st.text(max_size=12))
+def test_a_name_is_refused_exactly_when_it_holds_an_invisible_or_control_character(raw: str) -> None:
+    import unicodedata
+
+    hidden = any(unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp", "Cs"} for c in unicodedata.normalize("NFC", raw))
+    try:
+        rules.clean_name(raw)
+    except rules.InvalidName as exc:
+        assert hidden or not any(c.isalpha() for c in raw), (raw, str(exc))
+    else:
+        assert not hidden, raw

@@ -442,6 +442,8 @@ def cell_parser(column: Column) -> Callable[[Any], Any]:
     """
     if column.kind == "choice":
         return _choice_parser(column)
+    if column.kind == "date":
+        return _date_parser(column)
     if column.kind != "text":
         return partial(parse_cell, column=column)
     empty: Any = None if column.required else ""
@@ -481,6 +483,22 @@ def _choice_parser(column: Column) -> Callable[[Any], Any]:
         return parse_cell(value, column)  # blank, not text, or not a choice: parse_cell says what is wrong
 
     return parse_choice
+
+
+def _date_parser(column: Column) -> Callable[[Any], Any]:
+    """A date column's parser: a date typed as 2020-03-01 (most of them) read at once; anything else, and any
+    date that does not exist, through `parse_cell`."""
+
+    def parse_date(value: Any) -> Any:
+        if (type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii()
+                and value[:4].isdigit() and value[5:7].isdigit() and value[8:].isdigit()):
+            try:
+                return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+            except ValueError:
+                pass
+        return parse_cell(value, column)
+
+    return parse_date
 
 
 def _number_cell(value: Any, column: Column) -> Any:

@@ -14,6 +14,8 @@ class InvalidPhone(ValueError):
 
 def normalise_mobile(raw: str) -> str:
     """'+86 138-1234-5678', '１３８１２３４５６７８' → '13812345678'; raises InvalidPhone."""
+    if len(raw or "") == 11 and raw.isascii() and MOBILE.match(raw):  # as typed: nothing to normalise
+        return raw
     text = unicodedata.normalize("NFKC", raw or "").strip()
     text = re.sub(r"[\s\-()（）]", "", text)
     if text.startswith("+86"):

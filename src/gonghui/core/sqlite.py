@@ -18,6 +18,10 @@ SQLITE_PRAGMAS: tuple[str, ...] = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
+    # A page cache of up to 64 MiB a connection (SQLite's default is 2 MiB) keeps the people table's indexes in
+    # memory: a 50,000-row import into it costs about a tenth less (bench/import_people.py); sorts stay in memory.
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
 )
 
 # Seconds a writer waits for the write lock before "database is locked" (the busy timeout).

@@ -100,12 +100,13 @@ def _parse_id_shape(raw: str) -> Identity:
     # only the province is checked against a list; checksum and birth date are checked fully.
     if _check_character(number) != number[-1]:
         raise InvalidNumber("身份证号校验位不正确，请核对是否抄错。")
+    year, month_day = divmod(int(number[6:14]), 10000)
     try:
-        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth = dt.date(year, *divmod(month_day, 100))
     except ValueError as exc:
         raise InvalidNumber("身份证号中的出生日期无效。") from exc
-    gender = "M" if int(number[16]) % 2 == 1 else "F"
-    return Identity(number=number, gender=gender, birth_date=birth, masked=mask_id_number(number), id_type=id_type)
+    gender = "M" if number[16] in "13579" else "F"
+    return Identity(number, gender, birth, mask_id_number(number), id_type)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -187,7 +188,9 @@ def clean_name(raw: str | None, *, required: bool = True) -> str:
     log lines the name is written into.
     """
     text = unicodedata.normalize("NFC", raw or "")
-    for char in text:
+    # Every refused character is one str.isprintable() refuses (it refuses more: other spaces, private use,
+    # unassigned), so a printable name needs no look at each character.
+    for char in "" if text.isprintable() else text:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
             if char in "\r\n\t\x0b\x0c\x85":
                 raise InvalidName(_("姓名中不能有换行或制表符。"))
