@@ -33,7 +33,7 @@ class MoveError(Exception):
 def connect(source_url: str, target_url: str) -> None:
     for alias, url in ((SOURCE, source_url), (TARGET, target_url)):
         # A SQLite source may still be in use: it gets the safeguards (busy timeout, WAL) as it does in the app.
-        database = with_safeguards(dj_database_url.parse(url))
+        database = with_safeguards(dict(dj_database_url.parse(url)))
         configured = connections.configure_settings({"default": database})["default"]
         connections.settings[alias] = configured
         try:
